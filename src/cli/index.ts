@@ -4,6 +4,7 @@
  */
 import { CommanderError } from 'commander';
 import { AppError, ConfigError } from '../lib/errors.js';
+import { processRedactor } from '../lib/redact.js';
 import { buildProgram } from './cli.js';
 import { ExitError, InternalError } from './errors.js';
 
@@ -16,28 +17,33 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Print to stderr with every known secret redacted. */
+function printError(text: string): void {
+  console.error(processRedactor.redact(text));
+}
+
 function report(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander already printed help or the usage error.
     return error.exitCode;
   }
   if (error instanceof ExitError) {
-    if (error.message) console.error(error.message);
+    if (error.message) printError(error.message);
     return error.exitCode;
   }
   if (error instanceof ConfigError) {
-    console.error(error.message);
+    printError(error.message);
     return 2;
   }
   if (error instanceof AppError) {
-    console.error(`error: ${error.message}`);
+    printError(`error: ${error.message}`);
     return 1;
   }
   if (error instanceof InternalError) {
-    console.error(`internal error: ${error.message}\nThis is a bug in discord-orchestration; please file an issue.`);
+    printError(`internal error: ${error.message}\nThis is a bug in discord-orchestration; please file an issue.`);
     return 70;
   }
-  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  printError(error instanceof Error ? (error.stack ?? error.message) : String(error));
   return 1;
 }
 

@@ -28,3 +28,9 @@ export class Redactor {
     return out;
   }
 }
+
+/**
+ * The process-wide redactor: config loading adds every secret it finds, and the CLI redacts what it prints
+ * (including error messages from libraries that might echo a request) through it.
+ */
+export const processRedactor = new Redactor();

@@ -37,6 +37,8 @@ export interface Task {
   /** ISO time the task was queued. */
   submittedAt: string;
   attachments: TaskAttachment[];
+  /** Problems with the task's tags (malformed `[model:]` etc.); the worker reports them as a FAILED result. */
+  tagErrors?: string[];
 }
 
 /** Build the task id for a Discord message id. Throws on anything but a snowflake, so ids are always path-safe. */

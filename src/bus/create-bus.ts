@@ -1,0 +1,49 @@
+/**
+ * Builds a ready-to-use `DiscordBus` from the configuration: resolves the fleet's bot user ids (so retries
+ * posted by workers and tasks posted by the submitter bot are trusted) and sets up the submit allowlist.
+ */
+import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { Authorizer } from './discord/authorization.js';
+import { DiscordBus } from './discord/discord-bus.js';
+import { resolveUserIds } from './discord/identity.js';
+import { createRest } from './discord/rest.js';
+
+/** Options for {@link createDiscordBus}. */
+export interface CreateDiscordBusOptions {
+  /** The token this bus acts as. */
+  token: string;
+  /** Workers poll and need the allowlist; a submitter only posts. @defaultValue 'worker' */
+  role?: 'worker' | 'submitter';
+}
+
+/** A DiscordBus for a worker (polling, with the allowlist) or a submitter (posting only). */
+export async function createDiscordBus(config: Config, options: CreateDiscordBusOptions): Promise<DiscordBus> {
+  const d = config.discord;
+  const rest = createRest({ apiUrl: d.apiUrl, token: options.token });
+  let authorizer: Authorizer | undefined;
+  if ((options.role ?? 'worker') === 'worker') {
+    const fleetTokens = [d.submitterToken, d.botToken, ...d.workerTokens, options.token].filter(
+      (t): t is string => Boolean(t),
+    );
+    const trustedBots = await resolveUserIds([...new Set(fleetTokens)], {
+      apiUrl: d.apiUrl,
+      cacheFile: join(config.worker.runtimeDir, 'identities.json'),
+    });
+    authorizer = new Authorizer(rest, {
+      trustedBots,
+      allowedUsers: d.allowedSubmitters,
+      allowedRoles: d.allowedRoles,
+      guildId: d.guildId,
+    });
+  }
+  return new DiscordBus({
+    apiUrl: d.apiUrl,
+    token: options.token,
+    taskQueueChannel: d.taskQueueChannel!,
+    resultsChannel: d.resultsChannel,
+    workerPoolChannel: d.workerPoolChannel,
+    authorizer,
+    rest,
+  });
+}

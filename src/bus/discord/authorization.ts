@@ -1,0 +1,57 @@
+/**
+ * Who may submit work. Posting rights equal shell access on every worker machine, so this fails closed:
+ * without an allowlist only the fleet's own bots (the submitter and the workers, which post retries) are trusted.
+ */
+import { Routes, type APIGuildMember } from 'discord-api-types/v10';
+import type { REST } from '@discordjs/rest';
+import { toBusError, hasDiscordCode, DiscordCode } from './errors.js';
+
+/** Options for {@link Authorizer}. */
+export interface AuthorizerOptions {
+  /** User ids of the fleet's bots (submitter, workers): always allowed. */
+  trustedBots: string[];
+  /** ALLOWED_SUBMITTERS. */
+  allowedUsers: string[];
+  /** ALLOWED_ROLES: members holding any of them are allowed. Needs `guildId`. */
+  allowedRoles: string[];
+  guildId?: string;
+}
+
+/** Decides whether a message author may have tasks run. Role look-ups are cached for the object's life. */
+export class Authorizer {
+  readonly #rest: REST;
+  readonly #options: AuthorizerOptions;
+  readonly #allowed: Set<string>;
+  readonly #roleCache = new Map<string, boolean>();
+
+  constructor(rest: REST, options: AuthorizerOptions) {
+    this.#rest = rest;
+    this.#options = options;
+    this.#allowed = new Set([...options.trustedBots, ...options.allowedUsers]);
+  }
+
+  /** True when the author may submit. */
+  async isAllowed(authorId: string): Promise<boolean> {
+    if (this.#allowed.has(authorId)) return true;
+    const { allowedRoles, guildId } = this.#options;
+    if (allowedRoles.length === 0 || !guildId) return false;
+    const cached = this.#roleCache.get(authorId);
+    if (cached !== undefined) return cached;
+    let allowed = false;
+    try {
+      const member = (await this.#rest.get(Routes.guildMember(guildId, authorId))) as APIGuildMember;
+      allowed = member.roles.some((r) => allowedRoles.includes(r));
+    } catch (error) {
+      const mapped = toBusError(error, 'GET', '/guilds/:id/members/:id');
+      // 10007 Unknown Member and 404s mean "not in the guild": not allowed. Anything else is a real failure.
+      if (!(hasDiscordCode(mapped, 10007) || hasDiscordCode(mapped, DiscordCode.UnknownChannel) || isNotFound(mapped)))
+        throw mapped;
+    }
+    this.#roleCache.set(authorId, allowed);
+    return allowed;
+  }
+}
+
+function isNotFound(error: Error): boolean {
+  return 'status' in error && (error as { status: number }).status === 404;
+}

@@ -1,0 +1,388 @@
+/**
+ * `DiscordBus`: the task queue on Discord channels, over `@discordjs/rest`.
+ *
+ * - a task is a message in `#task-queue`;
+ * - a claim is a thread created from that message: Discord allows one per message, so the second creator gets
+ *   400/160004 and loses (reactions cannot do this: every bot's ✅ gets 204);
+ * - progress is a message in the thread, edited as the heartbeat;
+ * - a report is a message in `#results` plus a short form in the thread, a mark on the task, the thread archived.
+ */
+import { EventEmitter } from 'node:events';
+import type { REST } from '@discordjs/rest';
+import {
+  Routes,
+  MessageType,
+  ThreadAutoArchiveDuration,
+  type APIChannel,
+  type APIMessage,
+  type RESTPostAPIChannelMessageJSONBody,
+} from 'discord-api-types/v10';
+import type { Bus, Claim, ReportFile, Submitted, SubmitOptions, TaskReport, WorkerStatus } from '../bus.js';
+import { discordTaskId, type Task } from '../../task/task.js';
+import { parseTaskText, buildTaskText } from '../../task/tags.js';
+import { formatStatus } from '../../task/format.js';
+import { BusUnavailableError, DiscordApiError, RateLimitedError } from '../../lib/errors.js';
+import { createRest } from './rest.js';
+import { DiscordCode, hasDiscordCode, toBusError } from './errors.js';
+import type { Authorizer } from './authorization.js';
+
+/** Emoji marks on task messages. ✅ is the claim cue people already know from the seed. */
+export const Marks = {
+  claimed: '✅',
+  done: '🏁',
+  failed: '❌',
+  released: '↩️',
+  rejected: '🚫',
+} as const;
+
+/** Events a DiscordBus emits instead of logging. */
+export interface DiscordBusEvents {
+  /** A message from an author who may not submit was seen and marked 🚫. */
+  rejected: [info: { messageId: string; authorId: string }];
+  /** A claim attempt lost the race (or was deferred by a long rate limit). */
+  lost: [info: { taskId: string; reason: 'taken' | 'rate-limited' | 'unconfirmed' }];
+  /**
+   * A message whose text came back empty: the bot most likely lacks the Message Content intent (Discord blanks
+   * other users' messages for it). Skipped, never run with an empty prompt.
+   */
+  unreadable: [info: { messageId: string; authorId: string }];
+  /** Prefixed diagnostic text. */
+  debug: [message: string];
+}
+
+/** Options for {@link DiscordBus}. */
+export interface DiscordBusOptions {
+  /** API base without version. */
+  apiUrl: string;
+  /** The token this bus acts as (a worker's, or the submitter's for `submit`). */
+  token: string;
+  taskQueueChannel: string;
+  resultsChannel?: string;
+  workerPoolChannel?: string;
+  /** Who may submit; required for `poll`. */
+  authorizer?: Authorizer;
+  /**
+   * Pages of 100 messages `poll` reads at most. Paging stops early at a page with nothing claimable, so in
+   * steady state a poll is one request.
+   * @defaultValue 5
+   */
+  maxPollPages?: number;
+  /** Injected REST client (tests); default built from apiUrl and token. */
+  rest?: REST;
+  /** Separate client for thread creation, without internal retries, so a 160004 always means another worker. */
+  claimRest?: REST;
+}
+
+interface ClaimState {
+  threadName: string;
+  progressMessageId?: string;
+}
+
+const POLL_PAGE = 100;
+const THREAD_NAME_MAX = 100;
+
+/** The Discord implementation of {@link Bus}. */
+export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
+  readonly name = 'discord';
+  readonly #rest: REST;
+  readonly #claimRest: REST;
+  readonly #options: DiscordBusOptions;
+  readonly #claims = new Map<string, ClaimState>();
+  #closed = false;
+
+  constructor(options: DiscordBusOptions) {
+    super();
+    if (!/^\d+$/.test(options.taskQueueChannel))
+      throw new TypeError(`Expected \`taskQueueChannel\` to be a channel id, got \`${options.taskQueueChannel}\``);
+    this.#options = options;
+    this.#rest = options.rest ?? createRest({ apiUrl: options.apiUrl, token: options.token });
+    this.#claimRest = options.claimRest ?? createRest({ apiUrl: options.apiUrl, token: options.token, retries: 0 });
+  }
+
+  /** The underlying REST client (for commands that need plain reads, like `doctor`). */
+  get rest(): REST {
+    return this.#rest;
+  }
+
+  async submit(text: string, options: SubmitOptions = {}): Promise<Submitted> {
+    const message = await this.#post(this.#options.taskQueueChannel, { content: text }, options.files);
+    return { taskId: discordTaskId(message.id), messageId: message.id, via: 'discord' };
+  }
+
+  async poll(): Promise<Task[]> {
+    const authorizer = this.#options.authorizer;
+    if (!authorizer) throw new TypeError('DiscordBus.poll needs an `authorizer` option');
+    const maxPages = this.#options.maxPollPages ?? 5;
+    const found: Task[] = [];
+    let before: string | undefined;
+    for (let page = 0; page < maxPages; page++) {
+      const query = new URLSearchParams({ limit: String(POLL_PAGE) });
+      if (before) query.set('before', before);
+      const messages = await this.#call('GET', '/channels/:id/messages', () =>
+        this.#rest.get(Routes.channelMessages(this.#options.taskQueueChannel), { query }),
+      ) as APIMessage[];
+      let claimable = 0;
+      for (const message of messages) {
+        if (!isCandidate(message)) continue;
+        if (!(await authorizer.isAllowed(message.author.id))) {
+          await this.#reject(message);
+          continue;
+        }
+        if (message.content.trim() === '' && message.attachments.length === 0) {
+          this.emit('unreadable', { messageId: message.id, authorId: message.author.id });
+          continue;
+        }
+        claimable++;
+        found.push(toTask(message));
+      }
+      if (messages.length < POLL_PAGE || claimable === 0) break;
+      before = messages[messages.length - 1]?.id;
+    }
+    // Oldest first; snowflakes compare as BigInt (string length differs across eras).
+    return found.sort((a, b) => compareSnowflakes(a.messageId, b.messageId));
+  }
+
+  async claim(task: Task, workerId: string): Promise<Claim | null> {
+    const threadName = claimThreadName(workerId, task.id);
+    const queue = this.#options.taskQueueChannel;
+    let thread: APIChannel;
+    try {
+      thread = (await this.#claimRest.post(Routes.threads(queue, task.messageId), {
+        body: { name: threadName, auto_archive_duration: ThreadAutoArchiveDuration.OneDay },
+      })) as APIChannel;
+    } catch (raw) {
+      const error = toBusError(raw, 'POST', '/channels/:id/messages/:id/threads');
+      if (hasDiscordCode(error, DiscordCode.ThreadAlreadyCreated)) {
+        this.emit('lost', { taskId: task.id, reason: 'taken' });
+        return null;
+      }
+      if (error instanceof RateLimitedError) {
+        this.emit('lost', { taskId: task.id, reason: 'rate-limited' });
+        return null;
+      }
+      if (error instanceof DiscordApiError) throw error;
+      // Timeout or 5xx: the create may have happened anyway. Ask Discord who owns the thread.
+      if (!(await this.#ownsThread(task.messageId, threadName))) {
+        this.emit('lost', { taskId: task.id, reason: 'unconfirmed' });
+        return null;
+      }
+      thread = { id: task.messageId } as APIChannel;
+    }
+    const claim: Claim = { task, workerId, handle: thread.id, claimedAt: Date.now() };
+    this.#claims.set(claim.handle, { threadName });
+    // The claim is won; the marks below are for people. A failure here must not lose the task.
+    await this.#react(queue, task.messageId, Marks.claimed).catch((e: unknown) => this.#debug('claim mark', e));
+    const progress = await this.#post(claim.handle, { content: `⏳ Claimed by **${workerId}**; starting…` }).catch(
+      (e: unknown) => this.#debug('progress message', e),
+    );
+    if (progress) this.#claims.get(claim.handle)!.progressMessageId = progress.id;
+    return claim;
+  }
+
+  async heartbeat(claim: Claim, progress: string): Promise<void> {
+    const state = this.#claims.get(claim.handle);
+    if (!state?.progressMessageId) {
+      const message = await this.#post(claim.handle, { content: progress });
+      this.#claims.set(claim.handle, { threadName: state?.threadName ?? '', progressMessageId: message.id });
+      return;
+    }
+    await this.#call('PATCH', '/channels/:id/messages/:id', () =>
+      this.#rest.patch(Routes.channelMessage(claim.handle, state.progressMessageId!), {
+        body: { content: progress, allowed_mentions: { parse: [] } },
+      }),
+    );
+  }
+
+  /**
+   * Idempotent: every step is safe to repeat (posts carry a nonce with `enforce_nonce`, reactions and the archive
+   * are PUT/PATCH), so an outbox may call it again after a failure.
+   */
+  async complete(claim: Claim, report: TaskReport): Promise<void> {
+    const id = claim.task.messageId;
+    if (this.#options.resultsChannel) {
+      await this.#post(this.#options.resultsChannel, { content: report.content, nonce: `r${id}` }, report.files);
+    }
+    await this.#post(claim.handle, { content: report.summary, nonce: `s${id}` }).catch((e: unknown) =>
+      this.#tolerateArchived(e),
+    );
+    await this.#react(this.#options.taskQueueChannel, id, report.outcome === 'SUCCESS' ? Marks.done : Marks.failed);
+    await this.#archive(claim.handle);
+    this.#claims.delete(claim.handle);
+  }
+
+  async release(claim: Claim, reason: string): Promise<void> {
+    const task = claim.task;
+    const text = buildTaskText({
+      prompt: task.prompt,
+      model: task.model,
+      thinking: task.thinking,
+      retry: task.retry + 1,
+      origin: task.origin ?? task.id,
+    });
+    const files = await this.#downloadAttachments(task).catch(() => []);
+    const requeued = await this.#post(
+      this.#options.taskQueueChannel,
+      { content: text, nonce: `q${task.messageId}`, message_reference: { message_id: task.messageId, fail_if_not_exists: false } },
+      files,
+    );
+    await this.#post(claim.handle, {
+      content: `↩️ Released by ${claim.workerId}: ${reason}. Requeued as ${discordTaskId(requeued.id)}.`,
+      nonce: `n${task.messageId}`,
+    }).catch((e: unknown) => this.#tolerateArchived(e));
+    await this.#react(this.#options.taskQueueChannel, task.messageId, Marks.released).catch((e: unknown) =>
+      this.#debug('release mark', e),
+    );
+    await this.#archive(claim.handle);
+    this.#claims.delete(claim.handle);
+  }
+
+  async status(workerId: string, status: WorkerStatus, detail: string): Promise<void> {
+    if (!this.#options.workerPoolChannel) return;
+    await this.#post(this.#options.workerPoolChannel, { content: formatStatus(workerId, status, detail) });
+  }
+
+  async findResult(taskId: string): Promise<string | null> {
+    const channel = this.#options.resultsChannel;
+    if (!channel) return null;
+    const needle = `] ${taskId} by `;
+    let before: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const query = new URLSearchParams({ limit: '100' });
+      if (before) query.set('before', before);
+      const messages = (await this.#call('GET', '/channels/:id/messages', () =>
+        this.#rest.get(Routes.channelMessages(channel), { query }),
+      )) as APIMessage[];
+      const hit = messages.find((m) => m.content.includes(needle));
+      if (hit) return hit.content;
+      if (messages.length < 100) return null;
+      before = messages[messages.length - 1]?.id;
+    }
+    return null;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#claims.clear();
+    this.removeAllListeners();
+  }
+
+  // --- helpers -------------------------------------------------------------------------------------------
+
+  /** Post a message with mentions disabled (an agent's output must never ping anyone). */
+  async #post(
+    channelId: string,
+    body: RESTPostAPIChannelMessageJSONBody,
+    files: ReportFile[] = [],
+  ): Promise<APIMessage> {
+    const payload: RESTPostAPIChannelMessageJSONBody = {
+      ...body,
+      allowed_mentions: { parse: [] },
+      ...(body.nonce ? { enforce_nonce: true } : {}),
+    };
+    return (await this.#call('POST', '/channels/:id/messages', () =>
+      this.#rest.post(Routes.channelMessages(channelId), {
+        body: payload,
+        files: files.map((f) => ({ name: f.name, data: f.data })),
+      }),
+    )) as APIMessage;
+  }
+
+  async #react(channelId: string, messageId: string, emoji: string): Promise<void> {
+    await this.#call('PUT', '/channels/:id/messages/:id/reactions/:emoji/@me', () =>
+      this.#rest.put(Routes.channelMessageOwnReaction(channelId, messageId, encodeURIComponent(emoji))),
+    );
+  }
+
+  async #archive(threadId: string): Promise<void> {
+    await this.#call('PATCH', '/channels/:id', () =>
+      this.#rest.patch(Routes.channel(threadId), { body: { archived: true } }),
+    ).catch((e: unknown) => this.#tolerateArchived(e));
+  }
+
+  /** Mark a disallowed message 🚫 once (any bot's 🚫 counts), so people see why it is not running. */
+  async #reject(message: APIMessage): Promise<void> {
+    if (message.reactions?.some((r) => r.emoji.name === Marks.rejected)) return;
+    this.emit('rejected', { messageId: message.id, authorId: message.author.id });
+    await this.#react(this.#options.taskQueueChannel, message.id, Marks.rejected).catch((e: unknown) =>
+      this.#debug('reject mark', e),
+    );
+  }
+
+  /** After an ambiguous create: does the thread on this message carry our claim name? */
+  async #ownsThread(messageId: string, threadName: string): Promise<boolean> {
+    try {
+      const channel = (await this.#rest.get(Routes.channel(messageId))) as APIChannel;
+      return 'name' in channel && channel.name === threadName;
+    } catch (raw) {
+      const error = toBusError(raw, 'GET', '/channels/:id');
+      if (hasDiscordCode(error, DiscordCode.UnknownChannel)) return false;
+      throw error;
+    }
+  }
+
+  async #downloadAttachments(task: Task): Promise<ReportFile[]> {
+    const files: ReportFile[] = [];
+    for (const a of task.attachments) {
+      const response = await fetch(a.url);
+      if (response.ok) files.push({ name: a.filename, data: Buffer.from(await response.arrayBuffer()) });
+    }
+    return files;
+  }
+
+  #tolerateArchived(error: unknown): void {
+    if (hasDiscordCode(error, DiscordCode.ThreadArchived)) return;
+    throw error;
+  }
+
+  #debug(what: string, error: unknown): undefined {
+    this.emit('debug', `[discord-bus] ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    return undefined;
+  }
+
+  async #call<T>(method: string, route: string, fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new BusUnavailableError('bus is closed');
+    try {
+      return await fn();
+    } catch (error) {
+      throw toBusError(error, method, route);
+    }
+  }
+}
+
+/** The thread name that records a claim: worker id plus task id, so the owner can be checked after a timeout. */
+export function claimThreadName(workerId: string, taskId: string): string {
+  return `${workerId} · ${taskId}`.slice(0, THREAD_NAME_MAX);
+}
+
+/** Compare two snowflakes numerically. */
+export function compareSnowflakes(a: string, b: string): number {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function isCandidate(message: APIMessage): boolean {
+  if (message.type !== MessageType.Default && message.type !== MessageType.Reply) return false;
+  if (message.thread) return false; // claimed (or finished) by some worker
+  if (message.reactions?.some((r) => r.emoji.name === Marks.rejected)) return false;
+  return true;
+}
+
+function toTask(message: APIMessage): Task {
+  const parsed = parseTaskText(message.content);
+  return {
+    id: discordTaskId(message.id),
+    messageId: message.id,
+    prompt: parsed.prompt,
+    rawText: message.content,
+    model: parsed.model,
+    thinking: parsed.thinking,
+    retry: parsed.retry,
+    origin: parsed.origin,
+    authorId: message.author.id,
+    submittedAt: message.timestamp,
+    attachments: message.attachments.map((a) => ({ filename: a.filename, url: a.url, size: a.size })),
+    ...(parsed.errors.length ? { tagErrors: parsed.errors } : {}),
+  };
+}
