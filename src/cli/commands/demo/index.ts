@@ -1,0 +1,91 @@
+/**
+ * `dorch demo` (and `npm start` without a config): the whole system offline. An embedded Discord emulator,
+ * N workers with the demo runner, a few sample tasks, and the results as they appear in #results.
+ */
+import { Routes, type APIMessage } from 'discord-api-types/v10';
+import { DiscordBus } from '../../../bus/discord/discord-bus.js';
+import { createRest } from '../../../bus/discord/rest.js';
+import { startEmulator } from '../../../emulator/index.js';
+import { sleep } from '../../../lib/sleep.js';
+import { manager } from '../manager/index.js';
+
+/** Options of `dorch demo`. */
+export interface DemoOptions {
+  workers: number;
+  /** Give up waiting for results after this long. @defaultValue 120000 */
+  timeoutMs?: number;
+  print?: (line: string) => void;
+}
+
+/** The sample tasks: tags in different places, one that fails on purpose to show a clear FAILED result. */
+export const DEMO_TASKS = [
+  'What is 2+2?',
+  '[model:coder] Write a haiku about distributed queues',
+  'Summarise why a Discord thread can act as a lock [thinking:high]',
+  '[model:cheap] [thinking:off] List three uses of a task queue',
+  '[model:gpt-imaginary] This one asks for a model that does not exist',
+];
+
+/** Run the offline demo end to end and exit. */
+export async function demo(options: DemoOptions): Promise<void> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const emulator = await startEmulator({ workers: options.workers });
+  const w = emulator.world;
+  print(`Offline demo: Discord emulator on ${w.apiUrl} with #task-queue, #results and #worker-pool.`);
+  // The demo's own process is the only reader of these variables: point the config at the emulator.
+  Object.assign(process.env, {
+    DISCORD_API_URL: w.apiUrl,
+    GUILD_ID: w.guildId,
+    TASK_QUEUE_CHANNEL: w.channels.taskQueue,
+    RESULTS_CHANNEL: w.channels.results,
+    WORKER_POOL_CHANNEL: w.channels.workerPool,
+    SUBMITTER_TOKEN: w.tokens.submitter,
+    ALLOWED_SUBMITTERS: w.users.operator,
+    AGENT_RUNNER: 'demo',
+    POLL_INTERVAL: '1',
+    RUNTIME_DIR: '.runtime/demo',
+  });
+  w.tokens.workers.forEach((t: string, i: number) => (process.env[`WORKER${i + 1}_TOKEN`] = t));
+
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const running = manager({ config: 'demo-no-config.env', workers: options.workers, until: finished, print });
+
+  const submitter = new DiscordBus({ apiUrl: w.apiUrl, token: w.tokens.submitter, taskQueueChannel: w.channels.taskQueue });
+  const ids: string[] = [];
+  for (const text of DEMO_TASKS) {
+    const s = await submitter.submit(text);
+    ids.push(s.taskId);
+    print(`Submitted ${s.taskId}: ${text}`);
+  }
+
+  const rest = createRest({ apiUrl: w.apiUrl, token: w.tokens.submitter });
+  const seen = new Set<string>();
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  while (seen.size < ids.length && Date.now() < deadline) {
+    await sleep(500);
+    const messages = (await rest.get(Routes.channelMessages(w.channels.results), {
+      query: new URLSearchParams({ limit: '100' }),
+    })) as APIMessage[];
+    for (const m of messages.reverse()) {
+      if (seen.has(m.id)) continue;
+      seen.add(m.id);
+      print(`\n#results\n${m.content}\n`);
+    }
+  }
+  finish();
+  await running;
+  await submitter.close();
+  await emulator.close();
+  if (seen.size < ids.length) throw new Error(`demo: only ${seen.size} of ${ids.length} results arrived in time`);
+  print(
+    [
+      '',
+      `Demo done: ${ids.length} tasks, ${seen.size} results, each claimed by exactly one worker.`,
+      'To use real Discord: create discord-config.env (mode 600) with DISCORD bot tokens and channel ids:',
+      '  WORKER1_TOKEN=…  WORKER2_TOKEN=…  WORKER3_TOKEN=…  SUBMITTER_TOKEN=…',
+      '  TASK_QUEUE_CHANNEL=…  RESULTS_CHANNEL=…  WORKER_POOL_CHANNEL=…  GUILD_ID=…  ALLOWED_SUBMITTERS=<your user id>',
+      'then run `npm start` again (see README.md, "Connecting Discord").',
+    ].join('\n'),
+  );
+}

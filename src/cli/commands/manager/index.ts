@@ -1,0 +1,149 @@
+/**
+ * `dorch manager --workers N` (also `npm start` with a config): keeps N workers alive and shows what each does.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createRunner } from '../../../agent/create-runner.js';
+import type { Bus } from '../../../bus/bus.js';
+import { createDiscordBus } from '../../../bus/create-bus.js';
+import { requireDiscordKeys } from '../../../config/require-discord.js';
+import { cliCommand } from '../../../lib/cli-entry.js';
+import { Supervisor, type WorkerSlot } from '../../../manager/supervisor.js';
+import { abandonTask } from '../../../worker/abandon.js';
+import { loadRuntime } from '../../runtime.js';
+
+/** Options of `dorch manager`. */
+export interface ManagerCommandOptions {
+  config?: string;
+  workers: number;
+  keepAlive?: boolean;
+  /** Extra environment for the workers (the demo sets the runner and the emulator's URL this way). */
+  env?: NodeJS.ProcessEnv;
+  /** Resolves when the manager should stop (besides q, Ctrl-C, SIGTERM). */
+  until?: Promise<unknown>;
+  /** Print a line (default console.log). */
+  print?: (line: string) => void;
+}
+
+/** Run the manager until q, Ctrl-C, SIGTERM, or `until` resolves. */
+export async function manager(options: ManagerCommandOptions): Promise<void> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const { config, warnings, logger, redactor } = await loadRuntime({ config: options.config, name: 'manager' });
+  for (const w of warnings) print(`warning: ${w}`);
+  for (const w of requireDiscordKeys(config, 'manager', { workers: options.workers, file: options.config }))
+    print(`warning: ${w}`);
+
+  // Check the runner once here, so a missing agent CLI is one clear error instead of N crash loops.
+  const runner = await createRunner(config, { workerId: 'manager', stripEnv: [] });
+  await runner.check();
+
+  const logDir = join(config.worker.runtimeDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const tokenFor = (slot: WorkerSlot) => config.discord.workerTokens[slot.index - 1] ?? config.discord.botToken!;
+  const buses = new Map<string, Promise<Bus>>();
+  const busFor = (slot: WorkerSlot) => {
+    const token = tokenFor(slot);
+    if (!buses.has(token)) buses.set(token, createDiscordBus(config, { token, role: 'submitter' }));
+    return buses.get(token)!;
+  };
+
+  const cli = cliCommand();
+  const supervisor = new Supervisor({
+    workers: options.workers,
+    spawnWorker: (slot) => {
+      const log = openSync(join(logDir, `${slot.workerId}.log`), 'a');
+      const args = [...cli.slice(1)];
+      if (options.config) args.push('--config', options.config);
+      args.push('worker', '--id', slot.workerId);
+      if (options.keepAlive) args.push('--keep-alive');
+      const child = spawn(cli[0]!, args, {
+        env: { ...process.env, ...options.env, BOT_TOKEN: tokenFor(slot), WORKER_ID: slot.workerId },
+        stdio: ['ignore', log, log, 'ipc'],
+      });
+      closeSync(log);
+      return child;
+    },
+    recoverTask: async (slot, claim, reason) =>
+      abandonTask(await busFor(slot), claim, reason, {
+        maxAttempts: config.worker.maxAttempts,
+        defaultModel: config.models.defaultModel,
+        defaultThinking: config.models.defaultThinking,
+      }),
+  });
+  wireOutput(supervisor, print, (line) => logger.info(redactor.redact(line)));
+
+  await mkdir(join(config.worker.runtimeDir, 'pids'), { recursive: true });
+  const pidFile = join(config.worker.runtimeDir, 'pids', 'manager.pid');
+  await writeFile(pidFile, String(process.pid));
+  print(
+    `Manager: starting ${options.workers} worker(s) with the ${config.agent.runner} runner` +
+      `${options.keepAlive ? ' (keep-alive)' : ''}. Logs in ${logDir}/. Press q or Ctrl-C to stop.`,
+  );
+  supervisor.start();
+
+  await waitForStop(options.until);
+  print('Manager: stopping workers (a running task gets up to 30 s to finish, else it is requeued)…');
+  await supervisor.stop();
+  for (const b of buses.values()) await (await b).close();
+  await rm(pidFile, { force: true });
+  print('Manager: stopped.');
+  summary(supervisor, print);
+}
+
+function wireOutput(supervisor: Supervisor, print: (l: string) => void, log: (l: string) => void) {
+  const line = (slot: WorkerSlot, text: string) => {
+    const l = `${new Date().toISOString().slice(11, 19)} ${slot.workerId.padEnd(10)} ${text}`;
+    print(l);
+    log(l);
+  };
+  supervisor.on('worker-message', (slot, m) => {
+    if (m.type === 'status') line(slot, `${m.status.padEnd(10)} ${m.detail}`);
+    else if (m.type === 'finished')
+      line(slot, `${m.outcome.padEnd(10)} ${m.taskId} in ${(m.durationMs / 1000).toFixed(1)} s, $${m.costUsd.toFixed(6)}`);
+    else if (m.type === 'released') line(slot, `RELEASED   ${m.taskId}: ${m.reason}`);
+    else if (m.type === 'warning') line(slot, `warning    ${m.message}`);
+  });
+  supervisor.on('worker-exit', (slot, info) => {
+    if (info.reason === 'restart') return; // the normal clean restart after each task: not news
+    const next = info.restartInMs === null ? '' : `; restarting in ${(info.restartInMs / 1000).toFixed(1)} s`;
+    line(slot, `EXITED     ${info.reason}${next}`);
+  });
+  supervisor.on('task-recovered', (slot, info) =>
+    line(slot, `RECOVERED  ${info.taskId}: ${info.action}${info.error ? ` (${info.error})` : ''}`),
+  );
+}
+
+/** Resolve on q (TTY), Ctrl-C, SIGTERM, or `until`. */
+function waitForStop(until?: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      if (process.stdin.isTTY) {
+        process.stdin.setRawMode(false);
+        process.stdin.pause();
+        process.stdin.off('data', onKey);
+      }
+      resolve();
+    };
+    const onKey = (data: Buffer) => {
+      const key = data.toString();
+      if (key === 'q' || key === 'Q' || key === '\u0003') done();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+    if (process.stdin.isTTY) {
+      process.stdin.setRawMode(true);
+      process.stdin.resume();
+      process.stdin.on('data', onKey);
+    }
+    void until?.then(done, done);
+  });
+}
+
+function summary(supervisor: Supervisor, print: (l: string) => void) {
+  const restarts = supervisor.slots.reduce((n, s) => n + s.restarts, 0);
+  print(`Manager: ${supervisor.slots.length} worker slot(s), ${restarts} restart(s).`);
+}

@@ -1,0 +1,119 @@
+/**
+ * `dorch worker`: one worker process. Under the manager it reports over IPC; alone it logs JSON lines.
+ */
+import { writeFile, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createRunner, discordSecretEnvNames } from '../../../agent/create-runner.js';
+import { createDiscordBus } from '../../../bus/create-bus.js';
+import { requireDiscordKeys } from '../../../config/require-discord.js';
+import { createAccounting } from '../../../cost/accounting.js';
+import { ledgerPath } from '../../../cost/ledger.js';
+import { loadPriceTable, openClawConfigPath } from '../../../cost/pricing.js';
+import type { WorkerMessage } from '../../../manager/supervisor.js';
+import { Worker } from '../../../worker/worker.js';
+import { loadRuntime } from '../../runtime.js';
+import { ExitError } from '../../errors.js';
+
+/** Options of `dorch worker`. */
+export interface WorkerCommandOptions {
+  config?: string;
+  id?: string;
+  keepAlive?: boolean;
+  once?: boolean;
+}
+
+const STOP_GRACE_MS = 30_000;
+
+/** Run one worker until it exits (after a task, idle, or on a signal). */
+export async function worker(options: WorkerCommandOptions): Promise<void> {
+  const workerId = options.id ?? process.env.WORKER_ID ?? `worker-${process.pid}`;
+  const { config, warnings, logger } = await loadRuntime({ config: options.config, name: workerId });
+  for (const w of warnings) logger.warn(w);
+  for (const w of requireDiscordKeys(config, 'worker', { file: options.config })) logger.warn(w);
+  const token = config.discord.botToken ?? config.discord.workerTokens[0]!;
+  const send = (m: WorkerMessage) => process.send?.(m);
+
+  const runner = await createRunner(config, { workerId, stripEnv: discordSecretEnvNames(process.env) });
+  await runner.check();
+  const bus = await createDiscordBus(config, { token });
+  bus.on('rejected', (i) => logger.warn({ ...i }, 'ignored a task from an author who may not submit (marked 🚫)'));
+  bus.on('unreadable', (i) =>
+    logger.warn(
+      { ...i },
+      'a task message came back empty: enable the Message Content intent for this bot in the Discord Developer Portal',
+    ),
+  );
+  bus.on('debug', (m) => logger.debug(m));
+
+  const prices = await loadPriceTable(config.agent.openclawConfigPath ?? openClawConfigPath(process.env)).catch(
+    () => new Map(),
+  );
+  const cost = createAccounting({
+    prices,
+    ledgerPath: ledgerPath(config.worker.runtimeDir),
+    budget: config.budget,
+  });
+  const w = new Worker({
+    workerId,
+    bus,
+    runner,
+    models: config.models,
+    cost,
+    workDir: config.worker.workDir,
+    runtimeDir: config.worker.runtimeDir,
+    pollIntervalMs: config.worker.pollIntervalSec * 1000,
+    maxIdleMs: config.worker.maxIdleTimeSec * 1000,
+    taskTimeoutMs: config.worker.taskTimeoutSec * 1000,
+    keepAlive: options.keepAlive,
+    once: options.once,
+    maxAttempts: config.worker.maxAttempts,
+  });
+  w.on('status', (status, detail) => {
+    logger.info({ status }, detail);
+    send({ type: 'status', status, detail });
+  });
+  w.on('claimed', (claim) => {
+    logger.info({ taskId: claim.task.id }, 'claimed');
+    send({ type: 'claimed', claim });
+  });
+  w.on('finished', ({ claim, outcome, costUsd, durationMs }) => {
+    logger.info({ taskId: claim.task.id, outcome, costUsd, durationMs }, 'finished');
+    send({ type: 'finished', taskId: claim.task.id, outcome, costUsd, durationMs });
+  });
+  w.on('released', ({ claim, reason }) => {
+    logger.warn({ taskId: claim.task.id }, `released: ${reason}`);
+    send({ type: 'released', taskId: claim.task.id, reason });
+  });
+  w.on('warning', (m) => {
+    logger.warn(m);
+    send({ type: 'warning', message: m });
+  });
+  w.on('debug', (m) => logger.debug(m));
+
+  // SIGTERM/SIGINT: finish the task within the grace period, else release it. SIGUSR2: emergency stop.
+  const onTerm = () => w.stop(STOP_GRACE_MS);
+  const onEmergency = () => w.stop(0);
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onTerm);
+  process.on('SIGUSR2', onEmergency);
+  const pidFile = join(config.worker.runtimeDir, 'pids', `${workerId}.pid`);
+  await mkdir(join(config.worker.runtimeDir, 'pids'), { recursive: true });
+  await writeFile(pidFile, String(process.pid));
+  try {
+    const reason = await w.run();
+    await new Promise<void>((resolve) => (process.send ? process.send({ type: 'exit', reason }, () => resolve()) : resolve()));
+    logger.info({ reason }, 'worker exiting');
+  } catch (error) {
+    throw new ExitError(1, `worker ${workerId} failed: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  } finally {
+    process.off('SIGTERM', onTerm);
+    process.off('SIGINT', onTerm);
+    process.off('SIGUSR2', onEmergency);
+    await rm(pidFile, { force: true });
+    await bus.close();
+    // The IPC channel would keep this process alive after the work is done.
+    if (process.connected) process.disconnect();
+  }
+}

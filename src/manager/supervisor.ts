@@ -1,0 +1,200 @@
+/**
+ * The manager: keeps N local worker processes alive. Workers report over Node's IPC channel which task they
+ * hold, so when one dies mid-task the supervisor hands the task back at once (requeue, or FAILED when out of
+ * attempts) instead of waiting for a lease to expire.
+ */
+import { EventEmitter } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
+import type { Claim, WorkerStatus } from '../bus/bus.js';
+
+/** Messages a worker process sends to its manager (`process.send`). */
+export type WorkerMessage =
+  | { type: 'status'; status: WorkerStatus; detail: string }
+  | { type: 'claimed'; claim: Claim }
+  | { type: 'finished'; taskId: string; outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number }
+  | { type: 'released'; taskId: string; reason: string }
+  | { type: 'warning'; message: string }
+  | { type: 'exit'; reason: string };
+
+/** One worker slot: the slot stays, processes come and go. */
+export interface WorkerSlot {
+  /** 1-based. */
+  index: number;
+  workerId: string;
+  process: ChildProcess | null;
+  /** The task the current process holds, as it last reported. */
+  claim: Claim | null;
+  status: WorkerStatus | 'STARTING' | 'EXITED';
+  detail: string;
+  restarts: number;
+  /** Consecutive quick crashes, for backoff. */
+  crashes: number;
+  startedAt: number;
+}
+
+/** Events of a {@link Supervisor}. */
+export interface SupervisorEvents {
+  'worker-start': [slot: WorkerSlot];
+  'worker-message': [slot: WorkerSlot, message: WorkerMessage];
+  'worker-exit': [slot: WorkerSlot, info: { code: number | null; signal: string | null; reason: string; restartInMs: number | null }];
+  /** A task held by a dead worker was handed back. */
+  'task-recovered': [slot: WorkerSlot, info: { taskId: string; action: 'requeued' | 'failed' | 'error'; error?: string }];
+  debug: [message: string];
+}
+
+/** Options for {@link Supervisor}. */
+export interface SupervisorOptions {
+  workers: number;
+  /** Start the worker process for a slot, with an IPC channel (`stdio` including 'ipc'). */
+  spawnWorker: (slot: WorkerSlot) => ChildProcess;
+  /** Hand back a task whose worker died (requeue or fail). */
+  recoverTask: (slot: WorkerSlot, claim: Claim, reason: string) => Promise<'requeued' | 'failed'>;
+  /** Worker id for slot i. @defaultValue `worker-${i}` */
+  workerIdFor?: (index: number) => string;
+  /** A process that exits with an error sooner than this after start counts as a crash. @defaultValue 10000 */
+  crashWindowMs?: number;
+  /** First restart delay after a crash; doubles per consecutive crash. @defaultValue 1000 */
+  backoffBaseMs?: number;
+  /** @defaultValue 60000 */
+  backoffMaxMs?: number;
+  /** Delay before restarting a worker that exited idle. @defaultValue 1000 */
+  idleRestartMs?: number;
+  /** Time a stopping worker gets to finish its task before SIGKILL. @defaultValue 30000 */
+  stopGraceMs?: number;
+  now?: () => number;
+}
+
+/** Keeps N workers running. `start()` once; `stop()` is memoized. */
+export class Supervisor extends EventEmitter<SupervisorEvents> {
+  readonly slots: WorkerSlot[];
+  readonly #o: Required<Omit<SupervisorOptions, 'workerIdFor'>> & Pick<SupervisorOptions, 'workerIdFor'>;
+  #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  #stopping: Promise<void> | null = null;
+  readonly #timers = new Set<NodeJS.Timeout>();
+
+  constructor(options: SupervisorOptions) {
+    super();
+    if (!Number.isInteger(options.workers) || options.workers < 1)
+      throw new TypeError(`Expected \`workers\` to be an integer >= 1, got \`${options.workers}\``);
+    this.#o = {
+      crashWindowMs: 10_000,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 60_000,
+      idleRestartMs: 1000,
+      stopGraceMs: 30_000,
+      now: Date.now,
+      ...options,
+    };
+    const idFor = options.workerIdFor ?? ((i: number) => `worker-${i}`);
+    this.slots = Array.from({ length: options.workers }, (_, k) => ({
+      index: k + 1,
+      workerId: idFor(k + 1),
+      process: null,
+      claim: null,
+      status: 'STARTING' as const,
+      detail: '',
+      restarts: 0,
+      crashes: 0,
+      startedAt: 0,
+    }));
+  }
+
+  /** Start every slot. */
+  start(): void {
+    if (this.#state !== 'new') throw new Error('Supervisor.start() can only be called once');
+    this.#state = 'running';
+    for (const slot of this.slots) this.#launch(slot);
+  }
+
+  /** Stop all workers: SIGTERM (they finish or release their task), SIGKILL after the grace period. */
+  stop(options: { force?: boolean } = {}): Promise<void> {
+    this.#stopping ??= this.#stop(options.force ?? false);
+    return this.#stopping;
+  }
+
+  async #stop(force: boolean): Promise<void> {
+    this.#state = 'stopping';
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    const alive = this.slots.filter((s) => s.process && s.process.exitCode === null && s.process.signalCode === null);
+    const exits = alive.map((s) => new Promise<void>((resolve) => s.process!.once('exit', () => resolve())));
+    for (const s of alive) s.process!.kill(force ? 'SIGKILL' : 'SIGTERM');
+    if (!force) {
+      const killer = setTimeout(() => {
+        for (const s of alive) if (s.process && s.process.exitCode === null) s.process.kill('SIGKILL');
+      }, this.#o.stopGraceMs + 5000);
+      killer.unref();
+      await Promise.all(exits);
+      clearTimeout(killer);
+    } else {
+      await Promise.all(exits);
+    }
+    this.#state = 'stopped';
+  }
+
+  #launch(slot: WorkerSlot): void {
+    if (this.#state !== 'running') return;
+    const child = this.#o.spawnWorker(slot);
+    slot.process = child;
+    slot.claim = null;
+    slot.status = 'STARTING';
+    slot.detail = '';
+    slot.startedAt = this.#o.now();
+    let exitReason = '';
+    child.on('message', (raw) => {
+      const message = raw as WorkerMessage;
+      if (!message || typeof message !== 'object' || !('type' in message)) return;
+      if (message.type === 'claimed') slot.claim = message.claim;
+      if (message.type === 'finished' || message.type === 'released') slot.claim = null;
+      if (message.type === 'status') {
+        slot.status = message.status;
+        slot.detail = message.detail;
+      }
+      if (message.type === 'exit') exitReason = message.reason;
+      this.emit('worker-message', slot, message);
+    });
+    child.on('error', (error) => this.emit('debug', `[supervisor] ${slot.workerId} process error: ${error.message}`));
+    child.once('exit', (code, signal) => void this.#onExit(slot, code, signal, exitReason));
+    this.emit('worker-start', slot);
+  }
+
+  async #onExit(slot: WorkerSlot, code: number | null, signal: string | null, reason: string): Promise<void> {
+    slot.process = null;
+    slot.status = 'EXITED';
+    const held = slot.claim;
+    slot.claim = null;
+    if (held) {
+      // The worker died holding a task: hand it back now rather than after a lease expiry.
+      const why = `${slot.workerId} exited (${signal ?? `code ${code}`}) while running it`;
+      try {
+        const action = await this.#o.recoverTask(slot, held, why);
+        this.emit('task-recovered', slot, { taskId: held.task.id, action });
+      } catch (error) {
+        this.emit('task-recovered', slot, {
+          taskId: held.task.id,
+          action: 'error',
+          error: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }
+    let restartInMs: number | null = null;
+    if (this.#state === 'running') {
+      const clean = code === 0 && (reason === 'restart' || reason === 'idle' || reason === 'once');
+      const quick = this.#o.now() - slot.startedAt < this.#o.crashWindowMs;
+      if (clean) {
+        slot.crashes = 0;
+        restartInMs = reason === 'restart' ? 0 : this.#o.idleRestartMs;
+      } else {
+        slot.crashes = quick ? slot.crashes + 1 : 1;
+        restartInMs = Math.min(this.#o.backoffMaxMs, this.#o.backoffBaseMs * 2 ** (slot.crashes - 1));
+      }
+      slot.restarts++;
+      const timer = setTimeout(() => {
+        this.#timers.delete(timer);
+        this.#launch(slot);
+      }, restartInMs);
+      this.#timers.add(timer);
+    }
+    this.emit('worker-exit', slot, { code, signal, reason: reason || (signal ? `killed by ${signal}` : `exit code ${code}`), restartInMs });
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * Worker options: one documented interface, one defaults constant, validation in the constructor.
+ */
+import type { AgentResult, AgentUsage, AgentRunner } from '../agent/runner.js';
+import type { Bus } from '../bus/bus.js';
+import type { ThinkingLevel } from '../task/task.js';
+
+/** One finished task, as the worker records it for cost reports. */
+export interface LedgerEntry {
+  ts: string;
+  taskId: string;
+  workerId: string;
+  model: string;
+  outcome: 'SUCCESS' | 'FAILED';
+  usage: AgentUsage;
+  costUsd: number;
+  durationMs: number;
+}
+
+/** What the worker needs from cost accounting (implemented by `src/cost/`). */
+export interface CostSeam {
+  /** The task's cost in USD: the runner's own figure, else tokens × price. `known` false when no price exists. */
+  costOf(result: AgentResult): { costUsd: number; known: boolean };
+  /** Record a finished task. */
+  record(entry: LedgerEntry): Promise<void>;
+  /** null when the worker may claim; otherwise why not (daily budget reached). */
+  claimBlocker(): Promise<string | null>;
+  /** A note for the result when one task's cost went past the per-task limit, else null. */
+  overTaskLimit(costUsd: number): string | null;
+}
+
+/** Model settings (aliases, defaults). */
+export interface ModelSettings {
+  aliases: Record<string, string>;
+  defaultModel: string;
+  defaultThinking: ThinkingLevel;
+}
+
+/** Options for {@link Worker}. */
+export interface WorkerOptions {
+  /** `[A-Za-z0-9_-]{1,32}`. */
+  workerId: string;
+  bus: Bus;
+  runner: AgentRunner;
+  models: ModelSettings;
+  cost: CostSeam;
+  /** Where task folders go. @defaultValue 'workers' */
+  workDir?: string;
+  /** Where the outbox and ledger go. @defaultValue '.runtime' */
+  runtimeDir?: string;
+  /** Base poll interval; each wait is drawn between 0.6× and 1.6× of it. @defaultValue 5000 */
+  pollIntervalMs?: number;
+  /** Exit after this long without work; 0 = never. @defaultValue 300000 */
+  maxIdleMs?: number;
+  /** Kill the agent after this long. @defaultValue 120000 */
+  taskTimeoutMs?: number;
+  /** Edit the progress message this often. @defaultValue 15000 */
+  heartbeatMs?: number;
+  /** Stay up after a task instead of exiting for a clean restart. @defaultValue false */
+  keepAlive?: boolean;
+  /** Exit as soon as a poll finds nothing to claim (scripts, tests). @defaultValue false */
+  once?: boolean;
+  /** Attempts before a task is reported FAILED instead of requeued. @defaultValue 3 */
+  maxAttempts?: number;
+  /** Largest prompt accepted, in characters. @defaultValue 4194304 (OpenClaw's --message-file limit) */
+  maxPromptChars?: number;
+  /** Backoff cap after repeated bus errors. @defaultValue 60000 */
+  maxBackoffMs?: number;
+  /** Injected clock. @defaultValue Date.now */
+  now?: () => number;
+  /** Injected randomness (jitter). @defaultValue Math.random */
+  random?: () => number;
+  /** Injected download seam for attachments. @defaultValue global fetch */
+  fetch?: typeof fetch;
+}
+
+/** Defaults for every optional field. */
+export const DEFAULT_WORKER_OPTIONS = {
+  workDir: 'workers',
+  runtimeDir: '.runtime',
+  pollIntervalMs: 5000,
+  maxIdleMs: 300_000,
+  taskTimeoutMs: 120_000,
+  heartbeatMs: 15_000,
+  keepAlive: false,
+  once: false,
+  maxAttempts: 3,
+  maxPromptChars: 4 * 1024 * 1024,
+  maxBackoffMs: 60_000,
+} as const;
+
+/** Options after defaults are applied. */
+export type ResolvedWorkerOptions = WorkerOptions & typeof DEFAULT_WORKER_OPTIONS & {
+  now: () => number;
+  random: () => number;
+  fetch: typeof fetch;
+};
+
+/** Apply defaults and check invariants (p-queue style TypeErrors). */
+export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
+  const merged = {
+    ...DEFAULT_WORKER_OPTIONS,
+    now: Date.now,
+    random: Math.random,
+    fetch: globalThis.fetch,
+    ...stripUndefined(options),
+  } as ResolvedWorkerOptions;
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(merged.workerId))
+    throw new TypeError(`Expected \`workerId\` to match [A-Za-z0-9_-]{1,32}, got \`${merged.workerId}\``);
+  for (const key of ['pollIntervalMs', 'taskTimeoutMs', 'heartbeatMs', 'maxBackoffMs'] as const) {
+    const v = merged[key];
+    if (!Number.isFinite(v) || v <= 0) throw new TypeError(`Expected \`${key}\` to be a finite number > 0, got \`${v}\``);
+  }
+  if (!Number.isFinite(merged.maxIdleMs) || merged.maxIdleMs < 0)
+    throw new TypeError(`Expected \`maxIdleMs\` to be a finite number >= 0, got \`${merged.maxIdleMs}\``);
+  if (!Number.isInteger(merged.maxAttempts) || merged.maxAttempts < 1)
+    throw new TypeError(`Expected \`maxAttempts\` to be an integer >= 1, got \`${merged.maxAttempts}\``);
+  return merged;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,361 @@
+/**
+ * The worker loop: poll, claim, run, report, heartbeat. One task at a time; a fresh agent process and session
+ * for every task. By default the worker exits after a task (the seed's clean-restart design) and the manager
+ * starts a fresh one; `keepAlive` stays up instead.
+ */
+import { EventEmitter } from 'node:events';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AgentResult } from '../agent/runner.js';
+import { EMPTY_USAGE } from '../agent/runner.js';
+import type { Claim, ReportFile, WorkerStatus } from '../bus/bus.js';
+import { BusUnavailableError, RateLimitedError, errorMessage } from '../lib/errors.js';
+import { jitter, sleep } from '../lib/sleep.js';
+import { formatReport } from '../task/format.js';
+import { resolveModel, resolveThinking } from '../task/models.js';
+import type { Task, ThinkingLevel } from '../task/task.js';
+import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
+import { Outbox } from './outbox.js';
+import { abandonTask } from './abandon.js';
+import { agentFiles, prepareWorkspace, readWorkspaceFile, type Workspace } from './workspace.js';
+
+/** Why {@link Worker.run} returned. */
+export type WorkerExit = 'restart' | 'idle' | 'stopped' | 'once';
+
+/** Events a worker emits instead of logging. */
+export interface WorkerEvents {
+  status: [status: WorkerStatus, detail: string];
+  claimed: [claim: Claim];
+  finished: [info: { claim: Claim; outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number }];
+  released: [info: { claim: Claim; reason: string }];
+  /** A recoverable problem (bus unreachable, a status post failed). */
+  warning: [message: string];
+  debug: [message: string];
+}
+
+const MAX_DISCORD_FILES = 10;
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/** One worker. Create it, call {@link run}, call {@link stop} to end it gracefully. */
+export class Worker extends EventEmitter<WorkerEvents> {
+  readonly #o: ResolvedWorkerOptions;
+  readonly #outbox: Outbox;
+  readonly #stopController = new AbortController();
+  #agentController: AbortController | null = null;
+  #current: Claim | null = null;
+  #running = false;
+  #graceTimer: NodeJS.Timeout | null = null;
+
+  constructor(options: WorkerOptions) {
+    super();
+    this.#o = resolveWorkerOptions(options);
+    this.#outbox = new Outbox(this.#o.runtimeDir, this.#o.workerId);
+  }
+
+  /** The claim being worked on, if any. */
+  get current(): Claim | null {
+    return this.#current;
+  }
+
+  /** Run until idle, stopped, or (without keepAlive) one task is done. Guarded: a second call throws. */
+  async run(): Promise<WorkerExit> {
+    if (this.#running) throw new Error('Worker.run() is already running');
+    this.#running = true;
+    const o = this.#o;
+    const stop = this.#stopController.signal;
+    await this.#flushOutbox();
+    await this.#status('READY', 'Online and waiting');
+    let lastWork = o.now();
+    let failures = 0;
+    let budgetNoted = false;
+    while (!stop.aborted) {
+      const blocker = await o.cost.claimBlocker();
+      if (blocker) {
+        if (!budgetNoted) await this.#status('BUDGET', `Not claiming: ${blocker}`);
+        budgetNoted = true;
+      } else {
+        budgetNoted = false;
+        let claim: Claim | null = null;
+        try {
+          claim = await this.#claimNext();
+          failures = 0;
+        } catch (error) {
+          failures++;
+          const wait = Math.min(o.maxBackoffMs, o.pollIntervalMs * 2 ** Math.min(failures, 6));
+          this.emit('warning', `poll/claim failed (${errorMessage(error)}); retrying in ~${Math.round(wait / 1000)} s`);
+          if (!(error instanceof BusUnavailableError || error instanceof RateLimitedError) && failures >= 5) throw error;
+          await sleep(jitter(wait, 0.8, 1.2, o.random), stop).catch(() => undefined);
+          continue;
+        }
+        if (claim) {
+          await this.#work(claim);
+          lastWork = o.now();
+          if (!o.keepAlive) {
+            await this.#status('RESTARTING', 'Task done; restarting for a clean context');
+            return 'restart';
+          }
+          continue;
+        }
+        if (o.once) return 'once';
+      }
+      if (o.maxIdleMs > 0 && o.now() - lastWork >= o.maxIdleMs) {
+        await this.#status('IDLE', `No task for ${Math.round(o.maxIdleMs / 1000)} s; exiting`);
+        return 'idle';
+      }
+      await sleep(jitter(o.pollIntervalMs, 0.6, 1.6, o.random), stop).catch(() => undefined);
+    }
+    await this.#status('STOPPING', 'Stopped');
+    return 'stopped';
+  }
+
+  /**
+   * Stop claiming. A running task may finish within `graceMs`; after that its agent is killed and the task is
+   * released (requeued). `graceMs` 0 releases at once (emergency stop).
+   */
+  stop(graceMs = 30_000): void {
+    if (!this.#stopController.signal.aborted) this.#stopController.abort(new Error('worker stopping'));
+    if (this.#agentController && !this.#graceTimer) {
+      this.#graceTimer = setTimeout(() => this.#agentController?.abort(new Error('shutdown grace period over')), graceMs);
+      this.#graceTimer.unref();
+    }
+  }
+
+  async #claimNext(): Promise<Claim | null> {
+    const tasks = await this.#o.bus.poll();
+    for (const task of tasks) {
+      if (this.#stopController.signal.aborted) return null;
+      const claim = await this.#o.bus.claim(task, this.#o.workerId);
+      if (claim) return claim;
+    }
+    return null;
+  }
+
+  async #work(claim: Claim): Promise<void> {
+    const o = this.#o;
+    this.#current = claim;
+    this.emit('claimed', claim);
+    await this.#status('CLAIMED', `Working on ${claim.task.id}`);
+    const started = o.now();
+    const agentController = new AbortController();
+    this.#agentController = agentController;
+    const heartbeat = setInterval(() => {
+      const secs = Math.round((o.now() - started) / 1000);
+      o.bus
+        .heartbeat(claim, `⏳ Running on **${o.workerId}** · ${secs} s elapsed · runner ${o.runner.name}`)
+        .catch((e: unknown) => this.emit('warning', `heartbeat failed: ${errorMessage(e)}`));
+    }, o.heartbeatMs);
+    heartbeat.unref();
+    try {
+      const outcome = await this.#execute(claim, agentController.signal);
+      if (outcome === 'released') return;
+      await this.#deliver(claim, outcome);
+    } catch (error) {
+      // A bug or an unexpected I/O failure after the claim: hand the task back rather than strand it.
+      this.emit('warning', `task ${claim.task.id} failed inside the worker: ${errorMessage(error)}`);
+      await this.#release(claim, `worker error: ${errorMessage(error)}`);
+    } finally {
+      clearInterval(heartbeat);
+      if (this.#graceTimer) clearTimeout(this.#graceTimer);
+      this.#graceTimer = null;
+      this.#agentController = null;
+      this.#current = null;
+    }
+  }
+
+  /** Validate, prepare, run, and build the report. Returns 'released' when the task was handed back. */
+  async #execute(claim: Claim, signal: AbortSignal) {
+    const o = this.#o;
+    const task = claim.task;
+    let prompt: string;
+    try {
+      prompt = await this.#promptOf(task);
+    } catch (error) {
+      const result = invalidResult(`could not read the task: ${errorMessage(error)}`, task.model ?? o.models.defaultModel);
+      return { task, prompt: task.prompt, requestedModel: result.model, thinking: o.models.defaultThinking, result, ws: null };
+    }
+    const model = resolveModel(task.model, o.models);
+    const thinking = resolveThinking(task.thinking, o.models.defaultThinking);
+    const problems = [
+      ...(task.tagErrors ?? []),
+      ...(model.ok ? [] : [model.error]),
+      ...(thinking.ok ? [] : [thinking.error]),
+      ...(prompt.length > o.maxPromptChars
+        ? [`task is ${prompt.length} characters; the limit is ${o.maxPromptChars}`]
+        : []),
+      ...(prompt.trim() === '' ? ['task is empty'] : []),
+    ];
+    const requestedModel = task.model ?? o.models.defaultModel;
+    const level: ThinkingLevel = thinking.ok ? thinking.level : o.models.defaultThinking;
+    if (problems.length > 0 || !model.ok) {
+      return { task, prompt, requestedModel, thinking: level, result: invalidResult(problems.join('; '), requestedModel), ws: null };
+    }
+    let ws: Workspace;
+    try {
+      ws = await prepareWorkspace({ workDir: o.workDir, workerId: o.workerId, task, prompt, fetch: o.fetch });
+    } catch (error) {
+      return { task, prompt, requestedModel, thinking: level, result: invalidResult(`could not prepare workspace: ${errorMessage(error)}`, model.model), ws: null };
+    }
+    const result = await o.runner.run(
+      {
+        taskId: task.id,
+        prompt,
+        model: model.model,
+        thinking: level,
+        workspace: ws.dir,
+        timeoutMs: o.taskTimeoutMs,
+        sessionId: `${o.workerId}-${task.id}`,
+        workerId: o.workerId,
+      },
+      signal,
+    );
+    if (signal.aborted && this.#stopController.signal.aborted) {
+      await this.#release(claim, 'worker stopped before the task finished');
+      return 'released' as const;
+    }
+    await writeFile(join(ws.dir, 'RESULT.txt'), result.text).catch(() => undefined);
+    return { task, prompt, requestedModel: model.model, thinking: level, result, ws };
+  }
+
+  async #deliver(
+    claim: Claim,
+    run: { task: Task; prompt: string; requestedModel: string; thinking: ThinkingLevel; result: AgentResult; ws: Workspace | null },
+  ): Promise<void> {
+    const o = this.#o;
+    const { result, ws } = run;
+    const cost = o.cost.costOf(result);
+    const notes = [...result.notes];
+    if (!cost.known && result.ok) notes.push(`no price known for ${result.model}; cost shown as $0`);
+    const over = o.cost.overTaskLimit(cost.costUsd);
+    if (over) notes.push(over);
+    const files = ws ? await this.#collectFiles(ws, notes) : [];
+    const outcome = result.ok ? 'SUCCESS' : 'FAILED';
+    const report = formatReport({
+      outcome,
+      taskId: run.task.id,
+      workerId: o.workerId,
+      model: result.model,
+      requestedModel: run.requestedModel,
+      thinking: run.thinking,
+      usage: result.usage,
+      costUsd: cost.costUsd,
+      prompt: run.prompt,
+      text: result.text,
+      error: result.error,
+      notes,
+      durationMs: result.durationMs,
+      workspace: ws?.display ?? '(not created)',
+      files,
+    });
+    await o.cost
+      .record({
+        ts: new Date(o.now()).toISOString(),
+        taskId: run.task.id,
+        workerId: o.workerId,
+        model: result.model,
+        outcome,
+        usage: result.usage,
+        costUsd: cost.costUsd,
+        durationMs: result.durationMs,
+      })
+      .catch((e: unknown) => this.emit('warning', `ledger write failed: ${errorMessage(e)}`));
+    await this.#sendReport(claim, report);
+    this.emit('finished', { claim, outcome, costUsd: cost.costUsd, durationMs: result.durationMs });
+  }
+
+  /** Deliver through the outbox, retrying with backoff while Discord is unreachable; the report is never dropped. */
+  async #sendReport(claim: Claim, report: Parameters<Outbox['send']>[2]): Promise<void> {
+    let attempt = 0;
+    await this.#outbox.put(claim, report);
+    for (;;) {
+      try {
+        await this.#o.bus.complete(claim, report);
+        await this.#outbox.remove(claim.task.id);
+        return;
+      } catch (error) {
+        attempt++;
+        // Only transport problems are worth waiting out; a 4xx will not change, and the outbox keeps the report.
+        if (!(error instanceof BusUnavailableError || error instanceof RateLimitedError) || attempt >= 8) {
+          this.emit('warning', `report for ${claim.task.id} kept in the outbox: ${errorMessage(error)}`);
+          return;
+        }
+        await sleep(Math.min(this.#o.maxBackoffMs, 1000 * 2 ** attempt)).catch(() => undefined);
+      }
+    }
+  }
+
+  async #flushOutbox(): Promise<void> {
+    try {
+      const n = await this.#outbox.flush(this.#o.bus);
+      if (n > 0) this.emit('debug', `[worker] delivered ${n} report(s) left in the outbox`);
+    } catch (error) {
+      this.emit('warning', `outbox not delivered yet: ${errorMessage(error)}`);
+    }
+  }
+
+  async #release(claim: Claim, reason: string): Promise<void> {
+    const o = this.#o;
+    try {
+      const done = await abandonTask(o.bus, claim, reason, {
+        maxAttempts: o.maxAttempts,
+        defaultModel: o.models.defaultModel,
+        defaultThinking: o.models.defaultThinking,
+      });
+      if (done === 'requeued') this.emit('released', { claim, reason });
+    } catch (error) {
+      this.emit('warning', `could not release ${claim.task.id}: ${errorMessage(error)}`);
+    }
+  }
+
+  /**
+   * A task too long for one Discord message arrives as a `TASK.txt` attachment, which then is the whole prompt
+   * (the message text is only a preview with the tags).
+   */
+  async #promptOf(task: Task): Promise<string> {
+    const file = task.attachments.find((a) => a.filename === 'TASK.txt');
+    if (!file) return task.prompt;
+    const response = await this.#o.fetch(file.url);
+    if (!response.ok) throw new Error(`could not download TASK.txt: HTTP ${response.status}`);
+    return response.text();
+  }
+
+  async #collectFiles(ws: Workspace, notes: string[]): Promise<ReportFile[]> {
+    const made = await agentFiles(ws).catch(() => []);
+    const files: ReportFile[] = [];
+    const skipped: string[] = [];
+    // One slot stays free for RESULT.txt, which formatReport adds when it truncates.
+    for (const f of made) {
+      if (files.length >= MAX_DISCORD_FILES - 1 || f.size > MAX_FILE_BYTES) {
+        skipped.push(f.name);
+        continue;
+      }
+      files.push({ name: f.name, data: await readWorkspaceFile(ws, f.name) });
+    }
+    if (skipped.length) notes.push(`not attached (Discord limits): ${skipped.join(', ')}; they are in the workspace`);
+    return files;
+  }
+
+  async #status(status: WorkerStatus, detail: string): Promise<void> {
+    this.emit('status', status, detail);
+    try {
+      await this.#o.bus.status(this.#o.workerId, status, detail);
+    } catch (error) {
+      this.emit('warning', `status ${status} not posted: ${errorMessage(error)}`);
+    }
+  }
+}
+
+/** A FAILED result for a task that never ran. */
+function invalidResult(error: string, model: string): AgentResult {
+  return {
+    ok: false,
+    text: '',
+    error,
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    durationMs: 0,
+    model,
+    usage: { ...EMPTY_USAGE },
+    notes: [],
+  };
+}
