@@ -1,0 +1,160 @@
+/**
+ * Inline task tags: `[model:X]`, `[thinking:Y]`, `[retry:N]` and `[origin:<task id>]`, anywhere in the task text,
+ * in any order, case-insensitive names, whitespace tolerated (`[ Model : coder ]`). Recognised tags are stripped
+ * from the prompt; any other bracketed text (`[foo:bar]`, `arr[0]`) stays exactly as written.
+ */
+import { isSafeTaskId } from './task.js';
+
+/** What {@link parseTaskText} read from a task message. */
+export interface ParsedTaskText {
+  /** The text with every recognised tag removed and the leftover whitespace tidied. */
+  prompt: string;
+  /** `[model:X]` as written (an alias or a `provider/model` id), not yet resolved. */
+  model?: string;
+  /** `[thinking:Y]` lower-cased, not yet validated. */
+  thinking?: string;
+  /** `[retry:N]`, 0 when absent. */
+  retry: number;
+  /** `[origin:<task id>]`, the first attempt's task id. */
+  origin?: string;
+  /** One sentence per malformed tag; a non-empty list means the task should be reported FAILED. */
+  errors: string[];
+}
+
+/** Fields for {@link buildTaskText}. */
+export interface TaskTextParts {
+  prompt: string;
+  model?: string;
+  thinking?: string;
+  retry?: number;
+  origin?: string;
+}
+
+type TagName = 'model' | 'thinking' | 'retry' | 'origin';
+
+// A tag never spans lines and its value never contains `]`.
+const TAG = /\[[ \t]*(model|thinking|retry|origin)[ \t]*:([^\]\n]*)\]/gi;
+
+const EXAMPLES: Record<TagName, string> = {
+  model: '[model:coder]',
+  thinking: '[thinking:high]',
+  retry: '[retry:1]',
+  origin: '[origin:discord-1471241464699945010]',
+};
+
+/** Read the tags out of a task message and return the prompt without them. Never throws. */
+export function parseTaskText(text: string): ParsedTaskText {
+  const values: Partial<Record<TagName, string>> = {};
+  const errors: string[] = [];
+
+  const record = (name: TagName, raw: string): void => {
+    const value = raw.trim();
+    if (value === '') {
+      errors.push(`The [${name}:] tag has no value; write it like ${EXAMPLES[name]}.`);
+      return;
+    }
+    const normalized = name === 'thinking' ? value.toLowerCase() : value;
+    const previous = values[name];
+    // Repeating a tag is harmless; only a different value (ignoring case, as aliases do) is a conflict.
+    if (previous === undefined) {
+      values[name] = normalized;
+    } else if (previous.toLowerCase() !== normalized.toLowerCase()) {
+      const message = `Conflicting [${name}:] tags ("${clip(previous)}" and "${clip(normalized)}"); keep only one.`;
+      if (!errors.includes(message)) errors.push(message);
+    }
+  };
+
+  const lines = text.replace(/\r\n?/g, '\n').split('\n');
+  const kept: string[] = [];
+  for (const line of lines) {
+    const spans: Array<[number, number]> = [];
+    for (const match of line.matchAll(TAG)) {
+      record(match[1]!.toLowerCase() as TagName, match[2]!);
+      spans.push([match.index, match.index + match[0].length]);
+    }
+    if (spans.length === 0) {
+      kept.push(line);
+      continue;
+    }
+    const stripped = removeSpans(line, spans);
+    if (stripped.trim() !== '') kept.push(stripped);
+  }
+
+  let retry = 0;
+  if (values.retry !== undefined) {
+    if (/^\d{1,4}$/.test(values.retry)) retry = Number(values.retry);
+    else errors.push(`The [retry:] tag needs a whole number, like [retry:1]; got "${clip(values.retry)}".`);
+  }
+  let origin: string | undefined;
+  if (values.origin !== undefined) {
+    if (isSafeTaskId(values.origin)) origin = values.origin;
+    else
+      errors.push(`The [origin:] tag needs a task id like ${EXAMPLES.origin}; got "${clip(values.origin)}".`);
+  }
+  const prompt = kept.join('\n').trim();
+  if (prompt === '') errors.push('The task has no prompt: it is empty or holds only tags.');
+
+  const result: ParsedTaskText = { prompt, retry, errors };
+  if (values.model !== undefined) result.model = values.model;
+  if (values.thinking !== undefined) result.thinking = values.thinking;
+  if (origin !== undefined) result.origin = origin;
+  return result;
+}
+
+// Remove tag spans from one line. Tags separated only by blanks form one group; a group at the start keeps the
+// line's indentation, one at the end takes its leading blanks along, one in the middle leaves a single space.
+function removeSpans(line: string, spans: Array<[number, number]>): string {
+  const groups: Array<[number, number]> = [];
+  for (const [start, end] of spans) {
+    const last = groups.at(-1);
+    if (last && /^[ \t]*$/.test(line.slice(last[1], start))) last[1] = end;
+    else groups.push([start, end]);
+  }
+  let out = '';
+  let cursor = 0;
+  for (const [start, end] of groups) {
+    let before = start;
+    while (before > cursor && (line[before - 1] === ' ' || line[before - 1] === '\t')) before--;
+    let after = end;
+    while (after < line.length && (line[after] === ' ' || line[after] === '\t')) after++;
+    const atStart = line.slice(0, before).trim() === '' && out.trim() === '';
+    const atEnd = after === line.length;
+    if (atStart) out += line.slice(cursor, start);
+    else if (atEnd) out += line.slice(cursor, before);
+    else out += line.slice(cursor, before) + (before < start || after > end ? ' ' : '');
+    cursor = after;
+  }
+  return (out + line.slice(cursor)).trimEnd();
+}
+
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 60)}…` : text;
+}
+
+/**
+ * Build task text that {@link parseTaskText} reads back to the same parts: the prompt, then the tags (on the same
+ * line for a one-line prompt, on a line of their own otherwise). `retry: 0` writes no tag. Throws `TypeError` for a
+ * tag value that could not be read back (empty, or containing `]` or a line break).
+ */
+export function buildTaskText(parts: TaskTextParts): string {
+  const tags: string[] = [];
+  const add = (name: TagName, value: string | undefined): void => {
+    if (value === undefined) return;
+    const v = value.trim();
+    if (v === '' || /[\]\n\r]/.test(v))
+      throw new TypeError(`Expected a one-line [${name}:] value, got \`${value}\``);
+    tags.push(`[${name}:${v}]`);
+  };
+  add('model', parts.model);
+  add('thinking', parts.thinking);
+  if (parts.retry !== undefined && parts.retry !== 0) {
+    if (!Number.isInteger(parts.retry) || parts.retry < 0) {
+      throw new TypeError(`Expected \`retry\` to be a whole number >= 0, got \`${parts.retry}\``);
+    }
+    add('retry', String(parts.retry));
+  }
+  add('origin', parts.origin);
+  const prompt = parts.prompt.trim();
+  if (tags.length === 0) return prompt;
+  return `${prompt}${prompt.includes('\n') ? '\n\n' : ' '}${tags.join(' ')}`;
+}
