@@ -1,0 +1,357 @@
+/**
+ * The result message in the seed's format (DESIGN §6), kept within Discord's limits: 2000 characters of content,
+ * 10 attachments, 10 MiB per file, 25 MiB per message. Text is never escaped except for fences: mentions are
+ * neutralised by `allowed_mentions`, not by changing what the agent wrote.
+ */
+import type { AgentUsage } from '../agent/runner.js';
+import type { ReportFile, TaskReport, WorkerStatus } from '../bus/bus.js';
+
+/** Discord's message content limit. */
+export const MAX_CONTENT_LENGTH = 2000;
+/** Discord's attachment count limit per message. */
+export const MAX_ATTACHMENTS = 10;
+/** Discord's default upload limit per file. */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** Discord's upload limit per message. */
+export const MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+/** The seed's separator line, first line of every result. */
+export const REPORT_SEPARATOR = '═══════════════════════════════════════';
+/** Name of the attachment holding the whole result when the message shows only part of it. */
+export const RESULT_FILE_NAME = 'RESULT.txt';
+
+const RESULT_TRUNCATED = `… (truncated; full text in ${RESULT_FILE_NAME})`;
+const PROMPT_TRUNCATED = '… (truncated; full prompt in the task message)';
+const ZWSP = '\u200b';
+// Caps on the fixed parts, so prompt and result always keep room in 2000 characters.
+const CAP = {
+  id: 64,
+  model: 120,
+  error: 300,
+  note: 150,
+  notes: 4,
+  workspace: 150,
+  skipped: 200,
+  snippet: 300,
+};
+
+/** Everything needed to report one finished task. */
+export interface ReportInput {
+  outcome: 'SUCCESS' | 'FAILED';
+  taskId: string;
+  workerId: string;
+  /** The model that actually ran (as the runner reported it). */
+  model: string;
+  /** The model that was asked for (resolved id); shown when it differs from `model`. */
+  requestedModel?: string;
+  thinking: string;
+  usage: AgentUsage;
+  costUsd: number;
+  /** The prompt, tags stripped. */
+  prompt: string;
+  /** The agent's answer (on failure, whatever it printed). */
+  text: string;
+  /** Why the task failed, one sentence. */
+  error?: string;
+  /** Extra lines shown as `Note: …`. */
+  notes: string[];
+  durationMs: number;
+  /** The workspace path to show (relative). */
+  workspace: string;
+  /** Files the agent made, to attach. */
+  files?: ReportFile[];
+  /**
+   * Applied to every piece of text (prompt, result, error, notes, RESULT.txt) before layout, so the length limit
+   * holds after redaction.
+   * @defaultValue identity
+   */
+  redact?: (text: string) => string;
+}
+
+/** The header fields of a result message, as read back by {@link parseReportHeader}. */
+export interface ReportHeader {
+  outcome: 'SUCCESS' | 'FAILED';
+  taskId: string;
+  workerId: string;
+  /** The model that ran. */
+  model: string;
+  /** The requested model, when the header says it differed. */
+  requestedModel?: string;
+  thinking: string;
+  /** All prompt tokens (uncached + cache reads + cache writes). */
+  tokensIn: number;
+  /** Cache-read prompt tokens (0 when the header shows none). */
+  cached: number;
+  tokensOut: number;
+  costUsd: number;
+}
+
+/** Build the result message, its attachments and the short thread summary. */
+export function formatReport(input: ReportInput): TaskReport {
+  const redact = input.redact ?? ((t: string) => t);
+  const prompt = tidy(redact(input.prompt));
+  const result = tidy(redact(input.text));
+  const error = input.error === undefined ? undefined : oneLine(redact(input.error), CAP.error);
+  const notes = input.notes.map((n) => oneLine(redact(n), CAP.note));
+  if (notes.length > CAP.notes)
+    notes.splice(CAP.notes - 1, Infinity, `… and ${notes.length - CAP.notes + 1} more`);
+
+  const shownPrompt = fence(prompt || '(empty)');
+  const shownResult = fence(result || '(no output)');
+  const header = [
+    REPORT_SEPARATOR,
+    `[${input.outcome}] ${oneLine(input.taskId, CAP.id)} by ${oneLine(input.workerId, CAP.id)}`,
+    modelLine(input),
+  ].join('\n');
+
+  // Decide truncation before attachments are known: whether RESULT.txt is attached depends on it.
+  const files: ReportFile[] = [];
+  const skipped: string[] = [];
+  const layout = (p: Part, r: Part): string =>
+    render({ header, prompt: p, result: r, error, notes, skipped, workspace: input.workspace });
+
+  const fixed = layout({ text: '', truncated: false }, { text: '', truncated: false }).length;
+  const avail = MAX_CONTENT_LENGTH - fixed;
+  let promptPart: Part = { text: shownPrompt, truncated: false };
+  let resultPart: Part = { text: shownResult, truncated: false };
+  if (shownPrompt.length + shownResult.length > avail) {
+    [promptPart, resultPart] = split(shownPrompt, shownResult, avail);
+  }
+
+  if (resultPart.truncated) files.push(resultFile(redact(input.text), notes));
+  attachAgentFiles(input.files ?? [], files, skipped, resultPart.truncated);
+  // The skipped-files line may have added length; shrink the result to make room.
+  let content = layout(promptPart, resultPart);
+  if (content.length > MAX_CONTENT_LENGTH && !resultPart.truncated) {
+    const over = content.length - MAX_CONTENT_LENGTH;
+    resultPart = {
+      text: cut(shownResult, shownResult.length - over - RESULT_TRUNCATED.length - 1),
+      truncated: true,
+    };
+    files.unshift(resultFile(redact(input.text), notes));
+    if (files.length > MAX_ATTACHMENTS) skipped.push(`${files.pop()!.name} (attachment limit)`);
+    content = layout(promptPart, resultPart);
+  }
+  if (content.length > MAX_CONTENT_LENGTH) {
+    const over = content.length - MAX_CONTENT_LENGTH;
+    resultPart = { text: cut(resultPart.text, resultPart.text.length - over), truncated: true };
+    content = layout(promptPart, resultPart);
+  }
+  // Unreachable with the caps above; a last guard so Discord never rejects the post.
+  if (content.length > MAX_CONTENT_LENGTH) content = cut(content, MAX_CONTENT_LENGTH);
+
+  return { outcome: input.outcome, content, files, summary: summarize(input, result, error) };
+}
+
+interface Part {
+  text: string;
+  truncated: boolean;
+}
+
+interface Layout {
+  header: string;
+  prompt: Part;
+  result: Part;
+  error: string | undefined;
+  notes: string[];
+  skipped: string[];
+  workspace: string;
+}
+
+function render(l: Layout): string {
+  const lines = [l.header, '', 'Task Prompt:', '```', l.prompt.text, '```'];
+  if (l.prompt.truncated) lines.push(PROMPT_TRUNCATED);
+  lines.push('');
+  if (l.error !== undefined) lines.push(`Error: ${l.error}`);
+  for (const note of l.notes) lines.push(`Note: ${note}`);
+  if (l.error !== undefined || l.notes.length > 0) lines.push('');
+  lines.push('Result:', '```', l.result.text, '```');
+  if (l.result.truncated) lines.push(RESULT_TRUNCATED);
+  lines.push('');
+  if (l.skipped.length > 0) lines.push(`📎 Not attached: ${clipList(l.skipped, CAP.skipped)}`);
+  lines.push(`📁 Workspace: \`${oneLine(l.workspace, CAP.workspace).replace(/`/g, "'")}\``);
+  return lines.join('\n');
+}
+
+// Share `avail` characters between prompt and result; the result gets most of the room.
+function split(prompt: string, result: string, avail: number): [Part, Part] {
+  const promptMarker = PROMPT_TRUNCATED.length + 1;
+  const resultMarker = RESULT_TRUNCATED.length + 1;
+  const promptShare = Math.floor(avail / 4);
+  if (result.length <= avail - promptShare - promptMarker) {
+    return [
+      { text: cut(prompt, avail - result.length - promptMarker), truncated: true },
+      { text: result, truncated: false },
+    ];
+  }
+  if (prompt.length <= promptShare) {
+    return [
+      { text: prompt, truncated: false },
+      { text: cut(result, avail - prompt.length - resultMarker), truncated: true },
+    ];
+  }
+  return [
+    { text: cut(prompt, promptShare - promptMarker), truncated: true },
+    { text: cut(result, avail - promptShare - resultMarker), truncated: true },
+  ];
+}
+
+function modelLine(input: ReportInput): string {
+  const model = oneLine(input.model, CAP.model).replace(/\|/g, '/');
+  const requested = input.requestedModel && oneLine(input.requestedModel, CAP.model).replace(/\|/g, '/');
+  const differs = requested !== undefined && requested !== '' && !sameModel(model, requested);
+  const cost = Number.isFinite(input.costUsd) && input.costUsd > 0 ? input.costUsd : 0;
+  return (
+    `Model: ${model}${differs ? ` (requested ${requested})` : ''} | Thinking: ${oneLine(input.thinking, 20)} | ` +
+    `Tokens: ${tokens(input.usage)} | Cost: $${cost.toFixed(6)}`
+  );
+}
+
+// Runners sometimes report the id without the routing prefix (`moonshotai/kimi-k2.5` for
+// `openrouter/moonshotai/kimi-k2.5`); that is the same model, not a substitution.
+function sameModel(a: string, b: string): boolean {
+  return a === b || a.endsWith(`/${b}`) || b.endsWith(`/${a}`);
+}
+
+function count(n: number): number {
+  return Number.isFinite(n) && n > 0 ? Math.round(n) : 0;
+}
+
+/** `1234 in (200 cached) / 56 out`: `in` counts every prompt token, cached or not. */
+export function formatTokens(usage: AgentUsage): string {
+  return tokens(usage);
+}
+
+function tokens(usage: AgentUsage): string {
+  const cached = count(usage.cacheRead);
+  const total = count(usage.input) + cached + count(usage.cacheWrite);
+  return `${total} in${cached > 0 ? ` (${cached} cached)` : ''} / ${count(usage.output)} out`;
+}
+
+/** `12.3 s`, `2 min 5 s`, `1 h 4 min`. */
+export function formatDuration(ms: number): string {
+  const safe = Number.isFinite(ms) && ms > 0 ? ms : 0;
+  if (safe < 60_000) return `${(safe / 1000).toFixed(1)} s`;
+  const totalSec = Math.round(safe / 1000);
+  if (totalSec < 3600) return `${Math.floor(totalSec / 60)} min ${totalSec % 60} s`;
+  return `${Math.floor(totalSec / 3600)} h ${Math.floor((totalSec % 3600) / 60)} min`;
+}
+
+function summarize(input: ReportInput, result: string, error: string | undefined): string {
+  const cost = Number.isFinite(input.costUsd) && input.costUsd > 0 ? input.costUsd : 0;
+  const stats = `${formatDuration(input.durationMs)} · ${tokens(input.usage)} · $${cost.toFixed(6)}`;
+  if (input.outcome === 'FAILED') return `❌ FAILED: ${error ?? 'unknown error'}\nafter ${stats}`;
+  const snippet = result.length > CAP.snippet ? `${cut(result, CAP.snippet)}…` : result;
+  return snippet === '' ? `✅ SUCCESS in ${stats}` : `✅ SUCCESS in ${stats}\n${snippet}`;
+}
+
+function resultFile(fullText: string, notes: string[]): ReportFile {
+  let data = Buffer.from(fullText, 'utf8');
+  if (data.length > MAX_FILE_BYTES) {
+    data = data.subarray(0, MAX_FILE_BYTES);
+    notes.push(`${RESULT_FILE_NAME} holds only the first 10 MiB of the result`);
+  }
+  return { name: RESULT_FILE_NAME, data };
+}
+
+function attachAgentFiles(
+  agentFiles: ReportFile[],
+  files: ReportFile[],
+  skipped: string[],
+  hasResult: boolean,
+) {
+  let total = files.reduce((sum, f) => sum + f.data.length, 0);
+  for (const file of agentFiles) {
+    const name = file.name.replace(/[\\/]/g, '_').replace(/[\r\n]/g, ' ');
+    if (hasResult && name === RESULT_FILE_NAME) continue;
+    if (file.data.length > MAX_FILE_BYTES) skipped.push(`${name} (too large: ${mib(file.data.length)})`);
+    else if (files.length >= MAX_ATTACHMENTS) skipped.push(`${name} (attachment limit)`);
+    else if (total + file.data.length > MAX_MESSAGE_BYTES) skipped.push(`${name} (25 MiB message limit)`);
+    else {
+      files.push({ name, data: file.data });
+      total += file.data.length;
+    }
+  }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function clipList(items: string[], max: number): string {
+  let out = '';
+  for (let i = 0; i < items.length; i++) {
+    const next = out === '' ? items[i]! : `${out}, ${items[i]}`;
+    if (next.length > max) return `${out}${out === '' ? '' : ', '}and ${items.length - i} more`;
+    out = next;
+  }
+  return out;
+}
+
+// Break every run of 3+ backticks so text inside a fenced block can never close it.
+function fence(text: string): string {
+  return text.replace(/`{3,}/g, (run) => run.split('').join(ZWSP));
+}
+
+// Normalise line ends, drop leading blank lines and trailing whitespace; keep indentation.
+function tidy(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .replace(/^(?:[ \t]*\n)+/, '')
+    .trimEnd();
+}
+
+function oneLine(text: string, max: number): string {
+  const flat = text.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+  return flat.length > max ? `${cut(flat, max - 1)}…` : flat;
+}
+
+// Cut to at most `max` UTF-16 units without splitting a surrogate pair; prefer a line break near the end.
+function cut(text: string, max: number): string {
+  if (max <= 0) return '';
+  if (text.length <= max) return text;
+  let out = text.slice(0, max);
+  const last = out.charCodeAt(out.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) out = out.slice(0, -1);
+  const nl = out.lastIndexOf('\n');
+  if (nl > 0 && nl >= out.length * 0.9) out = out.slice(0, nl);
+  return out;
+}
+
+const HEADER_LINE = /^\[(SUCCESS|FAILED)\] (\S+) by (\S+)$/;
+const MODEL_LINE =
+  /^Model: (.+?)(?: \(requested (.+?)\))? \| Thinking: (\S+) \| Tokens: (\d+) in(?: \((\d+) cached\))? \/ (\d+) out \| Cost: \$(\d+(?:\.\d+)?)$/;
+
+/**
+ * Read the header of a result message (ours or the seed's): the inverse of the first lines {@link formatReport}
+ * writes. Returns null for any other message.
+ */
+export function parseReportHeader(content: string): ReportHeader | null {
+  const lines = content
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== REPORT_SEPARATOR)
+    .slice(0, 2);
+  const head = HEADER_LINE.exec(lines[0] ?? '');
+  const model = MODEL_LINE.exec(lines[1] ?? '');
+  if (!head || !model) return null;
+  const header: ReportHeader = {
+    outcome: head[1] as 'SUCCESS' | 'FAILED',
+    taskId: head[2]!,
+    workerId: head[3]!,
+    model: model[1]!,
+    thinking: model[3]!,
+    tokensIn: Number(model[4]),
+    cached: Number(model[5] ?? 0),
+    tokensOut: Number(model[6]),
+    costUsd: Number(model[7]),
+  };
+  if (model[2] !== undefined) header.requestedModel = model[2];
+  return header;
+}
+
+/** A worker status line in the seed's form: `[worker-1] [READY] Online and waiting`. */
+export function formatStatus(workerId: string, status: WorkerStatus, detail: string): string {
+  const line = `[${oneLine(workerId, CAP.id)}] [${status}] ${detail.trim()}`.trimEnd();
+  return line.length > MAX_CONTENT_LENGTH ? `${cut(line, MAX_CONTENT_LENGTH - 1)}…` : line;
+}
