@@ -1,0 +1,347 @@
+/**
+ * `FallbackBus`: a primary bus (Discord) with a local fallback queue behind it, as one {@link Bus}. Like hono's
+ * SmartRouter it is a composite of the same interface: each call tries the primary, and a `BusUnavailableError`
+ * (by class/code, never by message) marks the primary down and sends the call to the fallback. While the primary
+ * is down, the next call after every `probeIntervalMs` tries it again; the first success marks it up.
+ *
+ * Decisions that keep "nothing lost, nothing run twice":
+ * - **A task belongs to the bus it was queued on**, decided by id (`fallback.owns(id)`: `local-…` ids). A claim,
+ *   heartbeat, completion or release goes to that bus only, whatever the primary's state. A local claim is finished
+ *   locally even after the primary is back; a primary claim is never finished in the local queue.
+ * - **Completing or releasing a primary claim while the primary is down** retries with exponential backoff
+ *   (`reportAttempts`, jittered, capped by `reportMaxBackoffMs`), then throws the last `BusUnavailableError`: the
+ *   report is never written locally as if the task were local. The durable outbox that lets a worker move on
+ *   instead of waiting (DESIGN §5) belongs to the caller; this bus only refuses to lose or misfile the report.
+ * - **Claiming a primary task while the primary is down** returns null (as if another worker won): the worker
+ *   polls again and gets local tasks.
+ * - **`poll` with the primary up first drains** the local pending tasks into the primary (each exactly once,
+ *   claim-by-rename inside `drainTo`), then returns the primary's tasks. Local tasks the primary refused for a
+ *   reason other than unavailability stay local and are returned after the primary's tasks, so they still run.
+ * - **`submit`** goes to the primary, or locally on `BusUnavailableError`; `Submitted.via` says which
+ *   (`local` means the CLI should warn).
+ * - **`findResult`** of a local id looks in the fallback, then follows a drained task to its primary id.
+ * - `status` lines go to the primary, or to the local `worker-pool.log` while it is down.
+ */
+import { EventEmitter } from 'node:events';
+import type { Bus, Claim, Submitted, SubmitOptions, TaskReport, WorkerStatus } from './bus.js';
+import type { Task } from '../task/task.js';
+import { AppError, errorMessage, type BusUnavailableError } from '../lib/errors.js';
+import { jitter, sleep } from '../lib/sleep.js';
+import type { DrainReport, MovedTask } from './local/local-bus.js';
+
+/** What the fallback side must offer beyond {@link Bus}: `LocalBus` implements it. */
+export interface FallbackQueue extends Bus {
+  /** True for task ids that live in this queue. */
+  owns(taskId: string): boolean;
+  /** Move pending tasks to `target`, each exactly once; rethrows `BusUnavailableError` from the target. */
+  drainTo(target: Bus, options?: { exclude?: ReadonlySet<string> }): Promise<DrainReport>;
+  /** Where a drained task went, or null. */
+  movedTo(taskId: string): Promise<MovedTask | null>;
+}
+
+/** Options for {@link FallbackBus}. */
+export interface FallbackBusOptions {
+  /**
+   * While the primary is down, try it again on the first call at least this long after the last try.
+   * @defaultValue 30_000
+   */
+  probeIntervalMs?: number;
+  /**
+   * Tries for `complete`/`release` of a primary claim while the primary is unavailable, the first included.
+   * @defaultValue 5
+   */
+  reportAttempts?: number;
+  /**
+   * Wait before the second try; doubles each time.
+   * @defaultValue 1_000
+   */
+  reportBackoffMs?: number;
+  /**
+   * Longest wait between tries.
+   * @defaultValue 30_000
+   */
+  reportMaxBackoffMs?: number;
+  /**
+   * Current time in ms.
+   * @defaultValue `Date.now`
+   */
+  clock?: () => number;
+  /**
+   * Waits between report tries (tests inject an instant one).
+   * @defaultValue `sleep` from `lib/sleep.ts`
+   */
+  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Randomness for the backoff jitter.
+   * @defaultValue `Math.random`
+   */
+  random?: () => number;
+}
+
+/** Defaults of {@link FallbackBusOptions}. */
+export const DEFAULT_FALLBACK_BUS_OPTIONS = {
+  probeIntervalMs: 30_000,
+  reportAttempts: 5,
+  reportBackoffMs: 1_000,
+  reportMaxBackoffMs: 30_000,
+  clock: Date.now,
+  sleep: (ms: number) => sleep(ms),
+  random: Math.random,
+} as const satisfies Required<FallbackBusOptions>;
+
+/** Event names of {@link FallbackBus}. */
+export const FallbackBusEvent = {
+  PrimaryDown: 'primary-down',
+  PrimaryUp: 'primary-up',
+  Drained: 'drained',
+  Debug: 'debug',
+} as const;
+
+/** Events a FallbackBus emits instead of logging. */
+export interface FallbackBusEvents {
+  /** The primary answered `BusUnavailableError`; calls go to the fallback until a probe succeeds. */
+  'primary-down': [info: { error: BusUnavailableError; at: number }];
+  /** A call to the primary succeeded after an outage. */
+  'primary-up': [info: { at: number; downForMs: number }];
+  /** Local tasks were moved to the primary. */
+  drained: [report: DrainReport];
+  /** Prefixed diagnostic text. */
+  debug: [message: string];
+}
+
+function isUnavailable(error: unknown): error is BusUnavailableError {
+  return error instanceof AppError && error.code === 'BUS_UNAVAILABLE';
+}
+
+/** Discord first, the local queue while Discord is unreachable. See the module comment for the rules. */
+export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus {
+  /** Always `fallback`. */
+  readonly name = 'fallback';
+  readonly primary: Bus;
+  readonly fallback: FallbackQueue;
+  readonly #options: Required<FallbackBusOptions>;
+  #down = false;
+  #downSince = 0;
+  #lastProbeAt = 0;
+  // Local ids the primary refused (not for unavailability): never offered to it again by this instance.
+  readonly #undrainable = new Set<string>();
+  #closing: Promise<void> | undefined;
+
+  constructor(primary: Bus, fallback: FallbackQueue, options: FallbackBusOptions = {}) {
+    super();
+    const merged = { ...DEFAULT_FALLBACK_BUS_OPTIONS, ...options } as Required<FallbackBusOptions>;
+    for (const key of ['probeIntervalMs', 'reportBackoffMs', 'reportMaxBackoffMs'] as const) {
+      const value = merged[key];
+      if (!Number.isFinite(value) || value < 0) {
+        throw new TypeError(
+          `Expected \`${key}\` to be a finite number >= 0, got \`${value}\` (${typeof value})`,
+        );
+      }
+    }
+    if (!Number.isInteger(merged.reportAttempts) || merged.reportAttempts < 1) {
+      throw new TypeError(
+        `Expected \`reportAttempts\` to be an integer >= 1, got \`${merged.reportAttempts}\``,
+      );
+    }
+    this.primary = primary;
+    this.fallback = fallback;
+    this.#options = merged;
+  }
+
+  /** True while the primary is considered unreachable. */
+  get primaryDown(): boolean {
+    return this.#down;
+  }
+
+  /** Queue on the primary; on `BusUnavailableError` queue locally (`via: 'local'`). */
+  submit(text: string, options?: SubmitOptions): Promise<Submitted> {
+    return this.#either(
+      () => this.primary.submit(text, options),
+      () => this.fallback.submit(text, options),
+    );
+  }
+
+  /**
+   * Primary up: drain local pending tasks into it, then return its tasks (plus local tasks it refused).
+   * Primary down: the fallback's tasks.
+   */
+  async poll(): Promise<Task[]> {
+    if (this.#primaryDue()) {
+      try {
+        const drained = await this.fallback.drainTo(this.primary, { exclude: this.#undrainable });
+        this.#reportDrain(drained);
+        const tasks = await this.primary.poll();
+        this.#markUp();
+        if (this.#undrainable.size === 0) return tasks;
+        const stuck = (await this.fallback.poll()).filter((t) => this.#undrainable.has(t.id));
+        return [...tasks, ...stuck];
+      } catch (error) {
+        if (!isUnavailable(error)) throw error;
+        this.#markDown(error);
+      }
+    }
+    return this.fallback.poll();
+  }
+
+  /** Claim on the task's own bus. A primary task while the primary is unavailable: null (try local tasks). */
+  async claim(task: Task, workerId: string): Promise<Claim | null> {
+    if (this.fallback.owns(task.id)) return this.fallback.claim(task, workerId);
+    try {
+      const claim = await this.primary.claim(task, workerId);
+      this.#markUp();
+      return claim;
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      this.#markDown(error);
+      return null;
+    }
+  }
+
+  /** Renew on the claim's own bus; a primary outage is recorded and rethrown (the lease cannot be renewed). */
+  async heartbeat(claim: Claim, progress: string): Promise<void> {
+    if (this.fallback.owns(claim.task.id)) return this.fallback.heartbeat(claim, progress);
+    try {
+      await this.primary.heartbeat(claim, progress);
+      this.#markUp();
+    } catch (error) {
+      if (isUnavailable(error)) this.#markDown(error);
+      throw error;
+    }
+  }
+
+  /** Report on the claim's own bus; for a primary claim, retry with backoff through an outage, then throw. */
+  complete(claim: Claim, report: TaskReport): Promise<void> {
+    if (this.fallback.owns(claim.task.id)) return this.fallback.complete(claim, report);
+    return this.#deliver('complete', () => this.primary.complete(claim, report));
+  }
+
+  /** Requeue on the claim's own bus; for a primary claim, retry with backoff through an outage, then throw. */
+  release(claim: Claim, reason: string): Promise<void> {
+    if (this.fallback.owns(claim.task.id)) return this.fallback.release(claim, reason);
+    return this.#deliver('release', () => this.primary.release(claim, reason));
+  }
+
+  /** Status to the primary, or to the local log while it is down. */
+  status(workerId: string, status: WorkerStatus, detail: string): Promise<void> {
+    return this.#either(
+      () => this.primary.status(workerId, status, detail),
+      () => this.fallback.status(workerId, status, detail),
+    );
+  }
+
+  /**
+   * A local id: the local result, else (if it was drained) the primary's result for its new id. Other ids: the
+   * primary's answer; a primary outage is recorded and rethrown.
+   */
+  async findResult(taskId: string): Promise<string | null> {
+    if (this.fallback.owns(taskId)) {
+      const local = await this.fallback.findResult(taskId);
+      if (local !== null) return local;
+      const moved = await this.fallback.movedTo(taskId);
+      if (!moved) return null;
+      return this.#primaryOnly(() => this.primary.findResult(moved.taskId));
+    }
+    return this.#primaryOnly(() => this.primary.findResult(taskId));
+  }
+
+  /** Close both buses (each step catches its own error, reported as `debug`). Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const bus of [this.primary, this.fallback]) {
+        try {
+          await bus.close();
+        } catch (error) {
+          this.emit('debug', `[fallback-bus] closing ${bus.name} failed: ${errorMessage(error)}`);
+        }
+      }
+    })();
+    return this.#closing;
+  }
+
+  // Whether this call should go to the primary: always while up; while down, once per probe interval.
+  #primaryDue(): boolean {
+    if (!this.#down) return true;
+    const now = this.#options.clock();
+    if (now - this.#lastProbeAt < this.#options.probeIntervalMs) return false;
+    // Set before awaiting, so concurrent calls do not all probe.
+    this.#lastProbeAt = now;
+    this.emit('debug', '[fallback-bus] probing the primary');
+    return true;
+  }
+
+  #markDown(error: BusUnavailableError): void {
+    const now = this.#options.clock();
+    this.#lastProbeAt = now;
+    if (this.#down) return;
+    this.#down = true;
+    this.#downSince = now;
+    this.emit('primary-down', { error, at: now });
+  }
+
+  #markUp(): void {
+    if (!this.#down) return;
+    const now = this.#options.clock();
+    this.#down = false;
+    this.emit('primary-up', { at: now, downForMs: now - this.#downSince });
+  }
+
+  #reportDrain(report: DrainReport): void {
+    for (const failure of report.failed) {
+      this.#undrainable.add(failure.taskId);
+      this.emit(
+        'debug',
+        `[fallback-bus] ${this.primary.name} refused local task ${failure.taskId}; it stays local: ${errorMessage(failure.error)}`,
+      );
+    }
+    if (report.moved.length > 0 || report.failed.length > 0) this.emit('drained', report);
+  }
+
+  async #either<T>(onPrimary: () => Promise<T>, onFallback: () => Promise<T>): Promise<T> {
+    if (this.#primaryDue()) {
+      try {
+        const result = await onPrimary();
+        this.#markUp();
+        return result;
+      } catch (error) {
+        if (!isUnavailable(error)) throw error;
+        this.#markDown(error);
+      }
+    }
+    return onFallback();
+  }
+
+  async #primaryOnly<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      const result = await call();
+      this.#markUp();
+      return result;
+    } catch (error) {
+      if (isUnavailable(error)) this.#markDown(error);
+      throw error;
+    }
+  }
+
+  async #deliver(what: string, call: () => Promise<void>): Promise<void> {
+    const { reportAttempts, reportBackoffMs, reportMaxBackoffMs, random } = this.#options;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await call();
+        this.#markUp();
+        return;
+      } catch (error) {
+        if (!isUnavailable(error)) throw error;
+        this.#markDown(error);
+        if (attempt >= reportAttempts) throw error;
+        const wait = Math.min(
+          reportMaxBackoffMs,
+          jitter(reportBackoffMs * 2 ** (attempt - 1), 0.8, 1.2, random),
+        );
+        this.emit(
+          'debug',
+          `[fallback-bus] ${what} failed (try ${attempt}/${reportAttempts}); next in ${wait} ms`,
+        );
+        await this.#options.sleep(wait);
+      }
+    }
+  }
+}

@@ -1,0 +1,598 @@
+/**
+ * `LocalBus`: the fallback task queue, a folder on disk (`<runtimeDir>/queue/`, layout in `store.ts`) shared by
+ * every process on one machine. Used when Discord is unreachable, and by itself for offline runs.
+ *
+ * - a task is a JSON file in `pending/`; ids are `local-<digits>`, snowflake-like, so oldest first = smallest id;
+ * - a claim is `rename(pending/X.json, claimed/X.json)`: exactly one process wins, the others get `ENOENT`;
+ * - a heartbeat rewrites the lease beside the claimed file; `sweep` requeues claims whose lease ran out;
+ * - complete, release, sweep and drain each start by renaming the file that holds the current state, so two
+ *   processes never both act on one task, and a process that dies half-way leaves a transition file the sweeper
+ *   finishes later (nothing is lost).
+ */
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Bus, Claim, ReportFile, Submitted, SubmitOptions, TaskReport, WorkerStatus } from '../bus.js';
+import type { Task, TaskAttachment } from '../../task/task.js';
+import { buildTaskText, parseTaskText, type ParsedTaskText, type TaskTextParts } from '../../task/tags.js';
+import { AppError, LeaseLostError, errorMessage } from '../../lib/errors.js';
+import { compareLocalIds, createIdGenerator, isLocalTaskId } from './ids.js';
+import {
+  RECORD_VERSION,
+  parseDoneRecord,
+  parseLeaseRecord,
+  parseTaskRecord,
+  type DoneRecord,
+  type LeaseRecord,
+  type TaskRecord,
+} from './records.js';
+import { QueueStore, parseClaimedName, taskIdOfFile } from './store.js';
+
+/** Options for {@link LocalBus}. */
+export interface LocalBusOptions {
+  /**
+   * Folder that holds `queue/`.
+   * @defaultValue `'.runtime'`
+   */
+  runtimeDir?: string;
+  /**
+   * Current time in ms (ids, leases, timestamps).
+   * @defaultValue `Date.now`
+   */
+  clock?: () => number;
+  /**
+   * Randomness for the per-process tag inside ids.
+   * @defaultValue `Math.random`
+   */
+  random?: () => number;
+  /**
+   * `authorId` of tasks submitted here.
+   * @defaultValue `'local'`
+   */
+  authorId?: string;
+  /**
+   * A claim whose last heartbeat is older than this is abandoned and `sweep` requeues it.
+   * @defaultValue 90_000 (three heartbeats of 30 s)
+   */
+  leaseMs?: number;
+  /**
+   * `poll` and `drainTo` run `sweep` themselves at most this often; 0 turns that off (call `sweep` yourself).
+   * @defaultValue 30_000
+   */
+  sweepIntervalMs?: number;
+  /**
+   * Most tasks one `poll` returns (the oldest ones).
+   * @defaultValue 100
+   */
+  pollLimit?: number;
+  /**
+   * Reads tags from task text.
+   * @defaultValue `parseTaskText` from `task/tags.ts`
+   */
+  parseText?: (text: string) => ParsedTaskText;
+  /**
+   * Writes task text with tags (for retries).
+   * @defaultValue `buildTaskText` from `task/tags.ts`
+   */
+  buildText?: (parts: TaskTextParts) => string;
+}
+
+/** Defaults of {@link LocalBusOptions}. */
+export const DEFAULT_LOCAL_BUS_OPTIONS = {
+  runtimeDir: '.runtime',
+  clock: Date.now,
+  random: Math.random,
+  authorId: 'local',
+  leaseMs: 90_000,
+  sweepIntervalMs: 30_000,
+  pollLimit: 100,
+  parseText: parseTaskText,
+  buildText: buildTaskText,
+} as const satisfies Required<LocalBusOptions>;
+
+/** Events a LocalBus emits instead of logging. */
+export interface LocalBusEvents {
+  /** A claim was requeued (released, lease expired, or an interrupted change finished by the sweeper). */
+  requeued: [info: { from: string; to: string; reason: string }];
+  /** Prefixed diagnostic text (unreadable files, recovered transitions). */
+  debug: [message: string];
+}
+
+/** What {@link LocalBus.sweep} did. */
+export interface SweepReport {
+  /** Tasks requeued as retries: the old id and the retry's id. */
+  requeued: Array<{ from: string; to: string }>;
+  /** Interrupted changes (a process died half-way) that this sweep finished. */
+  recovered: number;
+}
+
+/** What {@link LocalBus.drainTo} did. */
+export interface DrainReport {
+  /** Tasks now queued on the other bus: the local id and what the other bus returned. */
+  moved: Array<{ from: string; to: Submitted }>;
+  /** Tasks the other bus refused with an error other than `BusUnavailableError`; they stay pending here. */
+  failed: Array<{ taskId: string; error: unknown }>;
+}
+
+/** Where a drained task went. */
+export interface MovedTask {
+  bus: string;
+  taskId: string;
+}
+
+function isUnavailable(error: unknown): boolean {
+  return error instanceof AppError && error.code === 'BUS_UNAVAILABLE';
+}
+
+function checkPositive(name: string, value: number, allowZero: boolean): void {
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new TypeError(
+      `Expected \`${name}\` to be a finite number ${allowZero ? '>= 0' : '> 0'}, got \`${value}\` (${typeof value})`,
+    );
+  }
+}
+
+/** The local fallback queue. See the module comment for how it stays exactly-once across processes. */
+export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
+  /** Always `local`. */
+  readonly name = 'local';
+  /** Paths and file operations (exposed for tools and tests that inspect the folder). */
+  readonly store: QueueStore;
+  readonly #options: Required<LocalBusOptions>;
+  readonly #nextId: () => string;
+  // Claimed files seen without a lease: the claimer may have died between the rename and the lease write.
+  readonly #leaselessSince = new Map<string, number>();
+  #lastSweepAt = Number.NEGATIVE_INFINITY;
+  #sweeping: Promise<SweepReport> | undefined;
+  #closed = false;
+
+  constructor(options: LocalBusOptions = {}) {
+    super();
+    const merged = { ...DEFAULT_LOCAL_BUS_OPTIONS, ...options } as Required<LocalBusOptions>;
+    checkPositive('leaseMs', merged.leaseMs, false);
+    checkPositive('sweepIntervalMs', merged.sweepIntervalMs, true);
+    if (!Number.isInteger(merged.pollLimit) || merged.pollLimit < 1) {
+      throw new TypeError(`Expected \`pollLimit\` to be an integer >= 1, got \`${merged.pollLimit}\``);
+    }
+    this.#options = merged;
+    this.store = new QueueStore(resolve(merged.runtimeDir));
+    this.#nextId = createIdGenerator(merged.clock, merged.random);
+  }
+
+  /** True for task ids this bus owns (`local-<digits>`); other ids are never turned into paths. */
+  owns(taskId: string): boolean {
+    return isLocalTaskId(taskId);
+  }
+
+  /** Queue a task. Tags in the text are parsed here; malformed tags are left for the worker to report. */
+  async submit(text: string, options: SubmitOptions = {}): Promise<Submitted> {
+    await this.#ready();
+    const digits = this.#nextId();
+    const id = `local-${digits}`;
+    const parsed = this.#options.parseText(text);
+    const attachments = await this.#storeAttachments(id, options.files ?? []);
+    const task: Task = {
+      id,
+      messageId: digits,
+      prompt: parsed.prompt,
+      rawText: text,
+      retry: parsed.retry,
+      authorId: this.#options.authorId,
+      submittedAt: this.#iso(),
+      attachments,
+    };
+    if (parsed.model !== undefined) task.model = parsed.model;
+    if (parsed.thinking !== undefined) task.thinking = parsed.thinking;
+    if (parsed.origin !== undefined) task.origin = parsed.origin;
+    await this.store.writeJson(this.store.pendingPath(id), this.#taskRecord(task));
+    return { taskId: id, messageId: digits, via: this.name };
+  }
+
+  /** Pending tasks, oldest first (at most `pollLimit`). Runs a due `sweep` first. */
+  async poll(): Promise<Task[]> {
+    await this.#ready();
+    await this.#sweepIfDue();
+    const ids = await this.#pendingIds();
+    const tasks: Task[] = [];
+    for (const id of ids.slice(0, this.#options.pollLimit)) {
+      const task = await this.#readTask(this.store.pendingPath(id));
+      if (task) tasks.push(task);
+    }
+    return tasks;
+  }
+
+  /** Claim by rename: one caller among all processes gets the Claim, the others null. */
+  async claim(task: Task, workerId: string): Promise<Claim | null> {
+    await this.#ready();
+    this.#assertOwned(task.id);
+    const claimedPath = this.store.claimedPath(task.id);
+    if (!(await this.store.move(this.store.pendingPath(task.id), claimedPath))) return null;
+    const held = await this.#readTask(claimedPath);
+    if (!held) {
+      // Unreadable after all (edited by hand while pending): park it as done so it never blocks the queue.
+      await this.store.move(claimedPath, join(this.store.doneDir, `${task.id}.unreadable.json`));
+      return null;
+    }
+    const now = this.#options.clock();
+    const lease: LeaseRecord = {
+      version: RECORD_VERSION,
+      taskId: task.id,
+      workerId,
+      token: randomBytes(8).toString('hex'),
+      claimedAt: now,
+      heartbeatAt: now,
+      progress: 'claimed',
+    };
+    await this.store.writeJson(this.store.leasePath(task.id), lease);
+    return { task: held, workerId, handle: lease.token, claimedAt: now };
+  }
+
+  /** Renew the lease and record progress. Throws `LeaseLostError` when the claim was swept or finished. */
+  async heartbeat(claim: Claim, progress: string): Promise<void> {
+    await this.#ready();
+    const lease = await this.#holderLease(claim);
+    const leasePath = this.store.leasePath(claim.task.id);
+    await this.store.writeJson(leasePath, { ...lease, heartbeatAt: this.#options.clock(), progress });
+    if (!(await this.store.exists(this.store.claimedPath(claim.task.id)))) {
+      // Swept between our check and our write: do not leave a lease without a claim behind.
+      await this.store.remove(leasePath);
+      throw new LeaseLostError(`Lost the claim on ${claim.task.id} while renewing it`);
+    }
+  }
+
+  /** Store the report in `done/`, append it to `results.log`, and end the claim. */
+  async complete(claim: Claim, report: TaskReport): Promise<void> {
+    await this.#ready();
+    const id = claim.task.id;
+    await this.#holderLease(claim);
+    const transition = this.store.transitionPath(id, 'complete', this.#options.clock());
+    if (!(await this.store.move(this.store.claimedPath(id), transition))) {
+      throw new LeaseLostError(`Lost the claim on ${id} before completing it`);
+    }
+    const task = (await this.#readTask(transition)) ?? claim.task;
+    const files = await this.store.writeFiles(this.store.doneFilesDir(id), report.files);
+    const done: DoneRecord = {
+      version: RECORD_VERSION,
+      task,
+      state: 'completed',
+      finishedAt: this.#iso(),
+      workerId: claim.workerId,
+      report: { outcome: report.outcome, content: report.content, summary: report.summary, files },
+    };
+    await this.store.writeJson(this.store.donePath(id), done);
+    await this.store.append(this.store.resultsLog, `${report.content.replace(/\n+$/, '')}\n`);
+    await this.store.remove(transition);
+    await this.store.remove(this.store.leasePath(id));
+  }
+
+  /** Requeue the task as a new pending task with `retry + 1` and the origin; the old id never comes back. */
+  async release(claim: Claim, reason: string): Promise<void> {
+    await this.#ready();
+    const id = claim.task.id;
+    await this.#holderLease(claim);
+    const retryDigits = this.#nextId();
+    const transition = this.store.transitionPath(id, `requeue-${retryDigits}`, this.#options.clock());
+    if (!(await this.store.move(this.store.claimedPath(id), transition))) {
+      throw new LeaseLostError(`Lost the claim on ${id} before releasing it`);
+    }
+    await this.#finishRequeue(transition, id, retryDigits, reason, claim.workerId, false);
+  }
+
+  /** Append `[<worker>] [<STATUS>] <detail>` (after an ISO time) to `worker-pool.log`. */
+  async status(workerId: string, status: WorkerStatus, detail: string): Promise<void> {
+    await this.#ready();
+    const oneLine = (s: string) => s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
+    const line = `${this.#iso()} [${oneLine(workerId)}] [${status}] ${oneLine(detail)}`.trimEnd();
+    await this.store.append(this.store.workerPoolLog, `${line}\n`);
+  }
+
+  /** The report content of a completed task, or null (unknown, not finished, released or drained). */
+  async findResult(taskId: string): Promise<string | null> {
+    const done = await this.#readDone(taskId);
+    return done?.state === 'completed' && done.report ? done.report.content : null;
+  }
+
+  /** Where {@link drainTo} moved a task, or null if it did not move it. */
+  async movedTo(taskId: string): Promise<MovedTask | null> {
+    const done = await this.#readDone(taskId);
+    return done?.state === 'drained' && done.movedTo ? done.movedTo : null;
+  }
+
+  /**
+   * Requeue abandoned claims: a lease older than `leaseMs` (or a claimed file that never got a lease within
+   * `leaseMs` of this bus first seeing it), and finish changes a dead process left half-done.
+   */
+  async sweep(options: { leaseMs?: number; now?: number } = {}): Promise<SweepReport> {
+    await this.#ready();
+    // One sweep at a time per instance; other processes are kept out by the renames.
+    const run = (this.#sweeping ??= this.#sweep(
+      options.leaseMs ?? this.#options.leaseMs,
+      options.now,
+    ).finally(() => (this.#sweeping = undefined)));
+    return run;
+  }
+
+  /**
+   * Move every pending task to `target` (oldest first), each exactly once even when several processes drain at
+   * the same time: a task is first taken by rename, then submitted, then marked `drained` in `done/`.
+   * A `BusUnavailableError` from the target puts the task back and is rethrown (stop: the target is down); any
+   * other error puts it back and is listed in `failed` (the task stays here). A process that dies between the
+   * submit and the mark leaves a transition file the sweeper turns back into a pending task, so a task may reach
+   * the target twice but is never lost.
+   */
+  async drainTo(target: Bus, options: { exclude?: ReadonlySet<string> } = {}): Promise<DrainReport> {
+    await this.#ready();
+    await this.#sweepIfDue();
+    const report: DrainReport = { moved: [], failed: [] };
+    for (const id of await this.#pendingIds()) {
+      if (options.exclude?.has(id)) continue;
+      const transition = this.store.transitionPath(id, 'drain', this.#options.clock());
+      if (!(await this.store.move(this.store.pendingPath(id), transition))) continue;
+      const task = await this.#readTask(transition);
+      if (!task) {
+        await this.store.move(transition, join(this.store.doneDir, `${id}.unreadable.json`));
+        continue;
+      }
+      let submitted: Submitted;
+      try {
+        const files = await this.#readAttachments(task);
+        submitted = await target.submit(task.rawText, files.length > 0 ? { files } : {});
+      } catch (error) {
+        await this.store.move(transition, this.store.pendingPath(id));
+        if (isUnavailable(error)) throw error;
+        report.failed.push({ taskId: id, error });
+        continue;
+      }
+      const done: DoneRecord = {
+        version: RECORD_VERSION,
+        task,
+        state: 'drained',
+        finishedAt: this.#iso(),
+        movedTo: { bus: target.name, taskId: submitted.taskId },
+      };
+      await this.store.writeJson(this.store.donePath(id), done);
+      await this.store.remove(transition);
+      report.moved.push({ from: id, to: submitted });
+    }
+    return report;
+  }
+
+  /** Mark the bus closed. Holds no handles or timers, so nothing else to release. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  async #ready(): Promise<void> {
+    if (this.#closed) throw new Error('LocalBus is closed');
+    await this.store.ensure();
+  }
+
+  #assertOwned(id: string): void {
+    if (!this.owns(id)) throw new TypeError(`Expected a local task id (local-<digits>), got \`${id}\``);
+  }
+
+  #iso(): string {
+    return new Date(this.#options.clock()).toISOString();
+  }
+
+  #taskRecord(task: Task): TaskRecord {
+    return { version: RECORD_VERSION, task };
+  }
+
+  async #pendingIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const name of await this.store.list(this.store.pendingDir)) {
+      const id = taskIdOfFile(name);
+      if (id) ids.push(id);
+    }
+    return ids.sort(compareLocalIds);
+  }
+
+  // The task in a record file; null when the file is gone or not a task record (reported as debug).
+  async #readTask(path: string): Promise<Task | null> {
+    const read = await this.store.readJson(path);
+    if (!read) return null;
+    const record = 'value' in read ? parseTaskRecord(read.value) : null;
+    if (!record) {
+      this.emit('debug', `[local-bus] skipping unreadable task file ${path}`);
+      return null;
+    }
+    return record.task;
+  }
+
+  async #readDone(taskId: string): Promise<DoneRecord | null> {
+    if (!this.owns(taskId)) return null;
+    await this.#ready();
+    const read = await this.store.readJson(this.store.donePath(taskId));
+    return read && 'value' in read ? parseDoneRecord(read.value) : null;
+  }
+
+  // The lease of a claim this caller still holds; LeaseLostError otherwise.
+  async #holderLease(claim: Claim): Promise<LeaseRecord> {
+    const id = claim.task.id;
+    this.#assertOwned(id);
+    const read = await this.store.readJson(this.store.leasePath(id));
+    const lease = read && 'value' in read ? parseLeaseRecord(read.value) : null;
+    if (!lease || lease.token !== claim.handle || !(await this.store.exists(this.store.claimedPath(id)))) {
+      throw new LeaseLostError(`${claim.workerId} no longer holds ${id}`);
+    }
+    return lease;
+  }
+
+  async #storeAttachments(id: string, files: ReportFile[]): Promise<TaskAttachment[]> {
+    const dir = this.store.attachmentsOf(id);
+    const names = await this.store.writeFiles(dir, files);
+    return names.map((filename, i) => ({
+      filename,
+      url: pathToFileURL(join(dir, filename)).href,
+      size: files[i]?.data.length ?? 0,
+    }));
+  }
+
+  async #readAttachments(task: Task): Promise<ReportFile[]> {
+    const dir = this.store.attachmentsOf(task.id);
+    const files: ReportFile[] = [];
+    for (const attachment of task.attachments) {
+      // Retries point at the first attempt's folder: read by URL, not by this task's id.
+      const url = new URL(attachment.url);
+      const path = url.protocol === 'file:' ? url : join(dir, attachment.filename);
+      files.push({ name: attachment.filename, data: await readFile(path) });
+    }
+    return files;
+  }
+
+  async #sweepIfDue(): Promise<void> {
+    const interval = this.#options.sweepIntervalMs;
+    if (interval === 0 || this.#options.clock() - this.#lastSweepAt < interval) return;
+    await this.sweep();
+  }
+
+  async #sweep(leaseMs: number, nowOption: number | undefined): Promise<SweepReport> {
+    const now = nowOption ?? this.#options.clock();
+    this.#lastSweepAt = this.#options.clock();
+    const report: SweepReport = { requeued: [], recovered: 0 };
+    const names = await this.store.list(this.store.claimedDir);
+    const entries = names.map(parseClaimedName).filter((e) => e !== null);
+    const claimed = new Set(entries.filter((e) => e.kind === 'claim').map((e) => e.id));
+    const inTransition = new Set(entries.filter((e) => e.kind === 'transition').map((e) => e.id));
+
+    for (const id of [...this.#leaselessSince.keys()]) if (!claimed.has(id)) this.#leaselessSince.delete(id);
+
+    for (const entry of entries) {
+      try {
+        if (entry.kind === 'claim') {
+          const stale = await this.#staleClaim(entry.id, now, leaseMs);
+          if (!stale) continue;
+          const retryDigits = this.#nextId();
+          const transition = this.store.transitionPath(entry.id, `requeue-${retryDigits}`, now);
+          if (!(await this.store.move(this.store.claimedPath(entry.id), transition))) continue;
+          if ((await this.#staleClaim(entry.id, now, leaseMs)) === null) {
+            // Renewed between our read and our rename: give it back to its holder.
+            await this.store.move(transition, this.store.claimedPath(entry.id));
+            continue;
+          }
+          this.#leaselessSince.delete(entry.id);
+          const to = await this.#finishRequeue(transition, entry.id, retryDigits, stale, undefined, false);
+          report.requeued.push({ from: entry.id, to });
+        } else if (entry.kind === 'transition' && now - entry.stampMs > leaseMs) {
+          const to = await this.#recoverTransition(entry, now);
+          report.recovered += 1;
+          if (to) report.requeued.push({ from: entry.id, to });
+        } else if (entry.kind === 'lease' && !claimed.has(entry.id) && !inTransition.has(entry.id)) {
+          // A lease whose claim is gone (written by a heartbeat that raced a sweep): drop it once stale.
+          const read = await this.store.readJson(this.store.leasePath(entry.id));
+          const lease = read && 'value' in read ? parseLeaseRecord(read.value) : null;
+          if (!lease || now - lease.heartbeatAt > leaseMs)
+            await this.store.remove(this.store.leasePath(entry.id));
+        }
+      } catch (error) {
+        // One bad entry must not stop the sweep of the others.
+        this.emit('debug', `[local-bus] sweep of ${entry.id} failed: ${errorMessage(error)}`);
+      }
+    }
+    return report;
+  }
+
+  // Why a claim is abandoned, or null while it is alive.
+  async #staleClaim(id: string, now: number, leaseMs: number): Promise<string | null> {
+    const read = await this.store.readJson(this.store.leasePath(id));
+    const lease = read && 'value' in read ? parseLeaseRecord(read.value) : null;
+    if (lease) {
+      if (now - lease.heartbeatAt <= leaseMs) return null;
+      return `lease expired: ${lease.workerId} last renewed it at ${new Date(lease.heartbeatAt).toISOString()}`;
+    }
+    const since = this.#leaselessSince.get(id);
+    if (since === undefined) {
+      this.#leaselessSince.set(id, now);
+      return null;
+    }
+    return now - since > leaseMs ? 'claimed but never renewed (the claiming process died)' : null;
+  }
+
+  // Finish what a dead process started. Taking a transition over is itself a rename, so two sweepers never both do.
+  async #recoverTransition(
+    entry: Extract<ReturnType<typeof parseClaimedName>, { kind: 'transition' }>,
+    now: number,
+  ): Promise<string | null> {
+    const { id } = entry;
+    const path = this.store.transitionPath(id, entry.op, entry.stampMs);
+    this.emit('debug', `[local-bus] finishing an interrupted ${entry.op} of ${id}`);
+    const finished = await this.store.exists(this.store.donePath(id));
+    if (entry.op === 'drain') {
+      if (finished) await this.store.remove(path);
+      else await this.store.move(path, this.store.pendingPath(id));
+      return null;
+    }
+    if (entry.op === 'complete' && finished) {
+      await this.store.remove(path);
+      await this.store.remove(this.store.leasePath(id));
+      return null;
+    }
+    // An unfinished complete becomes a requeue; an unfinished requeue keeps its retry id (idempotent).
+    const retryDigits = entry.requeueDigits ?? this.#nextId();
+    const takeover = this.store.transitionPath(id, `requeue-${retryDigits}`, now);
+    if (!(await this.store.move(path, takeover))) return null;
+    const reason =
+      entry.op === 'complete'
+        ? 'the worker died while completing it'
+        : 'requeue interrupted; finished by the sweeper';
+    return this.#finishRequeue(takeover, id, retryDigits, reason, undefined, true);
+  }
+
+  // Write the retry (unless it already exists), mark the old task released, remove the transition and lease.
+  async #finishRequeue(
+    transition: string,
+    id: string,
+    retryDigits: string,
+    reason: string,
+    workerId: string | undefined,
+    recovering: boolean,
+  ): Promise<string> {
+    const retryId = `local-${retryDigits}`;
+    const task = await this.#readTask(transition);
+    if (!task) throw new Error(`Cannot requeue ${id}: its task file is unreadable (${transition})`);
+    if (!recovering || !(await this.#knownAnywhere(retryId))) {
+      const retry: Task = {
+        ...task,
+        id: retryId,
+        messageId: retryDigits,
+        rawText: this.#options.buildText({
+          prompt: task.prompt,
+          model: task.model,
+          thinking: task.thinking,
+          retry: task.retry + 1,
+          origin: task.origin ?? task.id,
+        }),
+        retry: task.retry + 1,
+        origin: task.origin ?? task.id,
+        submittedAt: this.#iso(),
+      };
+      await this.store.writeJson(this.store.pendingPath(retryId), this.#taskRecord(retry));
+    }
+    if (!(await this.store.exists(this.store.donePath(id)))) {
+      const done: DoneRecord = {
+        version: RECORD_VERSION,
+        task,
+        state: 'released',
+        finishedAt: this.#iso(),
+        reason,
+        requeuedAs: retryId,
+      };
+      if (workerId !== undefined) done.workerId = workerId;
+      await this.store.writeJson(this.store.donePath(id), done);
+    }
+    await this.store.remove(transition);
+    await this.store.remove(this.store.leasePath(id));
+    this.emit('requeued', { from: id, to: retryId, reason });
+    return retryId;
+  }
+
+  async #knownAnywhere(id: string): Promise<boolean> {
+    if (await this.store.exists(this.store.pendingPath(id))) return true;
+    if (await this.store.exists(this.store.donePath(id))) return true;
+    const names = await this.store.list(this.store.claimedDir);
+    return names.some((name) => parseClaimedName(name)?.id === id);
+  }
+}
