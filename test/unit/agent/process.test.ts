@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import {
@@ -9,6 +11,7 @@ import {
 } from '../../../src/agent/process.js';
 import { fixture, grandchildPid, isAlive, tempDir, waitFor } from './helpers.js';
 
+const execFileAsync = promisify(execFile);
 const node = process.execPath;
 const fast = { killGraceMs: 200, drainMs: 500 };
 
@@ -148,6 +151,19 @@ describe('runProcess: timeout and abort kill the whole group', () => {
     const leftover = Number(out.stdout.trim());
     expect(leftover).toBeGreaterThan(0);
     expect(await waitFor(() => !isAlive(leftover))).toBe(true);
+  });
+});
+
+describe('runProcess: parent exit', () => {
+  it('kills live agent groups when the parent exits', async () => {
+    const { stdout } = await execFileAsync(
+      node,
+      ['--import', 'tsx', join(import.meta.dirname, 'parent-exit.fixture.ts'), fixture('hang.mjs')],
+      { timeout: 20_000 },
+    );
+    const { leader, grandchild } = JSON.parse(stdout) as { leader: number; grandchild: number };
+    expect(leader).toBeGreaterThan(0);
+    expect(await waitFor(() => !isAlive(leader) && !isAlive(grandchild))).toBe(true);
   });
 });
 
