@@ -5,9 +5,18 @@
  * Tests only look at tasks they submitted themselves, so a backend may share channels or folders between tests.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Bus, Claim, TaskReport, WorkerStatus } from '../../src/bus/bus.js';
-import type { Task } from '../../src/task/task.js';
-import { isSafeTaskId } from '../../src/task/task.js';
+import type {
+  Bus,
+  Claim,
+  ReportFile,
+  Submitted,
+  SubmitOptions,
+  TaskReport,
+  WorkerStatus,
+} from '../../src/bus/bus.js';
+import { BusUnavailableError, LeaseLostError } from '../../src/lib/errors.js';
+import { buildTaskText, parseTaskText } from '../../src/task/tags.js';
+import { discordTaskId, isSafeTaskId, type Task } from '../../src/task/task.js';
 
 /** What a backend provides for one test. */
 export interface BusContractContext {
@@ -242,4 +251,139 @@ export function runBusContract(
       await expect(ctx.bus.close()).resolves.toBeUndefined();
     });
   });
+}
+
+/** State shared by every {@link MemoryBus} client of one in-memory queue. */
+export class MemoryQueue {
+  /** While true every call throws `BusUnavailableError` (an outage). */
+  down = false;
+  /** Method names called, in order (outages included), for tests that count calls. */
+  readonly calls: string[] = [];
+  readonly entries = new Map<
+    string,
+    {
+      task: Task;
+      state: 'pending' | 'claimed' | 'done';
+      handle?: string;
+      result?: string;
+      files: ReportFile[];
+    }
+  >();
+  readonly statuses: string[] = [];
+  #next = 1_000_000_000_000_000_000n;
+
+  /** A fresh snowflake-like id, increasing. */
+  nextDigits(): string {
+    this.#next += 1n;
+    return this.#next.toString();
+  }
+}
+
+/**
+ * A reference Bus in memory (ids `discord-<digits>`), used as the fake primary in FallbackBus tests and run through
+ * the contract itself so the fake is known to be a faithful queue. Set `queue.down` to simulate an outage.
+ */
+export class MemoryBus implements Bus {
+  readonly name = 'memory';
+  readonly queue: MemoryQueue;
+  #closed = false;
+
+  constructor(queue: MemoryQueue = new MemoryQueue()) {
+    this.queue = queue;
+  }
+
+  async submit(text: string, options: SubmitOptions = {}): Promise<Submitted> {
+    this.#enter('submit');
+    const digits = this.queue.nextDigits();
+    const parsed = parseTaskText(text);
+    const files = options.files ?? [];
+    const task: Task = {
+      id: discordTaskId(digits),
+      messageId: digits,
+      prompt: parsed.prompt,
+      rawText: text,
+      retry: parsed.retry,
+      authorId: 'memory',
+      submittedAt: new Date().toISOString(),
+      attachments: files.map((f) => ({
+        filename: f.name,
+        url: `https://memory.invalid/${digits}/${f.name}`,
+        size: f.data.length,
+      })),
+    };
+    if (parsed.model !== undefined) task.model = parsed.model;
+    if (parsed.thinking !== undefined) task.thinking = parsed.thinking;
+    if (parsed.origin !== undefined) task.origin = parsed.origin;
+    this.queue.entries.set(task.id, { task, state: 'pending', files });
+    return { taskId: task.id, messageId: digits, via: this.name };
+  }
+
+  async poll(): Promise<Task[]> {
+    this.#enter('poll');
+    return [...this.queue.entries.values()].filter((e) => e.state === 'pending').map((e) => e.task);
+  }
+
+  async claim(task: Task, workerId: string): Promise<Claim | null> {
+    this.#enter('claim');
+    const entry = this.queue.entries.get(task.id);
+    if (entry?.state !== 'pending') return null;
+    entry.state = 'claimed';
+    entry.handle = `${workerId}:${task.id}`;
+    return { task: entry.task, workerId, handle: entry.handle, claimedAt: Date.now() };
+  }
+
+  async heartbeat(claim: Claim): Promise<void> {
+    this.#enter('heartbeat');
+    this.#held(claim);
+  }
+
+  async complete(claim: Claim, report: TaskReport): Promise<void> {
+    this.#enter('complete');
+    const entry = this.#held(claim);
+    entry.state = 'done';
+    entry.result = report.content;
+  }
+
+  async release(claim: Claim): Promise<void> {
+    this.#enter('release');
+    const entry = this.#held(claim);
+    entry.state = 'done';
+    const { task } = entry;
+    const text = buildTaskText({
+      prompt: task.prompt,
+      model: task.model,
+      thinking: task.thinking,
+      retry: task.retry + 1,
+      origin: task.origin ?? task.id,
+    });
+    await this.submit(text, { files: entry.files });
+  }
+
+  async status(workerId: string, status: WorkerStatus, detail: string): Promise<void> {
+    this.#enter('status');
+    this.queue.statuses.push(`[${workerId}] [${status}] ${detail}`);
+  }
+
+  async findResult(taskId: string): Promise<string | null> {
+    this.#enter('findResult');
+    return this.queue.entries.get(taskId)?.result ?? null;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #enter(method: string): void {
+    if (this.#closed) throw new Error('MemoryBus is closed');
+    this.queue.calls.push(method);
+    if (this.queue.down) throw new BusUnavailableError(`memory bus is down (${method})`);
+  }
+
+  #held(claim: Claim) {
+    const entry = this.queue.entries.get(claim.task.id);
+    if (entry?.state !== 'claimed' || entry.handle !== claim.handle) {
+      throw new LeaseLostError(`${claim.workerId} no longer holds ${claim.task.id}`);
+    }
+    return entry;
+  }
 }

@@ -16,6 +16,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Bus, Claim, ReportFile, Submitted, SubmitOptions, TaskReport, WorkerStatus } from '../bus.js';
 import type { Task, TaskAttachment } from '../../task/task.js';
+import { formatStatus } from '../../task/format.js';
 import { buildTaskText, parseTaskText, type ParsedTaskText, type TaskTextParts } from '../../task/tags.js';
 import { AppError, LeaseLostError, errorMessage } from '../../lib/errors.js';
 import { compareLocalIds, createIdGenerator, isLocalTaskId } from './ids.js';
@@ -280,12 +281,11 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
     await this.#finishRequeue(transition, id, retryDigits, reason, claim.workerId, false);
   }
 
-  /** Append `[<worker>] [<STATUS>] <detail>` (after an ISO time) to `worker-pool.log`. */
+  /** Append the seed's status line (`[worker-1] [READY] Online and waiting`) after an ISO time to `worker-pool.log`. */
   async status(workerId: string, status: WorkerStatus, detail: string): Promise<void> {
     await this.#ready();
-    const oneLine = (s: string) => s.replace(/\s*[\r\n]+\s*/g, ' ').trim();
-    const line = `${this.#iso()} [${oneLine(workerId)}] [${status}] ${oneLine(detail)}`.trimEnd();
-    await this.store.append(this.store.workerPoolLog, `${line}\n`);
+    const line = formatStatus(workerId, status, detail).replace(/\s*[\r\n]+\s*/g, ' ');
+    await this.store.append(this.store.workerPoolLog, `${this.#iso()} ${line}\n`);
   }
 
   /** The report content of a completed task, or null (unknown, not finished, released or drained). */
