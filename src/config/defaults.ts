@@ -1,0 +1,53 @@
+/**
+ * Default values for every configuration key. Seed-compatible where the seed had a value
+ * (`POLL_INTERVAL` 5, `MAX_IDLE_TIME` 300, `TASK_TIMEOUT` 120, the model aliases and thinking level).
+ */
+import type { ThinkingLevel } from '../task/task.js';
+
+/** The config file read by {@link loadConfig} and written by `dorch setup`. */
+export const DEFAULT_CONFIG_FILE = 'discord-config.env';
+
+/** Discord's REST base URL, without the version suffix (`@discordjs/rest` adds `/v10`). */
+export const DEFAULT_DISCORD_API_URL = 'https://discord.com/api';
+
+/** Seconds between queue polls (each wait is jittered around it). */
+export const DEFAULT_POLL_INTERVAL_SEC = 5;
+
+/** Seconds without a task before a worker posts IDLE and exits (0 = never). */
+export const DEFAULT_MAX_IDLE_TIME_SEC = 300;
+
+/** Seconds before a running agent is killed. */
+export const DEFAULT_TASK_TIMEOUT_SEC = 120;
+
+/** Folder holding `workers/<worker-id>/tasks/<task-id>/`. */
+export const DEFAULT_WORK_DIR = 'workers';
+
+/** Folder for runtime state (local fallback queue, outboxes, pid files). */
+export const DEFAULT_RUNTIME_DIR = '.runtime';
+
+/** How many times a task may run before it is reported FAILED. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** The agent runner used when `AGENT_RUNNER` is not set. */
+export const DEFAULT_AGENT_RUNNER = 'openclaw';
+
+/** Base URL of the OpenAI-compatible API used by the `openai` runner. */
+export const DEFAULT_OPENAI_BASE_URL = 'https://openrouter.ai/api/v1';
+
+/**
+ * The seed's model aliases (its README, "Model Types and Pricing"), as OpenClaw model ids routed through
+ * OpenRouter. Override one with `MODEL_CHEAP`, `MODEL_PRIMARY`, `MODEL_CODER`, `MODEL_RESEARCH`; add more with
+ * `MODEL_ALIASES`.
+ */
+export const DEFAULT_MODEL_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  cheap: 'openrouter/stepfun/step-3.5-flash:free',
+  primary: 'openrouter/moonshotai/kimi-k2.5',
+  coder: 'openrouter/qwen/qwen3-coder-next',
+  research: 'openrouter/google/gemini-3-pro-preview',
+});
+
+/** The model used when a task names none (an alias or a `provider/model` id). */
+export const DEFAULT_MODEL = 'primary';
+
+/** The thinking level used when a task names none (the seed's examples and results use `low`). */
+export const DEFAULT_THINKING: ThinkingLevel = 'low';
