@@ -1,0 +1,101 @@
+/**
+ * The argv and environment of one `openclaw agent --local` run. Pure functions, so the exact command line is
+ * unit-tested without starting OpenClaw.
+ */
+import { join } from 'node:path';
+import type { ThinkingLevel } from '../../task/task.js';
+
+/** Name of the prompt file the worker writes into each workspace. */
+export const TASK_FILE_NAME = 'TASK.txt';
+
+/** Inputs of {@link buildAgentArgs}. */
+export interface AgentArgsInput {
+  sessionId: string;
+  workspace: string;
+  model: string;
+  thinking: ThinkingLevel;
+  /** OpenClaw's own turn deadline, in whole seconds. */
+  turnTimeoutSec: number;
+}
+
+/**
+ * `agent --local --session-id … --message-file <workspace>/TASK.txt --thinking … --model … --timeout … --json`.
+ * `--local` runs the turn embedded in this process (no Gateway); `--json` keeps stdout to the one envelope and
+ * sends log lines to stderr.
+ */
+export function buildAgentArgs(input: AgentArgsInput): string[] {
+  return [
+    'agent',
+    '--local',
+    '--session-id',
+    input.sessionId,
+    '--message-file',
+    join(input.workspace, TASK_FILE_NAME),
+    '--thinking',
+    input.thinking,
+    '--model',
+    input.model,
+    '--timeout',
+    String(input.turnTimeoutSec),
+    '--json',
+  ];
+}
+
+/**
+ * OpenClaw's `--timeout` for a task limit: a margin below our own kill deadline, so OpenClaw normally reports its
+ * timeout itself (exit 1 with an envelope, usage included) before we kill the process group. The margin covers
+ * OpenClaw's start-up (10-20 s on two cores, reference §7), which its turn deadline does not count; it is capped at
+ * half the limit so short limits still leave OpenClaw a turn.
+ */
+export function turnTimeoutSeconds(timeoutMs: number, marginMs: number): number {
+  const margin = Math.min(marginMs, timeoutMs / 2);
+  return Math.max(1, Math.floor((timeoutMs - margin) / 1000));
+}
+
+/** Seed-compatible names of Discord secrets, always removed from the agent's environment. */
+export const ALWAYS_STRIPPED_ENV = /^(WORKER\d+_TOKEN|BOT_TOKEN|SUBMITTER_TOKEN|DISCORD_TOKEN)$/;
+
+/** Inputs of {@link buildAgentEnv}. */
+export interface AgentEnvInput {
+  /** The environment to start from (normally `process.env`). */
+  base: NodeJS.ProcessEnv;
+  /** Names to remove besides {@link ALWAYS_STRIPPED_ENV}. */
+  stripEnv: readonly string[];
+  stateDir: string;
+  /** The overlay config the run reads. */
+  configPath: string;
+  /** `OPENCLAW_INCLUDE_ROOTS` value allowing the overlay to include the user's config. */
+  includeRoots: string;
+  /** The complete PATH value. */
+  pathValue: string;
+}
+
+/** The environment of the run: the base minus secrets, plus OpenClaw's paths and quiet switches. */
+export function buildAgentEnv(input: AgentEnvInput): NodeJS.ProcessEnv {
+  const strip = new Set(input.stripEnv);
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(input.base)) {
+    if (value === undefined || strip.has(key) || ALWAYS_STRIPPED_ENV.test(key)) continue;
+    env[key] = value;
+  }
+  // The overlay sets the workspace; a stray OPENCLAW_WORKSPACE_DIR would only confuse a reader of the env.
+  delete env.OPENCLAW_WORKSPACE_DIR;
+  return {
+    ...env,
+    PATH: input.pathValue,
+    OPENCLAW_STATE_DIR: input.stateDir,
+    OPENCLAW_CONFIG_PATH: input.configPath,
+    OPENCLAW_INCLUDE_ROOTS: input.includeRoots,
+    OPENCLAW_NO_AUTO_UPDATE: '1',
+    DO_NOT_TRACK: '1',
+    NO_COLOR: '1',
+  };
+}
+
+/** The values of the variables {@link buildAgentEnv} strips, for redacting anything the agent echoes back. */
+export function strippedSecretValues(base: NodeJS.ProcessEnv, stripEnv: readonly string[]): string[] {
+  const strip = new Set(stripEnv);
+  return Object.entries(base)
+    .filter(([key, value]) => value !== undefined && (strip.has(key) || ALWAYS_STRIPPED_ENV.test(key)))
+    .map(([, value]) => value as string);
+}

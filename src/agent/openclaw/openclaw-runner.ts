@@ -1,0 +1,381 @@
+/**
+ * The default runner: one `openclaw agent --local … --json` process per task, in the task's workspace, with the
+ * worker's own OpenClaw state dir (OpenClaw allows one writer per state dir) and the user's config (providers,
+ * keys, prices) reached through a per-task overlay (see overlay.ts). Text, model, usage and cost come from the
+ * `--json` envelope. Measured facts behind every choice: /work/shared/reference/openclaw.md.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { AgentStartError, errorMessage } from '../../lib/errors.js';
+import { runProcess, type ProcessOptions, type ProcessOutcome } from '../process.js';
+import { failureResult } from '../result.js';
+import type { AgentRequest, AgentResult, AgentRunner } from '../runner.js';
+import {
+  buildAgentArgs,
+  buildAgentEnv,
+  strippedSecretValues,
+  TASK_FILE_NAME,
+  turnTimeoutSeconds,
+} from './command.js';
+import { findJsonObject, isObject } from './envelope.js';
+import {
+  childPathValue,
+  DEFAULT_TOOLS_DIR,
+  locateOpenClaw,
+  nodeInterpreterFor,
+  type OpenClawLaunch,
+} from './locate.js';
+import {
+  decideThinking,
+  defaultOpenClawConfigPath,
+  expandHome,
+  readOpenClawConfig,
+  userSandboxSettings,
+  type OpenClawConfig,
+} from './openclaw-config.js';
+import { includeRootsFor, OVERLAY_FILE_NAME, renderOverlayConfig } from './overlay.js';
+import { openClawResult, stderrReason } from './outcome.js';
+import { judgeVersionProbe, OPENCLAW_INSTALL_HINT } from './version.js';
+
+/**
+ * Checks that a sandbox backend can work on this machine; resolves with a problem sentence, or undefined when fine
+ * (or when it cannot be checked from here, e.g. a remote SSH backend).
+ */
+export type SandboxBackendProbe = (backend: string, env: NodeJS.ProcessEnv) => Promise<string | undefined>;
+
+/** Options of {@link OpenClawRunner}; see {@link DEFAULT_OPENCLAW_RUNNER_OPTIONS} for the defaults. */
+export interface OpenClawRunnerOptions {
+  /** The worker this runner belongs to; names its state dir. */
+  workerId: string;
+  /**
+   * The `openclaw` executable (`OPENCLAW_BIN`): a path, or a name looked up on PATH.
+   * @defaultValue undefined: `openclaw` on PATH, else the project's `.tools` install
+   */
+  bin?: string;
+  /**
+   * Parent folder of the per-worker state dirs (`OPENCLAW_STATE_DIR`): this worker uses `<stateDir>/<workerId>`,
+   * because OpenClaw refuses a second concurrent writer on one state dir.
+   * @defaultValue undefined: `<workDir>/<workerId>/openclaw-state`
+   */
+  stateDir?: string;
+  /**
+   * The user's OpenClaw config (`OPENCLAW_CONFIG_PATH`), included into every run's overlay config.
+   * @defaultValue `$OPENCLAW_CONFIG_PATH`, else `~/.openclaw/openclaw.json` (home from `env`)
+   */
+  configPath?: string;
+  /** Folder of the worker folders (`WORK_DIR`). @defaultValue `'workers'` (relative to the current directory) */
+  workDir?: string;
+  /**
+   * Run agents restricted by OpenClaw's own sandbox (`agents.defaults.sandbox`, Docker by default): every session
+   * sandboxed, tools in a per-task container that sees only the task workspace. `check()` verifies it with
+   * `openclaw sandbox explain` and probes the backend. @defaultValue `false`
+   */
+  sandbox?: boolean;
+  /** Environment variable names the agent must not see (besides the seed's Discord token names). @defaultValue `[]` */
+  stripEnv?: readonly string[];
+  /** The environment runs start from. @defaultValue `process.env` */
+  env?: NodeJS.ProcessEnv;
+  /** Folder of the `scripts/install-openclaw.sh` install. @defaultValue the project's `.tools` */
+  toolsDir?: string;
+  /** Limit for each start-up probe (`openclaw --version`, `node --version`). @defaultValue `15000` */
+  checkTimeoutMs?: number;
+  /** How long `openclaw sandbox explain` may take (it loads the whole CLI). @defaultValue `60000` */
+  sandboxCheckTimeoutMs?: number;
+  /** How far below the task timeout OpenClaw's own `--timeout` is set (see turnTimeoutSeconds). @defaultValue `20000` */
+  turnTimeoutMarginMs?: number;
+  /** Engine options (kill grace, output limits, spawn/kill seams). @defaultValue `{}` */
+  processOptions?: ProcessOptions;
+  /** Sandbox backend check. @defaultValue runs `docker info` / `podman info` for those backends */
+  probeSandboxBackend?: SandboxBackendProbe;
+  /** Extra secret scrubbing for text that leaves the runner (stripped env values are always scrubbed). */
+  redact?: (text: string) => string;
+}
+
+type DefaultedKey =
+  | 'workDir'
+  | 'sandbox'
+  | 'stripEnv'
+  | 'checkTimeoutMs'
+  | 'sandboxCheckTimeoutMs'
+  | 'turnTimeoutMarginMs'
+  | 'processOptions';
+
+/** Defaults of the optional {@link OpenClawRunnerOptions} that have a fixed value. */
+export const DEFAULT_OPENCLAW_RUNNER_OPTIONS = {
+  workDir: 'workers',
+  sandbox: false,
+  stripEnv: [],
+  checkTimeoutMs: 15_000,
+  sandboxCheckTimeoutMs: 60_000,
+  turnTimeoutMarginMs: 20_000,
+  processOptions: {},
+} as const satisfies Required<Pick<OpenClawRunnerOptions, DefaultedKey>>;
+
+type ResolvedOptions = OpenClawRunnerOptions & Required<Pick<OpenClawRunnerOptions, DefaultedKey>>;
+
+/** What `check()` established, for status lines and `doctor`. */
+export interface OpenClawInfo {
+  /** The executable that runs. */
+  bin: string;
+  source: OpenClawLaunch['source'];
+  /** openclaw version, e.g. `2026.9.6`. */
+  version: string;
+  /** Node version it runs under, when it could be determined. */
+  node?: string;
+  /** The sandbox backend, when the sandbox is on. */
+  sandboxBackend?: string;
+}
+
+function requireFiniteMs(name: string, value: number): void {
+  if (!Number.isFinite(value) || value < 0) {
+    throw new TypeError(
+      `Expected \`${name}\` to be a finite number >= 0, got \`${value}\` (${typeof value})`,
+    );
+  }
+}
+
+/** Runs `docker info` / `podman info`; other backends are not checked locally. */
+export const defaultSandboxBackendProbe: SandboxBackendProbe = async (backend, env) => {
+  if (backend !== 'docker' && backend !== 'podman') return undefined;
+  const outcome = await runProcess({ command: backend, args: ['info'], env, timeoutMs: 15_000 });
+  if (outcome.exitCode === 0) return undefined;
+  const why = outcome.failedToStart
+    ? outcome.error
+    : (stderrReason(outcome.stderr) ?? `exit code ${outcome.exitCode}`);
+  return `OpenClaw's sandbox backend is ${backend}, but \`${backend} info\` failed (${why}); start ${backend}, configure another backend in agents.defaults.sandbox.backend, or turn the sandbox off`;
+};
+
+/** Runs each task as one `openclaw agent --local` process. */
+export class OpenClawRunner implements AgentRunner {
+  readonly name = 'openclaw';
+  /** The worker's own OpenClaw state dir. */
+  readonly stateDir: string;
+  /** The user's OpenClaw config file. */
+  readonly configPath: string;
+  readonly #options: ResolvedOptions;
+  readonly #env: NodeJS.ProcessEnv;
+  readonly #redact: (text: string) => string;
+  #ready: Promise<{ launch: OpenClawLaunch; info: OpenClawInfo }> | undefined;
+  #info: OpenClawInfo | undefined;
+  // One run at a time: the state dir has a single writer.
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: OpenClawRunnerOptions) {
+    const merged: ResolvedOptions = { ...DEFAULT_OPENCLAW_RUNNER_OPTIONS, ...stripUndefined(options) };
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(merged.workerId ?? '')) {
+      throw new TypeError(`Expected \`workerId\` to match [A-Za-z0-9_-]{1,64}, got \`${merged.workerId}\``);
+    }
+    requireFiniteMs('checkTimeoutMs', merged.checkTimeoutMs);
+    requireFiniteMs('sandboxCheckTimeoutMs', merged.sandboxCheckTimeoutMs);
+    requireFiniteMs('turnTimeoutMarginMs', merged.turnTimeoutMarginMs);
+    this.#options = merged;
+    this.#env = merged.env ?? process.env;
+    const home = this.#env.OPENCLAW_HOME || this.#env.HOME || homedir();
+    this.stateDir = merged.stateDir
+      ? join(expandHome(merged.stateDir, home), merged.workerId)
+      : resolve(merged.workDir, merged.workerId, 'openclaw-state');
+    const configured = merged.configPath || this.#env.OPENCLAW_CONFIG_PATH;
+    this.configPath = configured ? expandHome(configured, home) : defaultOpenClawConfigPath(home);
+    const secrets = strippedSecretValues(this.#env, merged.stripEnv).filter((s) => s.length >= 6);
+    const extra = merged.redact ?? ((t: string) => t);
+    this.#redact = (text) => extra(secrets.reduce((out, s) => out.split(s).join('[redacted]'), text));
+  }
+
+  /** Versions found by the last successful `check()`, or undefined before. */
+  get info(): OpenClawInfo | undefined {
+    return this.#info;
+  }
+
+  /**
+   * Finds `openclaw`, runs `openclaw --version` (and `node --version` for the Node it runs under) once, and with the
+   * sandbox on verifies it with `openclaw sandbox explain`. Throws `AgentStartError` saying what is missing and how
+   * to fix it. Memoized on success; a failed check runs again next time.
+   */
+  async check(): Promise<void> {
+    await this.#ensureReady();
+  }
+
+  /** Runs one task; resolves with a result for every outcome. */
+  run(request: AgentRequest, signal?: AbortSignal): Promise<AgentResult> {
+    const next = this.#queue.then(() => this.#runNow(request, signal));
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  #ensureReady(): Promise<{ launch: OpenClawLaunch; info: OpenClawInfo }> {
+    this.#ready ??= this.#probe().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw error;
+    });
+    return this.#ready;
+  }
+
+  async #probe(): Promise<{ launch: OpenClawLaunch; info: OpenClawInfo }> {
+    const launch = locateOpenClaw({
+      bin: this.#options.bin,
+      pathValue: this.#env.PATH,
+      toolsDir: this.#options.toolsDir ?? DEFAULT_TOOLS_DIR,
+    });
+    if (!launch) throw new AgentStartError(`openclaw not found: ${OPENCLAW_INSTALL_HINT}`);
+    const pathValue = childPathValue(launch, this.#env.PATH);
+    const env = this.#childEnv(pathValue, this.configPath);
+    const timeoutMs = this.#options.checkTimeoutMs;
+    const versionRun = await runProcess(
+      { command: launch.command, args: ['--version'], env, timeoutMs },
+      this.#options.processOptions,
+    );
+    if (versionRun.failedToStart) {
+      throw new AgentStartError(
+        `openclaw not found: ${versionRun.error ?? launch.command}; ${OPENCLAW_INSTALL_HINT}`,
+      );
+    }
+    const nodePath = nodeInterpreterFor(launch.command, pathValue);
+    const nodeRun = nodePath
+      ? await runProcess(
+          { command: nodePath, args: ['--version'], env, timeoutMs },
+          this.#options.processOptions,
+        )
+      : undefined;
+    const verdict = judgeVersionProbe({
+      bin: launch.command,
+      versionOutput: versionRun.stdout.trim() ? versionRun.stdout : versionRun.stderr,
+      exitCode: versionRun.exitCode,
+      timedOut: versionRun.timedOut,
+      ...(nodeRun?.exitCode === 0 ? { nodeVersionOutput: nodeRun.stdout, nodePath } : {}),
+    });
+    if (typeof verdict === 'string') throw new AgentStartError(`${verdict}; ${OPENCLAW_INSTALL_HINT}`);
+    const info: OpenClawInfo = { bin: launch.command, source: launch.source, ...verdict };
+    if (this.#options.sandbox) info.sandboxBackend = await this.#checkSandbox(launch, pathValue);
+    this.#info = info;
+    return { launch, info };
+  }
+
+  // Asks OpenClaw itself whether a run with the sandbox overlay is sandboxed, then probes the backend.
+  async #checkSandbox(launch: OpenClawLaunch, pathValue: string): Promise<string> {
+    const workspace = join(this.stateDir, 'sandbox-check');
+    const overlayPath = this.#writeOverlay(workspace, this.#readUserConfig());
+    const env = this.#childEnv(pathValue, overlayPath);
+    const outcome = await runProcess(
+      {
+        command: launch.command,
+        args: ['sandbox', 'explain', '--json'],
+        cwd: workspace,
+        env,
+        timeoutMs: this.#options.sandboxCheckTimeoutMs,
+      },
+      this.#options.processOptions,
+    );
+    const report = findJsonObject(
+      outcome.stdout,
+      (v): v is Record<string, unknown> => isObject(v) && isObject(v.sandbox),
+    );
+    const sandbox = report && isObject(report.sandbox) ? report.sandbox : undefined;
+    if (!sandbox) {
+      const why = outcome.timedOut
+        ? 'it timed out'
+        : (stderrReason(outcome.stderr) ?? `exit code ${outcome.exitCode}`);
+      throw new AgentStartError(
+        `sandbox requested, but \`openclaw sandbox explain --json\` gave no report (${why})`,
+      );
+    }
+    if (sandbox.mode !== 'all' || sandbox.sessionIsSandboxed !== true) {
+      throw new AgentStartError(
+        `sandbox requested, but OpenClaw reports sandbox mode \`${String(sandbox.mode)}\` (sessionIsSandboxed ` +
+          `${String(sandbox.sessionIsSandboxed)}); check agents.entries.*.sandbox overrides in ${this.configPath}`,
+      );
+    }
+    const backend = typeof sandbox.backend === 'string' ? sandbox.backend : 'docker';
+    const problem = await (this.#options.probeSandboxBackend ?? defaultSandboxBackendProbe)(backend, env);
+    if (problem) throw new AgentStartError(problem);
+    return backend;
+  }
+
+  async #runNow(request: AgentRequest, signal?: AbortSignal): Promise<AgentResult> {
+    let launch: OpenClawLaunch;
+    try {
+      ({ launch } = await this.#ensureReady());
+    } catch (error) {
+      return failureResult(this.#redact(`could not start openclaw: ${errorMessage(error)}`), {
+        model: request.model,
+      });
+    }
+    const config = this.#readUserConfig();
+    const decision = decideThinking(config, request.model, request.thinking);
+    const notes = decision.note ? [decision.note] : [];
+    const turnTimeoutSec = turnTimeoutSeconds(request.timeoutMs, this.#options.turnTimeoutMarginMs);
+    let overlayPath: string;
+    try {
+      overlayPath = this.#writeOverlay(request.workspace, config);
+      const taskFile = join(request.workspace, TASK_FILE_NAME);
+      if (!existsSync(taskFile)) writeFileSync(taskFile, request.prompt);
+    } catch (error) {
+      return failureResult(this.#redact(`could not prepare the openclaw run: ${errorMessage(error)}`), {
+        model: request.model,
+        notes,
+      });
+    }
+    const outcome: ProcessOutcome = await runProcess(
+      {
+        command: launch.command,
+        args: buildAgentArgs({
+          sessionId: request.sessionId,
+          workspace: request.workspace,
+          model: request.model,
+          thinking: decision.thinking,
+          turnTimeoutSec,
+        }),
+        cwd: request.workspace,
+        env: this.#childEnv(childPathValue(launch, this.#env.PATH), overlayPath),
+        timeoutMs: request.timeoutMs,
+        ...(signal ? { signal } : {}),
+      },
+      this.#options.processOptions,
+    );
+    return openClawResult(outcome, {
+      requestedModel: request.model,
+      timeoutMs: request.timeoutMs,
+      turnTimeoutSec,
+      notes,
+      redact: this.#redact,
+    });
+  }
+
+  // The user's config, or undefined when it is missing or unreadable (OpenClaw then reports the problem itself).
+  #readUserConfig(): OpenClawConfig | undefined {
+    try {
+      return readOpenClawConfig(this.configPath);
+    } catch {
+      return undefined;
+    }
+  }
+
+  #writeOverlay(workspace: string, config: OpenClawConfig | undefined): string {
+    mkdirSync(this.stateDir, { recursive: true });
+    mkdirSync(workspace, { recursive: true });
+    const overlayPath = join(this.stateDir, OVERLAY_FILE_NAME);
+    const text = renderOverlayConfig({
+      userConfigPath: this.configPath,
+      userConfigExists: existsSync(this.configPath),
+      workspace: resolve(workspace),
+      ...(this.#options.sandbox ? { sandbox: userSandboxSettings(config) } : {}),
+    });
+    writeFileSync(overlayPath, text);
+    return overlayPath;
+  }
+
+  #childEnv(pathValue: string, configPath: string): NodeJS.ProcessEnv {
+    return buildAgentEnv({
+      base: this.#env,
+      stripEnv: this.#options.stripEnv,
+      stateDir: this.stateDir,
+      configPath,
+      includeRoots: includeRootsFor(this.configPath, this.#env.OPENCLAW_INCLUDE_ROOTS),
+      pathValue,
+    });
+  }
+}
+
+function stripUndefined<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as T;
+}
