@@ -108,7 +108,7 @@ export function priceTableFromConfig(config: unknown): PriceTable {
 export function findPrice(table: PriceTable, model: string): ModelPrice | undefined {
   const exact = table.get(model);
   if (exact) return exact;
-  const matches = [...table.entries()].filter(([key]) => key.endsWith(`/${model}`));
+  const matches = [...table.entries()].filter(([key]) => key.slice(key.indexOf('/') + 1) === model);
   return matches.length === 1 ? matches[0]?.[1] : undefined;
 }
 

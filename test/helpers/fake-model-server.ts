@@ -48,6 +48,8 @@ export interface FakeModeOptions {
   status?: number;
   /** `Retry-After` header value for `rate-limit`. @defaultValue 1 */
   retryAfterSeconds?: number;
+  /** The error body's `error.message` for `error` and `rate-limit`. @defaultValue a fixed sentence per mode */
+  message?: string;
 }
 
 /** A scripted reply: fixed text, or computed from the request body. */
@@ -189,7 +191,7 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
         case 'error':
           return sendJson(res, taken.options.status ?? 500, {
             error: {
-              message: 'fake upstream error',
+              message: taken.options.message ?? 'fake upstream error',
               type: 'server_error',
               code: taken.options.status ?? 500,
             },
@@ -197,7 +199,11 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
         case 'rate-limit':
           res.setHeader('Retry-After', String(taken.options.retryAfterSeconds ?? 1));
           return sendJson(res, taken.options.status ?? 429, {
-            error: { message: 'Rate limit exceeded: slow down', type: 'rate_limit_error', code: 429 },
+            error: {
+              message: taken.options.message ?? 'Rate limit exceeded: slow down',
+              type: 'rate_limit_error',
+              code: 429,
+            },
           });
         case 'reject-reasoning':
           if (body.reasoning_effort !== undefined || body.reasoning !== undefined) {
