@@ -1,0 +1,78 @@
+/** `dorch emulator`: run the Discord API emulator until SIGINT/SIGTERM. */
+import { chmod, writeFile } from 'node:fs/promises';
+import { startEmulator, type EmulatorWorld } from '../../../emulator/index.js';
+
+/** Options of {@link emulator}, as the command table passes them. */
+export interface EmulatorCommandOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. @defaultValue 0 */
+  port?: number;
+  /** Worker bots to seed. @defaultValue 3 */
+  workers?: number;
+  /** Also write a `discord-config.env` (mode 0600) pointing at the emulator. */
+  envFile?: string;
+  /** `false` (from `--no-rate-limits`) turns rate limiting off. @defaultValue true */
+  rateLimits?: boolean;
+  /** Resolves when the emulator should stop. @defaultValue the first SIGINT or SIGTERM */
+  until?: Promise<unknown>;
+}
+
+/** The `discord-config.env` text for a world: seed-compatible keys plus the emulator's URL. */
+export function envFileText(world: EmulatorWorld): string {
+  const lines = [
+    '# Written by `dorch emulator`: points the fleet at a local Discord emulator. Contains tokens; keep it private.',
+    `DISCORD_API_URL=${world.apiUrl}`,
+    `GUILD_ID=${world.guildId}`,
+    `TASK_QUEUE_CHANNEL=${world.channels.taskQueue}`,
+    `RESULTS_CHANNEL=${world.channels.results}`,
+    `WORKER_POOL_CHANNEL=${world.channels.workerPool}`,
+    `SUBMITTER_TOKEN=${world.tokens.submitter}`,
+    ...world.tokens.workers.map((token, i) => `WORKER${i + 1}_TOKEN=${token}`),
+    `ALLOWED_SUBMITTERS=${world.users.operator}`,
+    `ALLOWED_ROLES=${world.roles.operator}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+function signalled(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+/** Start the emulator, print the world as the first stdout line (JSON), then notes; stop on a signal. */
+export async function emulator(options: EmulatorCommandOptions = {}): Promise<void> {
+  const stop = options.until ?? signalled();
+  const running = await startEmulator({
+    port: options.port ?? 0,
+    workers: options.workers ?? 3,
+    rateLimits: options.rateLimits !== false,
+    onInternalError: (error) =>
+      console.error(
+        'emulator internal error:',
+        error instanceof Error ? (error.stack ?? error.message) : error,
+      ),
+  });
+  try {
+    const { world } = running;
+    console.log(JSON.stringify(world));
+    if (options.envFile) {
+      await writeFile(options.envFile, envFileText(world), { mode: 0o600 });
+      await chmod(options.envFile, 0o600);
+    }
+    console.log(`Discord API emulator on ${world.apiUrl} (admin: ${world.adminUrl})`);
+    console.log(
+      `guild ${world.guildId}; ${world.tokens.workers.length} worker bots; rate limits ${options.rateLimits === false ? 'off' : 'on'}`,
+    );
+    if (options.envFile) console.log(`wrote ${options.envFile} (mode 0600)`);
+    console.log('Ctrl-C or SIGTERM stops it.');
+    await stop;
+  } finally {
+    await running.close();
+  }
+}

@@ -1,0 +1,192 @@
+/** Threads: start one from a message (one per message, id = message id), edit (archive, lock, rename), list active. */
+import { Errors, FormErrors } from '../api-error.js';
+import type { StoredChannel } from '../models.js';
+import { Permission } from '../permissions.js';
+import type { Route, RouteContext, RouteResult } from '../router.js';
+import { channelObject } from '../serialize.js';
+import { discordTimestamp } from '../state.js';
+
+const ARCHIVE_DURATIONS = [60, 1440, 4320, 10080];
+
+function checkName(errors: FormErrors, name: unknown, required: boolean): void {
+  if (name === undefined || name === null) {
+    if (required) errors.add(['name'], 'BASE_TYPE_REQUIRED', 'This field is required');
+  } else if (typeof name !== 'string') errors.add(['name'], 'BASE_TYPE_STRING', 'Must be a string.');
+  else if (name.length < 1 || name.length > 100)
+    errors.add(['name'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+}
+
+function checkDuration(errors: FormErrors, value: unknown): void {
+  if (value !== undefined && value !== null && !ARCHIVE_DURATIONS.includes(value as number)) {
+    errors.add(
+      ['auto_archive_duration'],
+      'BASE_TYPE_CHOICES',
+      'Value must be one of {60, 1440, 4320, 10080}.',
+    );
+  }
+}
+
+async function startFromMessage(ctx: RouteContext): Promise<RouteResult> {
+  const { state, user } = ctx;
+  const { channel: parent, perms } = state.visibleChannel(user.id, ctx.params.channel_id!);
+  if (parent.type !== 0 && parent.type !== 5) throw Errors.wrongChannelType();
+  const message = state.message(parent, ctx.params.message_id!);
+  const json = await ctx.body.json();
+  const errors = new FormErrors();
+  checkName(errors, json.name, true);
+  checkDuration(errors, json.auto_archive_duration);
+  const slowmode = json.rate_limit_per_user;
+  if (
+    slowmode !== undefined &&
+    slowmode !== null &&
+    (!Number.isInteger(slowmode) || (slowmode as number) < 0 || (slowmode as number) > 21600)
+  ) {
+    errors.add(
+      ['rate_limit_per_user'],
+      'NUMBER_TYPE_MAX',
+      'int value should be less than or equal to 21600.',
+    );
+  }
+  errors.throwIfAny();
+  if (!(perms & Permission.CreatePublicThreads)) throw Errors.missingPermissions();
+  if (message.threadId || state.channels.has(message.id)) throw Errors.threadAlreadyCreated();
+  if (state.activeThreads(parent.guildId).length >= state.config.activeThreadLimit)
+    throw Errors.maxActiveThreads();
+  const now = discordTimestamp();
+  const thread: StoredChannel = {
+    id: message.id,
+    type: parent.type === 5 ? 10 : 11,
+    guildId: parent.guildId,
+    name: json.name as string,
+    position: 0,
+    topic: null,
+    overwrites: [],
+    parentId: parent.id,
+    lastMessageId: null,
+    messages: [],
+    thread: {
+      ownerId: user.id,
+      archived: false,
+      locked: false,
+      autoArchiveDuration: (json.auto_archive_duration as number | undefined) ?? 4320,
+      archiveTimestamp: now,
+      createTimestamp: now,
+      memberIds: new Set([user.id]),
+      messageCount: 0,
+      totalMessageSent: 0,
+    },
+  };
+  state.channels.set(thread.id, thread);
+  message.threadId = thread.id;
+  return { status: 201, body: channelObject(thread) };
+}
+
+function editThread(
+  ctx: RouteContext,
+  channel: StoredChannel,
+  perms: bigint,
+  json: Record<string, unknown>,
+): RouteResult {
+  const thread = channel.thread!;
+  const errors = new FormErrors();
+  checkName(errors, json.name, false);
+  checkDuration(errors, json.auto_archive_duration);
+  for (const key of ['archived', 'locked'] as const) {
+    if (json[key] !== undefined && json[key] !== null && typeof json[key] !== 'boolean')
+      errors.add([key], 'BASE_TYPE_BOOLEAN', 'Must be either true or false.');
+  }
+  errors.throwIfAny();
+  const manage = (perms & Permission.ManageThreads) !== 0n;
+  const owner = thread.ownerId === ctx.user.id;
+  const unarchive = json.archived === false;
+  // An archived thread only accepts a request that unarchives it.
+  if (thread.archived && !unarchive) throw Errors.archivedThread();
+  if (json.locked !== undefined && json.locked !== null && json.locked !== thread.locked && !manage)
+    throw Errors.missingPermissions();
+  if (!manage && !owner) throw Errors.missingPermissions();
+  if (!manage && thread.locked && (unarchive || json.name !== undefined)) throw Errors.missingPermissions();
+  if (
+    thread.archived &&
+    unarchive &&
+    ctx.state.activeThreads(channel.guildId).length >= ctx.state.config.activeThreadLimit
+  ) {
+    throw Errors.maxActiveThreads();
+  }
+  if (typeof json.name === 'string') channel.name = json.name;
+  if (typeof json.auto_archive_duration === 'number') thread.autoArchiveDuration = json.auto_archive_duration;
+  if (typeof json.locked === 'boolean') thread.locked = json.locked;
+  if (typeof json.archived === 'boolean' && json.archived !== thread.archived) {
+    thread.archived = json.archived;
+    thread.archiveTimestamp = discordTimestamp();
+  }
+  return { status: 200, body: channelObject(channel) };
+}
+
+async function editChannel(ctx: RouteContext): Promise<RouteResult> {
+  const { channel, perms } = ctx.state.visibleChannel(ctx.user.id, ctx.params.channel_id!);
+  const json = await ctx.body.json();
+  if (channel.thread) return editThread(ctx, channel, perms, json);
+  const errors = new FormErrors();
+  checkName(errors, json.name, false);
+  if (
+    json.topic !== undefined &&
+    json.topic !== null &&
+    (typeof json.topic !== 'string' || json.topic.length > 1024)
+  ) {
+    errors.add(['topic'], 'BASE_TYPE_MAX_LENGTH', 'Must be 1024 or fewer in length.');
+  }
+  errors.throwIfAny();
+  if (!(perms & Permission.ManageChannels)) throw Errors.missingPermissions();
+  if (typeof json.name === 'string') channel.name = json.name;
+  if (json.topic !== undefined) channel.topic = (json.topic as string | null) ?? null;
+  return { status: 200, body: channelObject(channel) };
+}
+
+function getChannel(ctx: RouteContext): RouteResult {
+  const { channel } = ctx.state.visibleChannel(ctx.user.id, ctx.params.channel_id!);
+  return { status: 200, body: channelObject(channel) };
+}
+
+function activeThreads(ctx: RouteContext): RouteResult {
+  const guild = ctx.state.guild(ctx.params.guild_id!);
+  if (!guild.members.has(ctx.user.id)) throw Errors.missingAccess();
+  const threads = ctx.state
+    .activeThreads(guild.id)
+    .filter((t) => ctx.state.permissions(ctx.user.id, t) !== 0n);
+  const members = threads
+    .filter((t) => t.thread!.memberIds.has(ctx.user.id))
+    .map((t) => ({ id: t.id, user_id: ctx.user.id, join_timestamp: t.thread!.createTimestamp, flags: 1 }));
+  return { status: 200, body: { threads: threads.map(channelObject), members } };
+}
+
+/** Channel and thread routes. */
+export const threadRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/channels/{channel_id}',
+    bucket: 'default',
+    major: 'channel_id',
+    handler: getChannel,
+  },
+  {
+    method: 'PATCH',
+    path: '/channels/{channel_id}',
+    bucket: 'channelEdit',
+    major: 'channel_id',
+    handler: editChannel,
+  },
+  {
+    method: 'POST',
+    path: '/channels/{channel_id}/messages/{message_id}/threads',
+    bucket: 'threadCreate',
+    major: 'guild',
+    handler: startFromMessage,
+  },
+  {
+    method: 'GET',
+    path: '/guilds/{guild_id}/threads/active',
+    bucket: 'default',
+    major: 'guild_id',
+    handler: activeThreads,
+  },
+];
