@@ -113,7 +113,7 @@ export const CONFIG_KEYS = {
   POLL_INTERVAL: 'seconds between queue polls',
   MAX_IDLE_TIME: 'seconds without work before a worker exits (0 = never)',
   TASK_TIMEOUT: 'seconds before a running agent is killed',
-  WORKER_ID: 'this worker’s id (letters, digits, - and _)',
+  WORKER_ID: "this worker's id (letters, digits, - and _)",
   WORK_DIR: 'folder for worker workspaces',
   RUNTIME_DIR: 'folder for runtime state (fallback queue, outboxes)',
   MAX_ATTEMPTS: 'runs per task before it is reported FAILED',

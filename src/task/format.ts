@@ -22,6 +22,8 @@ export const RESULT_FILE_NAME = 'RESULT.txt';
 const RESULT_TRUNCATED = `… (truncated; full text in ${RESULT_FILE_NAME})`;
 const PROMPT_TRUNCATED = '… (truncated; full prompt in the task message)';
 const ZWSP = '\u200b';
+// Longer than any message, so a text cut to this length still reads as "too long" and gets truncated.
+const HEAD = 3 * MAX_CONTENT_LENGTH;
 // Caps on the fixed parts, so prompt and result always keep room in 2000 characters.
 const CAP = {
   id: 64,
@@ -95,8 +97,9 @@ export function formatReport(input: ReportInput): TaskReport {
   if (notes.length > CAP.notes)
     notes.splice(CAP.notes - 1, Infinity, `… and ${notes.length - CAP.notes + 1} more`);
 
-  const shownPrompt = fence(prompt || '(empty)');
-  const shownResult = fence(result || '(no output)');
+  // Only a head of each text can ever be shown; fencing a 10 MB result whole would cost about a second.
+  const shownPrompt = fence(cut(prompt, HEAD) || '(empty)');
+  const shownResult = fence(cut(result, HEAD) || '(no output)');
   const header = [
     REPORT_SEPARATOR,
     `[${input.outcome}] ${oneLine(input.taskId, CAP.id)} by ${oneLine(input.workerId, CAP.id)}`,
