@@ -47,7 +47,11 @@ interface Progress {
 
 const MAX_ERROR_DETAIL = 300;
 
-/** Runs tasks as single chat completions. See {@link OpenAIRunnerOptions}. */
+/**
+ * Runs tasks as single chat completions. See {@link OpenAIRunnerOptions}. There is no process, so results carry
+ * `exitCode` 0 on success and null on failure, and `signal` is always null. Emits `retry` and `debug` events
+ * (redacted); it never logs.
+ */
 export class OpenAIRunner extends EventEmitter<OpenAIRunnerEvents> implements AgentRunner {
   readonly name = 'openai';
   readonly #options: OpenAIRunnerOptions;
