@@ -3,7 +3,7 @@
  * agent-output.log. Each task gets a fresh folder, so nothing from an earlier task leaks into its context.
  */
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { isSafeTaskId, type Task } from '../task/task.js';
 import { TaskInvalidError } from '../lib/errors.js';
 
@@ -40,7 +40,8 @@ export interface PrepareOptions {
 /** Create a fresh workspace for a task: TASK.txt, AGENTS.md, and the task's attachments. */
 export async function prepareWorkspace(options: PrepareOptions): Promise<Workspace> {
   const display = taskDir(options.workDir, options.workerId, options.task.id);
-  const dir = join(process.cwd(), display);
+  // resolve, not join: an absolute workDir (WORK_DIR=/srv/tasks) must not end up under the cwd.
+  const dir = resolve(display);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   const inputs: string[] = [];
