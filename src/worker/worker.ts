@@ -45,6 +45,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #current: Claim | null = null;
   #running = false;
   #graceTimer: NodeJS.Timeout | null = null;
+  #graceEnds = Infinity;
 
   constructor(options: WorkerOptions) {
     super();
@@ -75,7 +76,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         budgetNoted = true;
       } else {
         budgetNoted = false;
-        let claim: Claim | null = null;
+        let claim: Claim | null;
         try {
           claim = await this.#claimNext();
           failures = 0;
@@ -90,6 +91,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
         if (claim) {
           await this.#work(claim);
           lastWork = o.now();
+          // A stop during the task ends the worker as 'stopped', not as a clean 'restart' the manager would relaunch.
+          if (stop.aborted) break;
           if (!o.keepAlive) {
             await this.#status('RESTARTING', 'Task done; restarting for a clean context');
             return 'restart';
@@ -114,7 +117,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
    */
   stop(graceMs = 30_000): void {
     if (!this.#stopController.signal.aborted) this.#stopController.abort(new Error('worker stopping'));
-    if (this.#agentController && !this.#graceTimer) {
+    // A later, shorter stop (the emergency stop after a graceful one) must still cut the grace period short.
+    if (this.#agentController && this.#o.now() + graceMs < this.#graceEnds) {
+      if (this.#graceTimer) clearTimeout(this.#graceTimer);
+      this.#graceEnds = this.#o.now() + graceMs;
       this.#graceTimer = setTimeout(() => this.#agentController?.abort(new Error('shutdown grace period over')), graceMs);
       this.#graceTimer.unref();
     }
@@ -157,6 +163,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       clearInterval(heartbeat);
       if (this.#graceTimer) clearTimeout(this.#graceTimer);
       this.#graceTimer = null;
+      this.#graceEnds = Infinity;
       this.#agentController = null;
       this.#current = null;
     }
@@ -301,6 +308,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
         defaultThinking: o.models.defaultThinking,
       });
       if (done === 'requeued') this.emit('released', { claim, reason });
+      // Out of attempts, abandonTask reported it FAILED: say so, or the manager still thinks the claim is held and
+      // recovers (reports) the task a second time when this process exits.
+      else this.emit('finished', { claim, outcome: 'FAILED', costUsd: 0, durationMs: 0 });
     } catch (error) {
       this.emit('warning', `could not release ${claim.task.id}: ${errorMessage(error)}`);
     }
