@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 export function cliCommand(): string[] {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
-    return [process.execPath, '--import', 'tsx', fileURLToPath(new URL('../cli/index.ts', here))];
+    // Resolved from here, not from the child's cwd, so it works wherever the child runs.
+    return [process.execPath, '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../cli/index.ts', here))];
   }
   return [process.execPath, fileURLToPath(new URL('../cli/index.js', here))];
 }

@@ -1,12 +1,15 @@
-/** Resolve after `ms`, or reject with the signal's reason as soon as it aborts. Timers are unref'd. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Resolve after `ms`, or reject with the signal's reason as soon as it aborts. The timer keeps the process alive
+ * (a worker's main loop is made of these waits); pass `{ unref: true }` for background waits.
+ */
+export function sleep(ms: number, signal?: AbortSignal, options: { unref?: boolean } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
-    timer.unref();
+    if (options.unref) timer.unref();
     const onAbort = () => {
       clearTimeout(timer);
       reject(signal?.reason);

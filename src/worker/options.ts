@@ -72,6 +72,8 @@ export interface WorkerOptions {
   random?: () => number;
   /** Injected download seam for attachments. @defaultValue global fetch */
   fetch?: typeof fetch;
+  /** Applied to every text of a report (secret values → `[redacted]`). @defaultValue identity */
+  redact?: (text: string) => string;
 }
 
 /** Defaults for every optional field. */
@@ -94,6 +96,7 @@ export type ResolvedWorkerOptions = WorkerOptions & typeof DEFAULT_WORKER_OPTION
   now: () => number;
   random: () => number;
   fetch: typeof fetch;
+  redact: (text: string) => string;
 };
 
 /** Apply defaults and check invariants (p-queue style TypeErrors). */
@@ -103,6 +106,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     now: Date.now,
     random: Math.random,
     fetch: globalThis.fetch,
+    redact: (text: string) => text,
     ...stripUndefined(options),
   } as ResolvedWorkerOptions;
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(merged.workerId))

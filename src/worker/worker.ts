@@ -252,6 +252,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       durationMs: result.durationMs,
       workspace: ws?.display ?? '(not created)',
       files,
+      redact: o.redact,
     });
     await o.cost
       .record({

@@ -7,6 +7,7 @@ import { DiscordBus } from '../../../bus/discord/discord-bus.js';
 import { createRest } from '../../../bus/discord/rest.js';
 import { startEmulator } from '../../../emulator/index.js';
 import { sleep } from '../../../lib/sleep.js';
+import { parseReportHeader } from '../../../task/format.js';
 import { manager } from '../manager/index.js';
 
 /** Options of `dorch demo`. */
@@ -61,6 +62,7 @@ export async function demo(options: DemoOptions): Promise<void> {
 
   const rest = createRest({ apiUrl: w.apiUrl, token: w.tokens.submitter });
   const seen = new Set<string>();
+  const perTask = new Map<string, number>();
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   while (seen.size < ids.length && Date.now() < deadline) {
     await sleep(500);
@@ -70,6 +72,8 @@ export async function demo(options: DemoOptions): Promise<void> {
     for (const m of messages.reverse()) {
       if (seen.has(m.id)) continue;
       seen.add(m.id);
+      const taskId = parseReportHeader(m.content)?.taskId ?? '?';
+      perTask.set(taskId, (perTask.get(taskId) ?? 0) + 1);
       print(`\n#results\n${m.content}\n`);
     }
   }
@@ -77,11 +81,15 @@ export async function demo(options: DemoOptions): Promise<void> {
   await running;
   await submitter.close();
   await emulator.close();
-  if (seen.size < ids.length) throw new Error(`demo: only ${seen.size} of ${ids.length} results arrived in time`);
+  // Say only what was checked: one result per submitted task, none twice, none missing.
+  const missing = ids.filter((id) => !perTask.has(id));
+  const doubled = [...perTask].filter(([, n]) => n > 1).map(([id]) => id);
+  if (missing.length || doubled.length)
+    throw new Error(`demo: missing results for [${missing.join(', ')}], duplicated for [${doubled.join(', ')}]`);
   print(
     [
       '',
-      `Demo done: ${ids.length} tasks, ${seen.size} results, each claimed by exactly one worker.`,
+      `Demo done: ${ids.length} tasks, ${seen.size} results: exactly one per task.`,
       'To use real Discord: create discord-config.env (mode 600) with DISCORD bot tokens and channel ids:',
       '  WORKER1_TOKEN=…  WORKER2_TOKEN=…  WORKER3_TOKEN=…  SUBMITTER_TOKEN=…',
       '  TASK_QUEUE_CHANNEL=…  RESULTS_CHANNEL=…  WORKER_POOL_CHANNEL=…  GUILD_ID=…  ALLOWED_SUBMITTERS=<your user id>',

@@ -30,7 +30,11 @@ export interface ManagerCommandOptions {
 /** Run the manager until q, Ctrl-C, SIGTERM, or `until` resolves. */
 export async function manager(options: ManagerCommandOptions): Promise<void> {
   const print = options.print ?? ((line: string) => console.log(line));
-  const { config, warnings, logger, redactor } = await loadRuntime({ config: options.config, name: 'manager' });
+  const { config, warnings, logger, redactor } = await loadRuntime({
+    config: options.config,
+    name: 'manager',
+    logFile: (c) => join(c.worker.runtimeDir, 'logs', 'manager.log'),
+  });
   for (const w of warnings) print(`warning: ${w}`);
   for (const w of requireDiscordKeys(config, 'manager', { workers: options.workers, file: options.config }))
     print(`warning: ${w}`);

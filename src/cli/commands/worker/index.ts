@@ -27,7 +27,7 @@ const STOP_GRACE_MS = 30_000;
 /** Run one worker until it exits (after a task, idle, or on a signal). */
 export async function worker(options: WorkerCommandOptions): Promise<void> {
   const workerId = options.id ?? process.env.WORKER_ID ?? `worker-${process.pid}`;
-  const { config, warnings, logger } = await loadRuntime({ config: options.config, name: workerId });
+  const { config, warnings, logger, redactor } = await loadRuntime({ config: options.config, name: workerId });
   for (const w of warnings) logger.warn(w);
   for (const w of requireDiscordKeys(config, 'worker', { file: options.config })) logger.warn(w);
   const token = config.discord.botToken ?? config.discord.workerTokens[0]!;
@@ -67,6 +67,7 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     keepAlive: options.keepAlive,
     once: options.once,
     maxAttempts: config.worker.maxAttempts,
+    redact: (text) => redactor.redact(text),
   });
   w.on('status', (status, detail) => {
     logger.info({ status }, detail);
