@@ -1,5 +1,5 @@
 /** Test helpers: start one emulator per test file, and build `@discordjs/rest` clients against it. */
-import { REST, type RESTOptions } from '@discordjs/rest';
+import { DiscordAPIError, REST, type RESTOptions } from '@discordjs/rest';
 import { afterAll, beforeAll } from 'vitest';
 import {
   startEmulator,
@@ -50,4 +50,40 @@ export function restFor(
   options: Partial<RESTOptions> = {},
 ): REST {
   return new REST({ ...options, api: world.apiUrl }).setToken(token);
+}
+
+/** A raw answer from {@link rawRequest}. */
+export interface RawResponse {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}
+
+/** One HTTP request to the emulator's API without `@discordjs/rest` (no queueing, no retries): for checking headers. */
+export async function rawRequest(
+  world: Pick<EmulatorWorld, 'apiUrl'>,
+  init: { method: string; path: string; token?: string; authorization?: string; body?: unknown },
+): Promise<RawResponse> {
+  const headers: Record<string, string> = {};
+  const authorization = init.authorization ?? (init.token ? `Bot ${init.token}` : undefined);
+  if (authorization) headers.Authorization = authorization;
+  if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${world.apiUrl}/v10${init.path}`, {
+    method: init.method,
+    headers,
+    ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+/** Resolve to the `DiscordAPIError` `promise` rejects with; fail on success or on any other error. */
+export async function discordError(promise: Promise<unknown>): Promise<DiscordAPIError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DiscordAPIError) return error;
+    throw error;
+  }
+  throw new Error('expected a DiscordAPIError, but the request succeeded');
 }
