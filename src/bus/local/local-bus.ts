@@ -93,6 +93,9 @@ export const DEFAULT_LOCAL_BUS_OPTIONS = {
   buildText: buildTaskText,
 } as const satisfies Required<LocalBusOptions>;
 
+/** A drain in progress longer than this (or than the lease, if longer) is taken for dead and undone. */
+export const DRAIN_TIMEOUT_MS = 10 * 60_000;
+
 /** Events a LocalBus emits instead of logging. */
 export interface LocalBusEvents {
   /** A claim was requeued (released, lease expired, or an interrupted change finished by the sweeper). */
@@ -319,8 +322,8 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
    * the same time: a task is first taken by rename, then submitted, then marked `drained` in `done/`.
    * A `BusUnavailableError` from the target puts the task back and is rethrown (stop: the target is down); any
    * other error puts it back and is listed in `failed` (the task stays here). A process that dies between the
-   * submit and the mark leaves a transition file the sweeper turns back into a pending task, so a task may reach
-   * the target twice but is never lost.
+   * submit and the mark leaves a transition file the sweeper turns back into a pending task (after
+   * {@link DRAIN_TIMEOUT_MS}), so a task may reach the target twice but is never lost.
    */
   async drainTo(target: Bus, options: { exclude?: ReadonlySet<string> } = {}): Promise<DrainReport> {
     await this.#ready();
@@ -476,7 +479,10 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
           this.#leaselessSince.delete(entry.id);
           const to = await this.#finishRequeue(transition, entry.id, retryDigits, stale, undefined, false);
           report.requeued.push({ from: entry.id, to });
-        } else if (entry.kind === 'transition' && now - entry.stampMs > leaseMs) {
+        } else if (
+          entry.kind === 'transition' &&
+          now - entry.stampMs > this.#transitionTimeout(entry.op, leaseMs)
+        ) {
           const to = await this.#recoverTransition(entry, now);
           report.recovered += 1;
           if (to) report.requeued.push({ from: entry.id, to });
@@ -493,6 +499,12 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
       }
     }
     return report;
+  }
+
+  // How long a change may look unfinished before the sweeper takes it over. A drain waits on the other bus (rate
+  // limits can hold a Discord post for a while), so it gets longer: taking it over too early would post it twice.
+  #transitionTimeout(op: string, leaseMs: number): number {
+    return op === 'drain' ? Math.max(leaseMs, DRAIN_TIMEOUT_MS) : leaseMs;
   }
 
   // Why a claim is abandoned, or null while it is alive.

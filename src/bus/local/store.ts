@@ -107,36 +107,43 @@ export class QueueStore {
     return this.#ready;
   }
 
+  /** `pending/<id>.json`. Throws `TypeError` unless `id` is `local-<digits>` (as do all path helpers). */
   pendingPath(id: string): string {
     assertTaskId(id);
     return join(this.pendingDir, `${id}.json`);
   }
 
+  /** `claimed/<id>.json`: the held task. */
   claimedPath(id: string): string {
     assertTaskId(id);
     return join(this.claimedDir, `${id}.json`);
   }
 
+  /** `claimed/<id>.lease.json`: the holder, its token and last heartbeat. */
   leasePath(id: string): string {
     assertTaskId(id);
     return join(this.claimedDir, `${id}.lease.json`);
   }
 
+  /** `claimed/<id>.<op>.<ms>.json`: a task in the middle of a change started at `stampMs`. */
   transitionPath(id: string, op: TransitionOp, stampMs: number): string {
     assertTaskId(id);
     return join(this.claimedDir, `${id}.${op}.${Math.max(0, Math.floor(stampMs))}.json`);
   }
 
+  /** `done/<id>.json`: how the task left the queue. */
   donePath(id: string): string {
     assertTaskId(id);
     return join(this.doneDir, `${id}.json`);
   }
 
+  /** `done/<id>.files/`: the report's files. */
   doneFilesDir(id: string): string {
     assertTaskId(id);
     return join(this.doneDir, `${id}.files`);
   }
 
+  /** `attachments/<id>/`: files submitted with the task. */
   attachmentsOf(id: string): string {
     assertTaskId(id);
     return join(this.attachmentsDir, id);
@@ -199,6 +206,7 @@ export class QueueStore {
     }
   }
 
+  /** True when something exists at `path`. */
   async exists(path: string): Promise<boolean> {
     try {
       await stat(path);
@@ -234,13 +242,5 @@ export class QueueStore {
       names.push(name);
     }
     return names;
-  }
-
-  /** Read back every file of a folder written by {@link writeFiles}, sorted by name. */
-  async readFiles(dir: string): Promise<Array<{ name: string; data: Buffer }>> {
-    const names = (await this.list(dir)).filter((n) => !n.startsWith('.')).sort();
-    const out: Array<{ name: string; data: Buffer }> = [];
-    for (const name of names) out.push({ name, data: await readFile(join(dir, name)) });
-    return out;
   }
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Bus, Claim, SubmitOptions, TaskReport } from '../../../../src/bus/bus.js';
-import { LocalBus, type LocalBusOptions } from '../../../../src/bus/local/local-bus.js';
+import { DRAIN_TIMEOUT_MS, LocalBus, type LocalBusOptions } from '../../../../src/bus/local/local-bus.js';
 import { BusUnavailableError, LeaseLostError, TaskInvalidError } from '../../../../src/lib/errors.js';
 import { MemoryBus, MemoryQueue } from '../../../contract/bus.contract.js';
 
@@ -387,7 +387,9 @@ describe('LocalBus sweep', () => {
       const { taskId } = await bus.submit('drain me');
       await rename(bus.store.pendingPath(taskId), bus.store.transitionPath(taskId, 'drain', now));
       expect(await bus.poll()).toEqual([]);
-      now += LEASE + 1;
+      now += DRAIN_TIMEOUT_MS;
+      expect((await bus.sweep()).recovered).toBe(0);
+      now += 1;
       expect((await bus.sweep()).recovered).toBe(1);
       expect((await bus.poll()).map((t) => t.id)).toEqual([taskId]);
     });
