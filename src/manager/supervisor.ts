@@ -71,6 +71,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   #stopping: Promise<void> | null = null;
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Exit handlers still running (a task recovery may be in flight). */
+  readonly #exiting = new Set<Promise<void>>();
 
   constructor(options: SupervisorOptions) {
     super();
@@ -129,6 +131,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     } else {
       await Promise.all(exits);
     }
+    // A worker killed while holding a task is being recovered; the caller closes the bus once stop() resolves.
+    await Promise.all(this.#exiting);
     this.#state = 'stopped';
   }
 
@@ -154,7 +158,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.emit('worker-message', slot, message);
     });
     child.on('error', (error) => this.emit('debug', `[supervisor] ${slot.workerId} process error: ${error.message}`));
-    child.once('exit', (code, signal) => void this.#onExit(slot, code, signal, exitReason));
+    child.once('exit', (code, signal) => {
+      const handling = this.#onExit(slot, code, signal, exitReason).finally(() => this.#exiting.delete(handling));
+      this.#exiting.add(handling);
+    });
     this.emit('worker-start', slot);
   }
 
