@@ -1,0 +1,88 @@
+/**
+ * End to end over real sockets: the emulator, `dorch manager` with 3 worker processes (distinct bot tokens), and
+ * 30 tasks submitted at once. Every task must be claimed and run exactly once and reported exactly once.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
+import { useEmulator } from '../helpers/emulator.js';
+import { agentRuns, collect, emulatorEnv, fixtureAgent, results, scratch, spawnCli, waitFor } from '../helpers/fleet.js';
+
+const TASKS = 30;
+
+describe('fleet: manager + 3 workers + 30 tasks', () => {
+  // Rate limits off here: 30 posts to one channel at Discord's 5 per 5 s would only make this test slow. The
+  // contention test and the conformance suite run with them on.
+  const emu = useEmulator({ workers: 3, rateLimits: false });
+
+  it('runs and reports every task exactly once, in the seed format, with statuses', async () => {
+    const dir = await scratch();
+    const agentLog = join(dir, 'agent.log');
+    const manager = spawnCli(['manager', '--workers', '3'], {
+      cwd: dir,
+      env: {
+        ...emulatorEnv(emu.world),
+        AGENT_RUNNER: 'command',
+        AGENT_COMMAND: fixtureAgent('ok'),
+        AGENT_LOG: agentLog,
+        POLL_INTERVAL: '0.3',
+      },
+    });
+    const run = collect(manager);
+
+    const submitter = new DiscordBus({
+      apiUrl: emu.world.apiUrl,
+      token: emu.world.tokens.submitter,
+      taskQueueChannel: emu.world.channels.taskQueue,
+    });
+    const submitted = await Promise.all(
+      Array.from({ length: TASKS }, (_, i) =>
+        submitter.submit(`Task number ${i} [model:${i % 2 ? 'coder' : 'cheap'}] [thinking:${i % 3 ? 'low' : 'high'}]`),
+      ),
+    );
+    const ids = submitted.map((s) => s.taskId).sort();
+
+    try {
+      await waitFor(async () => (await results(emu.running)).length >= TASKS, 150_000, `${TASKS} results`);
+      // Give any duplicate a chance to show up before counting.
+      await new Promise((r) => setTimeout(r, 1500));
+    } finally {
+      manager.kill('SIGTERM');
+    }
+    expect(await run.exited).toBe(0);
+
+    const posted = await results(emu.running);
+    expect(posted).toHaveLength(TASKS);
+    const reported = posted.map((r) => r.header?.taskId).sort();
+    expect(reported).toEqual(ids);
+    for (const r of posted) {
+      expect(r.header?.outcome).toBe('SUCCESS');
+      expect(r.content).toMatch(/^Model: openrouter\/\S+ \| Thinking: (low|high) \| Tokens: \d+ in \(5 cached\) \/ \d+ out \| Cost: \$0\.000123$/m);
+      expect(r.content).toContain('📁 Workspace: `workers/worker-');
+      expect(r.header?.workerId).toMatch(/^worker-[123]$/);
+    }
+
+    // Each agent ran exactly once per task.
+    const runs = (await agentRuns(agentLog)).sort();
+    expect(runs).toEqual(ids);
+
+    // Statuses in #worker-pool, in the seed's form, from every worker.
+    const pool = (await emu.admin.messages(emu.world.channels.workerPool)).map((m) => m.content);
+    for (const w of ['worker-1', 'worker-2', 'worker-3']) {
+      expect(pool).toContain(`[${w}] [READY] Online and waiting`);
+      expect(pool.some((p) => p.startsWith(`[${w}] [CLAIMED]`))).toBe(true);
+      expect(pool.some((p) => p.startsWith(`[${w}] [RESTARTING]`))).toBe(true);
+    }
+
+    // Every task message carries its claim thread, ✅ and the done mark; the thread is archived.
+    const queue = await emu.admin.messages(emu.world.channels.taskQueue);
+    for (const id of ids) {
+      const message = queue.find((m) => `discord-${m.id}` === id)!;
+      const marks = (message.reactions ?? []).map((r) => r.emoji.name);
+      expect(marks).toEqual(expect.arrayContaining(['✅', '🏁']));
+      const thread = await emu.admin.channel(message.id);
+      expect((thread.thread_metadata as { archived: boolean }).archived).toBe(true);
+    }
+    await submitter.close();
+  }, 200_000);
+});

@@ -1,0 +1,78 @@
+/** Helpers for tests that run real workers against the emulator. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { EmulatorWorld, RunningEmulator } from '../../src/emulator/index.js';
+import { parseReportHeader } from '../../src/task/format.js';
+
+/** Repository root. */
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+/** Absolute path of a fixture agent, as an AGENT_COMMAND. */
+export function fixtureAgent(name: string): string {
+  return `${process.execPath} ${join(ROOT, 'test/fixtures/agents', `${name}.mjs`)}`;
+}
+
+/** A scratch directory. */
+export function scratch(prefix = 'dorch-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** The environment a worker needs to reach the emulator (what `dorch emulator --env-file` writes). */
+export function emulatorEnv(world: EmulatorWorld, workers = world.tokens.workers.length): Record<string, string> {
+  const env: Record<string, string> = {
+    DISCORD_API_URL: world.apiUrl,
+    GUILD_ID: world.guildId,
+    TASK_QUEUE_CHANNEL: world.channels.taskQueue,
+    RESULTS_CHANNEL: world.channels.results,
+    WORKER_POOL_CHANNEL: world.channels.workerPool,
+    SUBMITTER_TOKEN: world.tokens.submitter,
+    ALLOWED_SUBMITTERS: world.users.operator,
+    ALLOWED_ROLES: world.roles.operator,
+  };
+  world.tokens.workers.slice(0, workers).forEach((t, i) => (env[`WORKER${i + 1}_TOKEN`] = t));
+  return env;
+}
+
+/** Spawn the CLI from the TypeScript sources. */
+export function spawnCli(args: string[], options: { cwd: string; env: Record<string, string> }): ChildProcess {
+  return spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/index.ts'), ...args], {
+    cwd: options.cwd,
+    // A clean environment: nothing from the developer's shell (a real DISCORD token!) leaks into tests.
+    env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Collect a child's output and wait for its exit. */
+export function collect(child: ChildProcess): { output: () => string; exited: Promise<number | null> } {
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  return { output: () => out, exited };
+}
+
+/** Poll `check` until it returns a value, or fail after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Result messages in #results, parsed. */
+export async function results(emulator: RunningEmulator) {
+  const messages = await emulator.admin.messages(emulator.world.channels.results);
+  return messages.map((m) => ({ content: m.content, header: parseReportHeader(m.content), attachments: m.attachments }));
+}
+
+/** Lines of an AGENT_LOG file as task ids (each line is `<task id> <worker id>`). */
+export async function agentRuns(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  return text.split('\n').filter(Boolean).map((l) => l.split(' ')[0]!);
+}
