@@ -1,0 +1,172 @@
+import { CommanderError } from 'commander';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { buildProgram } from '../../../src/cli/cli.js';
+
+// Each command module is replaced by one spy; `loaded` records which modules were actually imported.
+const { spies, loaded } = vi.hoisted(() => {
+  const names = [
+    'start',
+    'demo',
+    'manager',
+    'worker',
+    'submit',
+    'clear',
+    'stop',
+    'doctor',
+    'costs',
+    'emulator',
+  ];
+  return {
+    spies: Object.fromEntries(names.map((n) => [n, vi.fn(async (_options: unknown) => undefined)])),
+    loaded: new Set<string>(),
+  };
+});
+
+vi.mock('../../../src/cli/commands/start/index.js', () => (loaded.add('start'), { start: spies.start }));
+vi.mock('../../../src/cli/commands/demo/index.js', () => (loaded.add('demo'), { demo: spies.demo }));
+vi.mock(
+  '../../../src/cli/commands/manager/index.js',
+  () => (loaded.add('manager'), { manager: spies.manager }),
+);
+vi.mock('../../../src/cli/commands/worker/index.js', () => (loaded.add('worker'), { worker: spies.worker }));
+vi.mock('../../../src/cli/commands/submit/index.js', () => (loaded.add('submit'), { submit: spies.submit }));
+vi.mock('../../../src/cli/commands/clear/index.js', () => (loaded.add('clear'), { clear: spies.clear }));
+vi.mock('../../../src/cli/commands/stop/index.js', () => (loaded.add('stop'), { stop: spies.stop }));
+vi.mock('../../../src/cli/commands/doctor/index.js', () => (loaded.add('doctor'), { doctor: spies.doctor }));
+vi.mock('../../../src/cli/commands/costs/index.js', () => (loaded.add('costs'), { costs: spies.costs }));
+vi.mock(
+  '../../../src/cli/commands/emulator/index.js',
+  () => (loaded.add('emulator'), { emulator: spies.emulator }),
+);
+
+const CONFIG = 'discord-config.env';
+
+async function run(...argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv, { from: 'user' });
+}
+
+let stderr: string[];
+
+beforeEach(() => {
+  stderr = [];
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr.push(String(chunk));
+    return true;
+  });
+  for (const spy of Object.values(spies)) spy.mockClear();
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('dorch command table', () => {
+  it('building the program imports no command module (commands load lazily)', () => {
+    buildProgram();
+    expect(loaded.size).toBe(0);
+  });
+
+  const table: { argv: string[]; command: string; options: Record<string, unknown> }[] = [
+    {
+      argv: ['submit', 'text', 'coder', 'high', '--wait'],
+      command: 'submit',
+      options: { config: CONFIG, text: 'text', model: 'coder', thinking: 'high', wait: true, timeout: 600 },
+    },
+    {
+      argv: ['submit', 'fix it [model:cheap]', '--file', 'a.txt', 'b.txt', '--timeout', '30'],
+      command: 'submit',
+      options: {
+        config: CONFIG,
+        text: 'fix it [model:cheap]',
+        model: undefined,
+        thinking: undefined,
+        file: ['a.txt', 'b.txt'],
+        timeout: 30,
+      },
+    },
+    {
+      argv: ['manager', '-w', '5', '--keep-alive'],
+      command: 'manager',
+      options: { config: CONFIG, workers: 5, keepAlive: true },
+    },
+    { argv: ['manager'], command: 'manager', options: { config: CONFIG, workers: 3 } },
+    {
+      argv: ['worker', '--id', 'w1', '--once'],
+      command: 'worker',
+      options: { config: CONFIG, id: 'w1', once: true },
+    },
+    { argv: ['worker', '--keep-alive'], command: 'worker', options: { config: CONFIG, keepAlive: true } },
+    {
+      argv: ['emulator', '--port', '0', '--workers', '2', '--no-rate-limits'],
+      command: 'emulator',
+      options: { port: 0, workers: 2, rateLimits: false },
+    },
+    {
+      argv: ['emulator', '-p', '3210', '--env-file', 'emu.env'],
+      command: 'emulator',
+      options: { port: 3210, workers: 3, rateLimits: true, envFile: 'emu.env' },
+    },
+    { argv: ['costs', '--json'], command: 'costs', options: { config: CONFIG, json: true } },
+    {
+      argv: ['costs', '--fleet', '--ledger', 'l.jsonl'],
+      command: 'costs',
+      options: { config: CONFIG, fleet: true, ledger: 'l.jsonl' },
+    },
+    { argv: ['stop', '--force'], command: 'stop', options: { config: CONFIG, force: true } },
+    { argv: ['stop'], command: 'stop', options: { config: CONFIG } },
+    {
+      argv: ['--config', 'other.env', 'clear', '--all'],
+      command: 'clear',
+      options: { config: 'other.env', all: true },
+    },
+    { argv: ['start', '-w', '2'], command: 'start', options: { config: CONFIG, workers: 2 } },
+    { argv: ['demo'], command: 'demo', options: { workers: 3 } },
+    { argv: ['doctor', '--config', 'x.env'], command: 'doctor', options: { config: 'x.env' } },
+  ];
+
+  it.each(table)('$argv → $command($options)', async ({ argv, command, options }) => {
+    await run(...argv);
+    expect(spies[command]).toHaveBeenCalledExactlyOnceWith(options);
+    // toHaveBeenCalledWith ignores undefined-valued keys; check the defined keys exactly.
+    const passed = spies[command]!.mock.calls[0]![0] as Record<string, unknown>;
+    const defined = (o: Record<string, unknown>) =>
+      Object.keys(o)
+        .filter((k) => o[k] !== undefined)
+        .sort();
+    expect(defined(passed)).toEqual(defined(options));
+    for (const [name, spy] of Object.entries(spies)) if (name !== command) expect(spy).not.toHaveBeenCalled();
+    expect(loaded.has(command)).toBe(true);
+  });
+
+  const errors: { argv: string[]; code: string; message: RegExp }[] = [
+    {
+      argv: ['manager', '-w', '0'],
+      code: 'commander.invalidArgument',
+      message: /whole number >= 1, got "0"/,
+    },
+    { argv: ['start', '--workers', 'many'], code: 'commander.invalidArgument', message: /got "many"/ },
+    { argv: ['emulator', '--port', '70000'], code: 'commander.invalidArgument', message: /port 0-65535/ },
+    { argv: ['submit', 'x', '--timeout', '-5'], code: 'commander.invalidArgument', message: /got "-5"/ },
+    { argv: ['submit'], code: 'commander.missingArgument', message: /missing required argument 'text'/ },
+    { argv: ['worker', '--bogus'], code: 'commander.unknownOption', message: /unknown option '--bogus'/ },
+    { argv: ['nope'], code: 'commander.unknownCommand', message: /unknown command 'nope'/ },
+  ];
+
+  it.each(errors)('$argv is a usage error ($code)', async ({ argv, code, message }) => {
+    const error = await run(...argv).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(CommanderError);
+    expect((error as CommanderError).code).toBe(code);
+    expect((error as CommanderError).exitCode).toBe(1);
+    expect(stderr.join('')).toMatch(message);
+    for (const spy of Object.values(spies)) expect(spy).not.toHaveBeenCalled();
+  });
+
+  it("a command's own error propagates unchanged (cli/index.ts maps it to an exit code)", async () => {
+    const boom = new Error('boom');
+    spies.stop!.mockRejectedValueOnce(boom);
+    await expect(run('stop')).rejects.toBe(boom);
+  });
+});
