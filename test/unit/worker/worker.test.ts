@@ -245,6 +245,39 @@ describe('Worker: agent failures', () => {
   });
 });
 
+describe('Worker: reports leave the process redacted, and side posts never stop the work', () => {
+  it('applies the redact seam to the report', async () => {
+    const r = await rig();
+    r.runner.script({ text: 'the key is sk-live-123456' });
+    r.bus.push(makeTask({ prompt: 'print sk-live-123456' }));
+    await r.worker({ redact: (t) => t.replaceAll('sk-live-123456', '[redacted]') }).run();
+    const { report } = r.bus.completes[0]!;
+    expect(report.content).not.toContain('sk-live-123456');
+    expect(report.summary).not.toContain('sk-live-123456');
+    expect(report.content).toContain('the key is [redacted]');
+  });
+
+  it('a failed status post or heartbeat is a warning; the task is still reported', async () => {
+    const r = await rig();
+    r.runner.script(async () => {
+      await until(() => r.bus.calls.some((c) => c.method === 'heartbeat'));
+      return {};
+    });
+    r.bus.push(makeTask()).failUntilReset(['status', 'heartbeat']);
+    const w = r.worker({ heartbeatMs: 5 });
+    const warnings: string[] = [];
+    w.on('warning', (m) => warnings.push(m));
+    expect(await w.run()).toBe('restart');
+    expect(r.bus.completes).toHaveLength(1);
+    expect(warnings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^status READY not posted: /),
+        expect.stringMatching(/^heartbeat failed: /),
+      ]),
+    );
+  });
+});
+
 describe('Worker: idle, budget, bus outages', () => {
   it('posts IDLE and exits after maxIdleMs without work', async () => {
     const r = await rig();
