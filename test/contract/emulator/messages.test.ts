@@ -90,12 +90,13 @@ describe('messages', () => {
       query: new URLSearchParams({ limit: '100' }),
     })) as APIMessage[];
     expect(hundred).toHaveLength(100);
-    for (const query of [
+    const bad: Record<string, string>[] = [
       { limit: '0' },
       { limit: '101' },
       { limit: 'x' },
       { before: ids[5]!, after: ids[1]! },
-    ]) {
+    ];
+    for (const query of bad) {
       const error = await discordError(
         worker.get(Routes.channelMessages(channel), { query: new URLSearchParams(query) }),
       );
