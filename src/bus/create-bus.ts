@@ -8,6 +8,8 @@ import { Authorizer } from './discord/authorization.js';
 import { DiscordBus } from './discord/discord-bus.js';
 import { resolveUserIds } from './discord/identity.js';
 import { createRest } from './discord/rest.js';
+import { FallbackBus } from './fallback-bus.js';
+import { LocalBus } from './local/local-bus.js';
 
 /** Options for {@link createDiscordBus}. */
 export interface CreateDiscordBusOptions {
@@ -46,4 +48,21 @@ export async function createDiscordBus(config: Config, options: CreateDiscordBus
     authorizer,
     rest,
   });
+}
+
+/** A worker's or submitter's bus with the local fallback queue behind Discord. */
+export interface ResilientBus {
+  bus: FallbackBus;
+  discord: DiscordBus;
+  local: LocalBus;
+}
+
+/**
+ * Discord first, the local queue under `RUNTIME_DIR` while Discord is unreachable: tasks submitted during an
+ * outage wait locally (and are posted to Discord when it is back), workers keep running local tasks.
+ */
+export async function createResilientBus(config: Config, options: CreateDiscordBusOptions): Promise<ResilientBus> {
+  const discord = await createDiscordBus(config, options);
+  const local = new LocalBus({ runtimeDir: config.worker.runtimeDir });
+  return { bus: new FallbackBus(discord, local), discord, local };
 }

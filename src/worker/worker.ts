@@ -45,6 +45,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #current: Claim | null = null;
   #running = false;
   #graceTimer: NodeJS.Timeout | null = null;
+  /** A report is waiting in the outbox (Discord was down when it was due). */
+  #outboxDirty = true;
   #graceEnds = Infinity;
 
   constructor(options: WorkerOptions) {
@@ -70,6 +72,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let failures = 0;
     let budgetNoted = false;
     while (!stop.aborted) {
+      if (this.#outboxDirty) await this.#flushOutbox();
       const blocker = await o.cost.claimBlocker();
       if (blocker) {
         if (!budgetNoted) await this.#status('BUDGET', `Not claiming: ${blocker}`);
@@ -284,6 +287,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         // Only transport problems are worth waiting out; a 4xx will not change, and the outbox keeps the report.
         if (!(error instanceof BusUnavailableError || error instanceof RateLimitedError) || attempt >= 8) {
           this.emit('warning', `report for ${claim.task.id} kept in the outbox: ${errorMessage(error)}`);
+          this.#outboxDirty = true;
           return;
         }
         await sleep(Math.min(this.#o.maxBackoffMs, 1000 * 2 ** attempt)).catch(() => undefined);
@@ -294,6 +298,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #flushOutbox(): Promise<void> {
     try {
       const n = await this.#outbox.flush(this.#o.bus);
+      this.#outboxDirty = false;
       if (n > 0) this.emit('debug', `[worker] delivered ${n} report(s) left in the outbox`);
     } catch (error) {
       this.emit('warning', `outbox not delivered yet: ${errorMessage(error)}`);

@@ -5,6 +5,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EmulatorWorld, RunningEmulator } from '../../src/emulator/index.js';
 import { parseReportHeader } from '../../src/task/format.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { AgentRunner } from '../../src/agent/runner.js';
+import { createWorker, type WiredWorker } from '../../src/worker/create-worker.js';
+import type { WorkerOptions } from '../../src/worker/options.js';
 
 /** Repository root. */
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -75,4 +79,49 @@ export async function results(emulator: RunningEmulator) {
 export async function agentRuns(file: string): Promise<string[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
   return text.split('\n').filter(Boolean).map((l) => l.split(' ')[0]!);
+}
+
+/** A worker running in this process against the emulator, built exactly as `dorch worker` builds it. */
+export interface InProcessWorker {
+  wired: WiredWorker;
+  /** Resolves with the worker's exit reason. */
+  done: Promise<string>;
+  /** Emergency-stop it and close its buses. */
+  stop(): Promise<void>;
+}
+
+/** Start a keep-alive worker for worker bot `index` (0-based) in `dir`. */
+export async function startWorker(
+  world: EmulatorWorld,
+  options: { dir: string; index?: number; env?: Record<string, string>; runner?: AgentRunner; overrides?: Partial<WorkerOptions> },
+): Promise<InProcessWorker> {
+  const index = options.index ?? 0;
+  const { config } = loadConfig({
+    file: join(options.dir, 'no-such-config.env'),
+    env: {
+      ...emulatorEnv(world),
+      RUNTIME_DIR: join(options.dir, '.runtime'),
+      WORK_DIR: join(options.dir, 'workers'),
+      POLL_INTERVAL: '0.2',
+      MAX_IDLE_TIME: '0',
+      ...options.env,
+    },
+  });
+  const wired = await createWorker(config, {
+    workerId: `worker-${index + 1}`,
+    token: world.tokens.workers[index]!,
+    keepAlive: true,
+    runner: options.runner,
+    overrides: { heartbeatMs: 500, ...options.overrides },
+  });
+  const done = wired.worker.run();
+  return {
+    wired,
+    done,
+    stop: async () => {
+      wired.worker.stop(0);
+      await done.catch(() => undefined);
+      await wired.close();
+    },
+  };
 }

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { ReportFile } from '../../../bus/bus.js';
-import { createDiscordBus } from '../../../bus/create-bus.js';
+import { createResilientBus } from '../../../bus/create-bus.js';
 import { requireDiscordKeys } from '../../../config/require-discord.js';
 import { sleep } from '../../../lib/sleep.js';
 import { parseReportHeader } from '../../../task/format.js';
@@ -59,9 +59,14 @@ export async function submit(options: SubmitCommandOptions): Promise<string> {
   }
 
   const token = config.discord.submitterToken ?? config.discord.botToken!;
-  const bus = await createDiscordBus(config, { token, role: 'submitter' });
+  const { bus } = await createResilientBus(config, { token, role: 'submitter' });
   try {
     const submitted = await bus.submit(content, { files });
+    if (submitted.via !== 'discord')
+      console.error(
+        `warning: Discord is unreachable; the task was queued locally in ${config.worker.runtimeDir}/queue and will be ` +
+          'posted to #task-queue by a worker on this machine when Discord is back (workers here run it meanwhile)',
+      );
     print(submitted.taskId);
     if (!options.wait) return submitted.taskId;
     const deadline = Date.now() + (options.timeout ?? 600) * 1000;

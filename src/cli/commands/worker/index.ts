@@ -3,14 +3,9 @@
  */
 import { writeFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createRunner, discordSecretEnvNames } from '../../../agent/create-runner.js';
-import { createDiscordBus } from '../../../bus/create-bus.js';
 import { requireDiscordKeys } from '../../../config/require-discord.js';
-import { createAccounting } from '../../../cost/accounting.js';
-import { ledgerPath } from '../../../cost/ledger.js';
-import { loadPriceTable, openClawConfigPath } from '../../../cost/pricing.js';
 import type { WorkerMessage } from '../../../manager/supervisor.js';
-import { Worker } from '../../../worker/worker.js';
+import { createWorker } from '../../../worker/create-worker.js';
 import { loadRuntime } from '../../runtime.js';
 import { ExitError } from '../../errors.js';
 
@@ -33,42 +28,27 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
   const token = config.discord.botToken ?? config.discord.workerTokens[0]!;
   const send = (m: WorkerMessage) => process.send?.(m);
 
-  const runner = await createRunner(config, { workerId, stripEnv: discordSecretEnvNames(process.env) });
-  await runner.check();
-  const bus = await createDiscordBus(config, { token });
-  bus.on('rejected', (i) => logger.warn({ ...i }, 'ignored a task from an author who may not submit (marked 🚫)'));
-  bus.on('unreadable', (i) =>
+  const { worker: w, bus, discord, close } = await createWorker(config, {
+    workerId,
+    token,
+    keepAlive: options.keepAlive,
+    once: options.once,
+    redact: (text) => redactor.redact(text),
+  });
+  bus.on('primary-down', ({ error }) =>
+    logger.warn(`Discord unreachable (${error.message}); working from the local queue until it is back`),
+  );
+  bus.on('primary-up', ({ downForMs }) => logger.info(`Discord is back after ${Math.round(downForMs / 1000)} s`));
+  bus.on('drained', (report) => logger.info({ report }, 'moved locally queued tasks to Discord'));
+  discord.on('rejected', (i) => logger.warn({ ...i }, 'ignored a task from an author who may not submit (marked 🚫)'));
+  discord.on('unreadable', (i) =>
     logger.warn(
       { ...i },
       'a task message came back empty: enable the Message Content intent for this bot in the Discord Developer Portal',
     ),
   );
+  discord.on('debug', (m) => logger.debug(m));
   bus.on('debug', (m) => logger.debug(m));
-
-  const prices = await loadPriceTable(config.agent.openclawConfigPath ?? openClawConfigPath(process.env)).catch(
-    () => new Map(),
-  );
-  const cost = createAccounting({
-    prices,
-    ledgerPath: ledgerPath(config.worker.runtimeDir),
-    budget: config.budget,
-  });
-  const w = new Worker({
-    workerId,
-    bus,
-    runner,
-    models: config.models,
-    cost,
-    workDir: config.worker.workDir,
-    runtimeDir: config.worker.runtimeDir,
-    pollIntervalMs: config.worker.pollIntervalSec * 1000,
-    maxIdleMs: config.worker.maxIdleTimeSec * 1000,
-    taskTimeoutMs: config.worker.taskTimeoutSec * 1000,
-    keepAlive: options.keepAlive,
-    once: options.once,
-    maxAttempts: config.worker.maxAttempts,
-    redact: (text) => redactor.redact(text),
-  });
   w.on('status', (status, detail) => {
     logger.info({ status }, detail);
     send({ type: 'status', status, detail });
@@ -113,7 +93,7 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     process.off('SIGINT', onTerm);
     process.off('SIGUSR2', onEmergency);
     await rm(pidFile, { force: true });
-    await bus.close();
+    await close();
     // The IPC channel would keep this process alive after the work is done.
     if (process.connected) process.disconnect();
   }

@@ -1,0 +1,70 @@
+/**
+ * Builds a fully wired worker from the configuration: runner (checked), Discord bus with the local fallback,
+ * prices, ledger and budget. The `worker` command and the integration tests both start workers this way.
+ */
+import { createRunner, discordSecretEnvNames } from '../agent/create-runner.js';
+import type { AgentRunner } from '../agent/runner.js';
+import { createResilientBus, type ResilientBus } from '../bus/create-bus.js';
+import type { Config } from '../config/schema.js';
+import { createAccounting } from '../cost/accounting.js';
+import { ledgerPath } from '../cost/ledger.js';
+import { loadPriceTable, openClawConfigPath } from '../cost/pricing.js';
+import { Worker } from './worker.js';
+import type { WorkerOptions } from './options.js';
+
+/** Options for {@link createWorker}. */
+export interface CreateWorkerOptions {
+  workerId: string;
+  /** The bot token this worker acts as. */
+  token: string;
+  keepAlive?: boolean;
+  once?: boolean;
+  redact?: (text: string) => string;
+  /** Use this runner instead of the configured one (tests). */
+  runner?: AgentRunner;
+  /** Overrides of worker options (tests: heartbeat, backoff). */
+  overrides?: Partial<WorkerOptions>;
+}
+
+/** A wired worker and the buses behind it. */
+export interface WiredWorker extends ResilientBus {
+  worker: Worker;
+  runner: AgentRunner;
+  /** Close the buses. */
+  close(): Promise<void>;
+}
+
+/** Build a worker; throws `AgentStartError` when the runner cannot work here. */
+export async function createWorker(config: Config, options: CreateWorkerOptions): Promise<WiredWorker> {
+  const runner =
+    options.runner ??
+    (await createRunner(config, { workerId: options.workerId, stripEnv: discordSecretEnvNames(process.env) }));
+  await runner.check();
+  const buses = await createResilientBus(config, { token: options.token });
+  const prices = await loadPriceTable(config.agent.openclawConfigPath ?? openClawConfigPath(process.env)).catch(
+    () => new Map(),
+  );
+  const cost = createAccounting({
+    prices,
+    ledgerPath: ledgerPath(config.worker.runtimeDir),
+    budget: config.budget,
+  });
+  const worker = new Worker({
+    workerId: options.workerId,
+    bus: buses.bus,
+    runner,
+    models: config.models,
+    cost,
+    workDir: config.worker.workDir,
+    runtimeDir: config.worker.runtimeDir,
+    pollIntervalMs: config.worker.pollIntervalSec * 1000,
+    maxIdleMs: config.worker.maxIdleTimeSec * 1000,
+    taskTimeoutMs: config.worker.taskTimeoutSec * 1000,
+    keepAlive: options.keepAlive,
+    once: options.once,
+    maxAttempts: config.worker.maxAttempts,
+    redact: options.redact,
+    ...options.overrides,
+  });
+  return { ...buses, worker, runner, close: () => buses.bus.close() };
+}
