@@ -26,6 +26,7 @@ function bump(record: Record<string, number>, key: string, by = 1): void {
 export class StatsRecorder {
   #stats: EmulatorStats = StatsRecorder.empty();
 
+  /** All counters at zero. */
   static empty(): EmulatorStats {
     return {
       total: 0,

@@ -4,6 +4,8 @@ import type { Payload, UploadedFile } from '../request-body.js';
 
 /** Largest file Discord accepts without boosts: 10 MiB. */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** Largest total upload per request: 25 MiB. */
+export const MAX_REQUEST_FILE_BYTES = 25 * 1024 * 1024;
 /** Most attachments on one message. */
 export const MAX_ATTACHMENTS = 10;
 /** Longest `content`. */
@@ -161,5 +163,7 @@ export function readMessageInput(payload: Payload, edit: boolean): MessageInput 
   errors.throwIfAny();
   if (payload.files.length > MAX_ATTACHMENTS) throw Errors.maxAttachments();
   if (payload.files.some((f) => f.data.length > MAX_FILE_BYTES)) throw Errors.entityTooLarge();
+  if (payload.files.reduce((sum, f) => sum + f.data.length, 0) > MAX_REQUEST_FILE_BYTES)
+    throw Errors.entityTooLarge();
   return input;
 }

@@ -106,6 +106,7 @@ async function createMessage(ctx: RouteContext): Promise<RouteResult> {
   if (input.nonce !== undefined) message.nonce = input.nonce;
   if (reference) message.reference = reference;
   state.insertMessage(channel, message);
+  channel.thread?.memberIds.add(user.id);
   if (input.enforceNonce) state.rememberNonce(message);
   return { status: 200, body: messageObject(state, message, user.id, { withNonce: true }) };
 }

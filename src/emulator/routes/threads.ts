@@ -147,6 +147,68 @@ function getChannel(ctx: RouteContext): RouteResult {
   return { status: 200, body: channelObject(channel) };
 }
 
+function deleteChannel(ctx: RouteContext): RouteResult {
+  const { state } = ctx;
+  const { channel, perms } = state.visibleChannel(ctx.user.id, ctx.params.channel_id!);
+  const needed = channel.thread ? Permission.ManageThreads : Permission.ManageChannels;
+  if (!(perms & needed)) throw Errors.missingPermissions();
+  const body = channelObject(channel);
+  for (const message of [...channel.messages]) state.removeMessage(channel, message);
+  state.channels.delete(channel.id);
+  const guild = state.guilds.get(channel.guildId);
+  if (guild) guild.channelIds = guild.channelIds.filter((id) => id !== channel.id);
+  // The parent message keeps its thread marker: whether Discord allows a new thread afterwards is unknown, and
+  // refusing it (160004) is the stricter choice.
+  return { status: 200, body };
+}
+
+function archivedPublicThreads(ctx: RouteContext): RouteResult {
+  const { channel: parent, perms } = ctx.state.visibleChannel(ctx.user.id, ctx.params.channel_id!);
+  const errors = new FormErrors();
+  let limit = 50;
+  const rawLimit = ctx.query.get('limit');
+  if (rawLimit !== null) {
+    const n = Number(rawLimit);
+    if (!Number.isInteger(n) || n < 2 || n > 100)
+      errors.add(['limit'], 'NUMBER_TYPE_MIN', 'int value should be between 2 and 100.');
+    else limit = n;
+  }
+  const rawBefore = ctx.query.get('before');
+  const before = rawBefore === null ? Number.POSITIVE_INFINITY : Date.parse(rawBefore);
+  if (Number.isNaN(before))
+    errors.add(['before'], 'DATE_TYPE_PARSE', `Could not parse ${String(rawBefore)}. Should be ISO8601.`);
+  errors.throwIfAny();
+  if (!(perms & Permission.ReadMessageHistory)) throw Errors.missingAccess();
+  const archived = [...ctx.state.channels.values()]
+    .filter(
+      (t) => t.parentId === parent.id && t.thread?.archived && Date.parse(t.thread.archiveTimestamp) < before,
+    )
+    .sort((a, b) => Date.parse(b.thread!.archiveTimestamp) - Date.parse(a.thread!.archiveTimestamp));
+  const page = archived.slice(0, limit);
+  const members = page
+    .filter((t) => t.thread!.memberIds.has(ctx.user.id))
+    .map((t) => ({ id: t.id, user_id: ctx.user.id, join_timestamp: t.thread!.createTimestamp, flags: 1 }));
+  return {
+    status: 200,
+    body: { threads: page.map(channelObject), members, has_more: archived.length > limit },
+  };
+}
+
+function typing(ctx: RouteContext): RouteResult {
+  const { channel, perms } = ctx.state.visibleChannel(ctx.user.id, ctx.params.channel_id!);
+  if (!(perms & (channel.thread ? Permission.SendMessagesInThreads : Permission.SendMessages)))
+    throw Errors.missingPermissions();
+  return { status: 204 };
+}
+
+function joinThread(ctx: RouteContext): RouteResult {
+  const { channel } = ctx.state.visibleChannel(ctx.user.id, ctx.params.channel_id!);
+  if (!channel.thread) throw Errors.wrongChannelType();
+  if (channel.thread.archived) throw Errors.archivedThread();
+  channel.thread.memberIds.add(ctx.user.id);
+  return { status: 204 };
+}
+
 function activeThreads(ctx: RouteContext): RouteResult {
   const guild = ctx.state.guild(ctx.params.guild_id!);
   if (!guild.members.has(ctx.user.id)) throw Errors.missingAccess();
@@ -188,5 +250,33 @@ export const threadRoutes: Route[] = [
     bucket: 'default',
     major: 'guild_id',
     handler: activeThreads,
+  },
+  {
+    method: 'DELETE',
+    path: '/channels/{channel_id}',
+    bucket: 'channelEdit',
+    major: 'channel_id',
+    handler: deleteChannel,
+  },
+  {
+    method: 'POST',
+    path: '/channels/{channel_id}/typing',
+    bucket: 'default',
+    major: 'channel_id',
+    handler: typing,
+  },
+  {
+    method: 'PUT',
+    path: '/channels/{channel_id}/thread-members/@me',
+    bucket: 'default',
+    major: 'channel_id',
+    handler: joinThread,
+  },
+  {
+    method: 'GET',
+    path: '/channels/{channel_id}/threads/archived/public',
+    bucket: 'default',
+    major: 'channel_id',
+    handler: archivedPublicThreads,
   },
 ];

@@ -210,4 +210,40 @@ describe('threads from messages', () => {
     const error = await discordError(claim(w1, inner.id, 'nested', m.id));
     expect(error.code).toBe(50024);
   });
+
+  it('lists archived public threads of a channel, newest archive first', async () => {
+    const channel = (await emu.admin.createChannel({ name: 'archive-list' })).id;
+    const a = await task(channel);
+    const b = await task(channel);
+    await claim(w1, a.id, 'a', channel);
+    await claim(w1, b.id, 'b', channel);
+    await w1.patch(Routes.channel(a.id), { body: { archived: true } });
+    await new Promise((r) => setTimeout(r, 5));
+    await w1.patch(Routes.channel(b.id), { body: { archived: true } });
+    const listed = (await w2.get(Routes.channelThreads(channel, 'public'))) as {
+      threads: APIThreadChannel[];
+      has_more: boolean;
+    };
+    expect(listed.threads.map((t) => t.name)).toEqual(['b', 'a']);
+    expect(listed.has_more).toBe(false);
+  });
+
+  it('deletes a thread only with MANAGE_THREADS, and a deleted thread is not re-creatable', async () => {
+    const m = await task();
+    await claim(w1, m.id);
+    const person = restFor(emu.world, (await emu.admin.createUser({ name: 'deleter' })).token);
+    expect((await discordError(person.delete(Routes.channel(m.id)))).code).toBe(50013);
+    await w2.delete(Routes.channel(m.id));
+    expect((await discordError(w1.get(Routes.channel(m.id)))).code).toBe(10003);
+    expect((await discordError(claim(w2, m.id))).code).toBe(160004);
+  });
+
+  it('lets members join a thread and send typing', async () => {
+    const m = await task();
+    await claim(w1, m.id);
+    await w2.put(Routes.threadMembers(m.id, '@me'));
+    await w2.post(Routes.channelTyping(m.id));
+    const thread = (await w1.get(Routes.channel(m.id))) as APIThreadChannel;
+    expect(thread.member_count).toBe(2);
+  });
 });
