@@ -55,6 +55,15 @@ export function turnTimeoutSeconds(timeoutMs: number, marginMs: number): number 
 /** Seed-compatible names of Discord secrets, always removed from the agent's environment. */
 export const ALWAYS_STRIPPED_ENV = /^(WORKER\d+_TOKEN|BOT_TOKEN|SUBMITTER_TOKEN|DISCORD_TOKEN)$/;
 
+/**
+ * Test-runner markers, never passed on: OpenClaw checks them to switch into its own test mode, in which
+ * `agent --json` prints nothing at all (measured with 2026.9.6 and `VITEST=true`). They would otherwise leak in
+ * whenever a worker runs inside vitest or jest (our integration and end-to-end tests).
+ */
+export function isTestRunnerMarker(key: string, value: string): boolean {
+  return /^(VITEST|VITEST_.+|JEST_WORKER_ID)$/.test(key) || (key === 'NODE_ENV' && value === 'test');
+}
+
 /** Inputs of {@link buildAgentEnv}. */
 export interface AgentEnvInput {
   /** The environment to start from (normally `process.env`). */
@@ -70,12 +79,16 @@ export interface AgentEnvInput {
   pathValue: string;
 }
 
-/** The environment of the run: the base minus secrets, plus OpenClaw's paths and quiet switches. */
+/**
+ * The environment of the run: the base minus secrets and test-runner markers, plus OpenClaw's paths and quiet
+ * switches.
+ */
 export function buildAgentEnv(input: AgentEnvInput): NodeJS.ProcessEnv {
   const strip = new Set(input.stripEnv);
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(input.base)) {
     if (value === undefined || strip.has(key) || ALWAYS_STRIPPED_ENV.test(key)) continue;
+    if (isTestRunnerMarker(key, value)) continue;
     env[key] = value;
   }
   // The overlay sets the workspace; a stray OPENCLAW_WORKSPACE_DIR would only confuse a reader of the env.

@@ -82,7 +82,7 @@ export interface OpenClawRunnerOptions {
   checkTimeoutMs?: number;
   /** How long `openclaw sandbox explain` may take (it loads the whole CLI). @defaultValue `60000` */
   sandboxCheckTimeoutMs?: number;
-  /** How far below the task timeout OpenClaw's own `--timeout` is set (see turnTimeoutSeconds). @defaultValue `20000` */
+  /** How far below the task timeout OpenClaw's own `--timeout` is set (see turnTimeoutSeconds). @defaultValue `30000` */
   turnTimeoutMarginMs?: number;
   /** Engine options (kill grace, output limits, spawn/kill seams). @defaultValue `{}` */
   processOptions?: ProcessOptions;
@@ -108,7 +108,7 @@ export const DEFAULT_OPENCLAW_RUNNER_OPTIONS = {
   stripEnv: [],
   checkTimeoutMs: 15_000,
   sandboxCheckTimeoutMs: 60_000,
-  turnTimeoutMarginMs: 20_000,
+  turnTimeoutMarginMs: 30_000,
   processOptions: {},
 } as const satisfies Required<Pick<OpenClawRunnerOptions, DefaultedKey>>;
 

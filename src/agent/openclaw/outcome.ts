@@ -3,7 +3,13 @@
  * 0 ok; 1 error or OpenClaw's own timeout, with the JSON envelope still printed; 143 after SIGTERM. Our own
  * deadline (the task timeout) and cancellation come from the process engine.
  */
-import { describeProcessFailure, failureResult, successResult, type ResultInit } from '../result.js';
+import {
+  describeProcessFailure,
+  failureResult,
+  formatDuration,
+  successResult,
+  type ResultInit,
+} from '../result.js';
 import type { ProcessOutcome } from '../process.js';
 import type { AgentResult } from '../runner.js';
 import { parseEnvelope } from './envelope.js';
@@ -43,6 +49,11 @@ export function stderrReason(stderr: string): string | undefined {
   return last ? clip(last) : undefined;
 }
 
+function firstSentence(text: string): string {
+  const end = text.search(/\.(\s|$)/);
+  return end > 0 ? text.slice(0, end) : text;
+}
+
 /** Maps a process outcome (and the envelope in its stdout) to the runner's result. */
 export function openClawResult(outcome: ProcessOutcome, context: OutcomeContext): AgentResult {
   const redact = context.redact ?? ((t: string) => t);
@@ -76,9 +87,11 @@ export function openClawResult(outcome: ProcessOutcome, context: OutcomeContext)
     );
   }
   if (envelope.timedOut) {
+    // OpenClaw's own advice ("increase agents.defaults.timeoutSeconds") does not apply: --timeout comes from ours.
+    const what = envelope.error ? `: ${clip(firstSentence(envelope.error))}` : '';
     return fail(
-      `openclaw stopped at its own ${context.turnTimeoutSec} s turn deadline` +
-        (envelope.error ? `: ${clip(envelope.error)}` : ''),
+      `openclaw timed out at its ${context.turnTimeoutSec} s turn deadline (task timeout ` +
+        `${formatDuration(context.timeoutMs)})${what}`,
       { timedOut: true },
     );
   }
