@@ -77,6 +77,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (blocker) {
         if (!budgetNoted) await this.#status('BUDGET', `Not claiming: ${blocker}`);
         budgetNoted = true;
+        // `once` means one pass: a blocked worker has nothing to do, and with maxIdleMs 0 would wait forever.
+        if (o.once) return 'once';
       } else {
         budgetNoted = false;
         let claim: Claim | null;
@@ -121,12 +123,22 @@ export class Worker extends EventEmitter<WorkerEvents> {
   stop(graceMs = 30_000): void {
     if (!this.#stopController.signal.aborted) this.#stopController.abort(new Error('worker stopping'));
     // A later, shorter stop (the emergency stop after a graceful one) must still cut the grace period short.
-    if (this.#agentController && this.#o.now() + graceMs < this.#graceEnds) {
-      if (this.#graceTimer) clearTimeout(this.#graceTimer);
-      this.#graceEnds = this.#o.now() + graceMs;
-      this.#graceTimer = setTimeout(() => this.#agentController?.abort(new Error('shutdown grace period over')), graceMs);
-      this.#graceTimer.unref();
+    const ends = this.#o.now() + graceMs;
+    if (ends < this.#graceEnds) {
+      this.#graceEnds = ends;
+      this.#armGrace();
     }
+  }
+
+  // Kill the running agent when the grace period ends. Also called when a task starts: a stop can land while the
+  // claim request is in flight, before there is an agent to kill.
+  #armGrace(): void {
+    const controller = this.#agentController;
+    if (!controller || this.#graceEnds === Infinity) return;
+    if (this.#graceTimer) clearTimeout(this.#graceTimer);
+    const wait = Math.max(0, this.#graceEnds - this.#o.now());
+    this.#graceTimer = setTimeout(() => controller.abort(new Error('shutdown grace period over')), wait);
+    this.#graceTimer.unref();
   }
 
   async #claimNext(): Promise<Claim | null> {
@@ -147,6 +159,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const started = o.now();
     const agentController = new AbortController();
     this.#agentController = agentController;
+    this.#armGrace();
     const heartbeat = setInterval(() => {
       const secs = Math.round((o.now() - started) / 1000);
       o.bus
@@ -166,7 +179,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
       clearInterval(heartbeat);
       if (this.#graceTimer) clearTimeout(this.#graceTimer);
       this.#graceTimer = null;
-      this.#graceEnds = Infinity;
       this.#agentController = null;
       this.#current = null;
     }

@@ -331,6 +331,15 @@ describe('Worker: idle, budget, bus outages', () => {
     expect(r.bus.claimAttempts).toEqual([]);
   });
 
+  it('with once, exits while the budget blocks claiming instead of waiting forever', async () => {
+    const r = await rig();
+    r.cost.claimBlocker.mockResolvedValue('daily budget reached');
+    r.bus.push(makeTask());
+    expect(await r.worker({ once: true, maxIdleMs: 0 }).run()).toBe('once');
+    expect(r.bus.statusNames).toEqual(['READY', 'BUDGET']);
+    expect(r.bus.claimAttempts).toEqual([]);
+  });
+
   it('claims again once the budget allows it', async () => {
     const r = await rig();
     r.cost.claimBlocker
@@ -541,6 +550,22 @@ describe('Worker: stop', () => {
     w.stop(60_000);
     w.stop(0);
     expect(await done).toBe('stopped');
+    expect(r.runner.aborted).toHaveLength(1);
+    expect(r.bus.releases).toHaveLength(1);
+  });
+
+  it('an emergency stop that lands while the claim is being made still aborts the task at once', async () => {
+    const r = await rig();
+    r.runner.script(HANG);
+    r.bus.push(makeTask());
+    const w = r.worker();
+    const claim = r.bus.claim.bind(r.bus);
+    r.bus.claim = async (task, workerId) => {
+      const won = await claim(task, workerId);
+      w.stop(0); // the signal arrives while the claim request is in flight
+      return won;
+    };
+    expect(await w.run()).toBe('stopped');
     expect(r.runner.aborted).toHaveLength(1);
     expect(r.bus.releases).toHaveLength(1);
   });
