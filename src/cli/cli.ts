@@ -119,11 +119,12 @@ export function buildProgram(): Command {
     .description('Run the Discord API emulator on 127.0.0.1 (first stdout line: JSON describing the world)')
     .option('-p, --port <port>', 'port (0 picks a free one)', port, 0)
     .option('-w, --workers <n>', 'number of worker bots to seed', positiveInt, 3)
-    .option('--env-file <path>', 'also write a discord-config.env pointing at the emulator')
+    // Not `--env-file`: Node 20 reads that flag from the script's own arguments and exits when the file is missing.
+    .option('--write-env <path>', 'also write a discord-config.env (mode 600) pointing at the emulator')
     .option('--no-rate-limits', 'turn rate limiting off')
     .action(async (opts) => {
       const { emulator } = await import('./commands/emulator/index.js');
-      await emulator(opts);
+      await emulator({ ...opts, envFile: opts.writeEnv });
     });
 
   return program;

@@ -2,7 +2,7 @@
  * Resolves bot tokens to user ids (`GET /users/@me`), with a small disk cache keyed by a hash of the token,
  * because workers restart after every task and would otherwise ask again each time.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Routes, type APIUser } from 'discord-api-types/v10';
@@ -41,7 +41,8 @@ export async function resolveUserIds(tokens: string[], options: ResolveOptions):
     }
     ids.push(id);
   }
-  if (changed && options.cacheFile) await writeCache(options.cacheFile, cache);
+  // The cache only saves requests: failing to write it must not stop a worker.
+  if (changed && options.cacheFile) await writeCache(options.cacheFile, cache).catch(() => undefined);
   return ids;
 }
 
@@ -56,7 +57,8 @@ async function readCache(file: string): Promise<Record<string, string>> {
 
 async function writeCache(file: string, cache: Record<string, string>): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const tmp = join(dirname(file), `.identities.${process.pid}.${Date.now()}.tmp`);
+  // Unique per call: several workers in one process may write at the same moment.
+  const tmp = join(dirname(file), `.identities.${randomUUID()}.tmp`);
   await writeFile(tmp, JSON.stringify(cache, null, 2), { mode: 0o600 });
   await rename(tmp, file);
 }

@@ -1,0 +1,79 @@
+/**
+ * Contention: 10 workers (distinct bots) race over 50 tasks through the emulator with added latency and
+ * Discord's rate limits on. The claim protocol (thread from message) must let exactly one worker run each task.
+ */
+import { describe, expect, it } from 'vitest';
+import type { AgentRequest, AgentResult, AgentRunner } from '../../src/agent/runner.js';
+import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
+import { useEmulator } from '../helpers/emulator.js';
+import { results, scratch, startWorker, waitFor } from '../helpers/fleet.js';
+
+const WORKERS = 10;
+const TASKS = 50;
+
+/** Counts how often each task ran; answers after a short pause so claims overlap with runs. */
+class CountingRunner implements AgentRunner {
+  readonly name = 'counting';
+  constructor(readonly runs: Map<string, number>) {}
+  async check(): Promise<void> {}
+  async run(request: AgentRequest): Promise<AgentResult> {
+    this.runs.set(request.taskId, (this.runs.get(request.taskId) ?? 0) + 1);
+    await new Promise((r) => setTimeout(r, 50));
+    return {
+      ok: true,
+      text: `done ${request.taskId}`,
+      exitCode: 0,
+      signal: null,
+      timedOut: false,
+      durationMs: 50,
+      model: request.model,
+      usage: { input: 10, output: 5, cacheRead: 0, cacheWrite: 0 },
+      costUsd: 0.00001,
+      notes: [],
+    };
+  }
+}
+
+describe('contention', () => {
+  const emu = useEmulator({ workers: WORKERS });
+
+  it(`${WORKERS} workers over ${TASKS} tasks with latency: none run twice, none left unclaimed`, async () => {
+    const dir = await scratch();
+    const submitter = new DiscordBus({
+      apiUrl: emu.world.apiUrl,
+      token: emu.world.tokens.submitter,
+      taskQueueChannel: emu.world.channels.taskQueue,
+    });
+    // Post the backlog first, so every worker races for the same tasks from its first poll. Only for this setup
+    // step the message-create limit is raised (at 5 per 5 s, 50 posts would take 50 s); the race itself runs
+    // under Discord's limits.
+    await emu.admin.configureRateLimits({ buckets: { messageCreate: { limit: 100, windowMs: 5000 } } });
+    const ids = (await Promise.all(Array.from({ length: TASKS }, (_, i) => submitter.submit(`task ${i}`)))).map(
+      (s) => s.taskId,
+    );
+    await emu.admin.configureRateLimits({ buckets: { messageCreate: { limit: 5, windowMs: 5000 } } });
+    await emu.admin.setFaults({ latencyMs: 30 });
+    const runs = new Map<string, number>();
+    const runner = new CountingRunner(runs);
+    const workers = await Promise.all(
+      Array.from({ length: WORKERS }, (_, index) => startWorker(emu.world, { dir, index, runner })),
+    );
+    try {
+      await waitFor(async () => (await results(emu.running)).length >= TASKS, 240_000, `${TASKS} results`);
+    } finally {
+      await Promise.all(workers.map((w) => w.stop()));
+      await emu.admin.clearFaults();
+      await submitter.close();
+    }
+    expect([...runs.keys()].sort()).toEqual([...ids].sort());
+    expect([...runs.values()].every((n) => n === 1)).toBe(true);
+    const reported = (await results(emu.running)).map((r) => r.header?.taskId).sort();
+    expect(reported).toEqual([...ids].sort());
+    // There was a race: more thread creations than tasks, the losers answered 400 (160004).
+    const stats = await emu.admin.stats();
+    const threadPosts = stats.byRoute['POST /channels/{channel_id}/messages/{message_id}/threads'] ?? 0;
+    expect(threadPosts).toBeGreaterThan(TASKS);
+    expect(stats.byStatus['400'] ?? 0).toBeGreaterThanOrEqual(threadPosts - TASKS);
+    console.log(`contention: ${threadPosts} claim attempts for ${TASKS} tasks, ${stats.total} requests in all`);
+  }, 300_000);
+});
