@@ -451,6 +451,19 @@ describe('Worker: outbox', () => {
     expect(await outboxFiles(r.runtimeDir)).toEqual([]);
   });
 
+  it('a keep-alive worker delivers a kept report once the bus is back, without a restart', async () => {
+    const r = await rig();
+    const task = makeTask();
+    r.bus.push(task).failUntilReset(['complete']);
+    const w = r.worker({ keepAlive: true, once: true });
+    w.on('warning', (m) => {
+      if (m.includes('kept in the outbox')) r.bus.reset();
+    });
+    expect(await w.run()).toBe('once');
+    expect(r.bus.completes.map((c) => c.claim.task.id)).toEqual([task.id]);
+    expect(await outboxFiles(r.runtimeDir)).toEqual([]);
+  });
+
   it('a rejected (non-transport) complete is not retried and stays in the outbox', async () => {
     const r = await rig();
     let calls = 0;
