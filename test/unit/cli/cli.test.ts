@@ -102,9 +102,9 @@ describe('dorch command table', () => {
       options: { port: 0, workers: 2, rateLimits: false },
     },
     {
-      argv: ['emulator', '-p', '3210', '--env-file', 'emu.env'],
+      argv: ['emulator', '-p', '3210', '--write-env', 'emu.env'],
       command: 'emulator',
-      options: { port: 3210, workers: 3, rateLimits: true, envFile: 'emu.env' },
+      options: { port: 3210, workers: 3, rateLimits: true, writeEnv: 'emu.env', envFile: 'emu.env' },
     },
     { argv: ['costs', '--json'], command: 'costs', options: { config: CONFIG, json: true } },
     {
