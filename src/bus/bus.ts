@@ -67,6 +67,12 @@ export interface Bus {
   release(claim: Claim, reason: string): Promise<void>;
   /** Post a worker status line. */
   status(workerId: string, status: WorkerStatus, detail: string): Promise<void>;
+  /**
+   * Post a report for a task this bus never held (a task run from the local queue while Discord was down).
+   * `key` identifies the report so a retried publish is not doubled. Optional: only buses with a results
+   * channel have it.
+   */
+  publish?(report: TaskReport, key: string): Promise<void>;
   /** The result message text for a task id, or null while there is none. */
   findResult(taskId: string): Promise<string | null>;
   /** Release resources. Idempotent. */

@@ -64,5 +64,7 @@ export interface ResilientBus {
 export async function createResilientBus(config: Config, options: CreateDiscordBusOptions): Promise<ResilientBus> {
   const discord = await createDiscordBus(config, options);
   const local = new LocalBus({ runtimeDir: config.worker.runtimeDir });
-  return { bus: new FallbackBus(discord, local), discord, local };
+  // One attempt per report: the worker's outbox keeps undelivered reports and retries them between polls, so
+  // an outage never stalls a worker that could be running local tasks.
+  return { bus: new FallbackBus(discord, local, { reportAttempts: 1 }), discord, local };
 }

@@ -37,6 +37,12 @@ export interface FallbackQueue extends Bus {
   drainTo(target: Bus, options?: { exclude?: ReadonlySet<string> }): Promise<DrainReport>;
   /** Where a drained task went, or null. */
   movedTo(taskId: string): Promise<MovedTask | null>;
+  /** Reports finished here and not yet published to the primary. */
+  unpublishedReports?(): Promise<{ taskId: string; report: TaskReport }[]>;
+  /** Exactly one caller (across processes) gets true and publishes. */
+  claimPublication?(taskId: string): Promise<boolean>;
+  /** Undo a claimed publication that failed. */
+  releasePublication?(taskId: string): Promise<void>;
 }
 
 /** Options for {@link FallbackBus}. */
@@ -126,6 +132,8 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
   // Local ids the primary refused (not for unavailability): never offered to it again by this instance.
   readonly #undrainable = new Set<string>();
   #closing: Promise<void> | undefined;
+  // Set at start and after each local completion: avoids reading the done folder on every poll.
+  #mayHaveUnpublished = true;
 
   constructor(primary: Bus, fallback: FallbackQueue, options: FallbackBusOptions = {}) {
     super();
@@ -170,6 +178,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
       try {
         const drained = await this.fallback.drainTo(this.primary, { exclude: this.#undrainable });
         this.#reportDrain(drained);
+        await this.#publishLocalResults();
         const tasks = await this.primary.poll();
         this.#markUp();
         if (this.#undrainable.size === 0) return tasks;
@@ -181,6 +190,29 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
       }
     }
     return this.fallback.poll();
+  }
+
+  /**
+   * Results of tasks run from the local queue during an outage go to the primary's results channel once it is
+   * reachable, each exactly once across processes (publication claim + Discord nonce).
+   */
+  async #publishLocalResults(): Promise<void> {
+    const fallback = this.fallback;
+    const publish = this.primary.publish?.bind(this.primary);
+    if (!publish || !fallback.unpublishedReports || !fallback.claimPublication || !fallback.releasePublication) return;
+    if (!this.#mayHaveUnpublished) return;
+    const pending = await fallback.unpublishedReports();
+    for (const { taskId, report } of pending) {
+      if (!(await fallback.claimPublication(taskId))) continue;
+      try {
+        await publish(report, taskId);
+        this.emit('debug', `[fallback-bus] published local result of ${taskId}`);
+      } catch (error) {
+        await fallback.releasePublication(taskId);
+        throw error;
+      }
+    }
+    this.#mayHaveUnpublished = false;
   }
 
   /** Claim on the task's own bus. A primary task while the primary is unavailable: null (try local tasks). */
@@ -211,7 +243,10 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
 
   /** Report on the claim's own bus; for a primary claim, retry with backoff through an outage, then throw. */
   complete(claim: Claim, report: TaskReport): Promise<void> {
-    if (this.fallback.owns(claim.task.id)) return this.fallback.complete(claim, report);
+    if (this.fallback.owns(claim.task.id)) {
+      this.#mayHaveUnpublished = true;
+      return this.fallback.complete(claim, report);
+    }
     return this.#deliver('complete', () => this.primary.complete(claim, report));
   }
 

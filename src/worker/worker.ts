@@ -35,6 +35,8 @@ export interface WorkerEvents {
 
 const MAX_DISCORD_FILES = 10;
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** Between attempts to deliver reports held in the outbox. */
+const OUTBOX_RETRY_MS = 5000;
 
 /** One worker. Create it, call {@link run}, call {@link stop} to end it gracefully. */
 export class Worker extends EventEmitter<WorkerEvents> {
@@ -47,6 +49,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #graceTimer: NodeJS.Timeout | null = null;
   /** A report is waiting in the outbox (Discord was down when it was due). */
   #outboxDirty = true;
+  #nextFlushAt = 0;
   #graceEnds = Infinity;
 
   constructor(options: WorkerOptions) {
@@ -72,7 +75,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let failures = 0;
     let budgetNoted = false;
     while (!stop.aborted) {
-      if (this.#outboxDirty) await this.#flushOutbox();
+      if (this.#outboxDirty && o.now() >= this.#nextFlushAt) await this.#flushOutbox();
       const blocker = await o.cost.claimBlocker();
       if (blocker) {
         if (!budgetNoted) await this.#status('BUDGET', `Not claiming: ${blocker}`);
@@ -285,25 +288,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.emit('finished', { claim, outcome, costUsd: cost.costUsd, durationMs: result.durationMs });
   }
 
-  /** Deliver through the outbox, retrying with backoff while Discord is unreachable; the report is never dropped. */
+  /**
+   * Deliver through the outbox: persisted first, sent once now. When Discord is unreachable the report stays in
+   * the outbox and the loop retries it between polls, so the worker keeps running local tasks meanwhile.
+   */
   async #sendReport(claim: Claim, report: Parameters<Outbox['send']>[2]): Promise<void> {
-    let attempt = 0;
     await this.#outbox.put(claim, report);
-    for (;;) {
-      try {
-        await this.#o.bus.complete(claim, report);
-        await this.#outbox.remove(claim.task.id);
-        return;
-      } catch (error) {
-        attempt++;
-        // Only transport problems are worth waiting out; a 4xx will not change, and the outbox keeps the report.
-        if (!(error instanceof BusUnavailableError || error instanceof RateLimitedError) || attempt >= 8) {
-          this.emit('warning', `report for ${claim.task.id} kept in the outbox: ${errorMessage(error)}`);
-          this.#outboxDirty = true;
-          return;
-        }
-        await sleep(Math.min(this.#o.maxBackoffMs, 1000 * 2 ** attempt)).catch(() => undefined);
-      }
+    try {
+      await this.#o.bus.complete(claim, report);
+      await this.#outbox.remove(claim.task.id);
+    } catch (error) {
+      this.emit('warning', `report for ${claim.task.id} kept in the outbox, will retry: ${errorMessage(error)}`);
+      this.#outboxDirty = true;
+      this.#nextFlushAt = this.#o.now() + OUTBOX_RETRY_MS;
     }
   }
 
@@ -313,6 +310,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#outboxDirty = false;
       if (n > 0) this.emit('debug', `[worker] delivered ${n} report(s) left in the outbox`);
     } catch (error) {
+      this.#nextFlushAt = this.#o.now() + OUTBOX_RETRY_MS;
       this.emit('warning', `outbox not delivered yet: ${errorMessage(error)}`);
     }
   }

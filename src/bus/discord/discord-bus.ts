@@ -210,6 +210,13 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
     this.#claims.delete(claim.handle);
   }
 
+  async publish(report: TaskReport, key: string): Promise<void> {
+    if (!this.#options.resultsChannel) return;
+    // Discord nonces are at most 25 characters: keep the key's digits.
+    const nonce = `p${key.replace(/\D/g, '').slice(-24)}`;
+    await this.#post(this.#options.resultsChannel, { content: report.content, nonce }, report.files);
+  }
+
   async release(claim: Claim, reason: string): Promise<void> {
     const task = claim.task;
     const text = buildTaskText({

@@ -11,7 +11,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Bus, Claim, ReportFile, Submitted, SubmitOptions, TaskReport, WorkerStatus } from '../bus.js';
@@ -295,6 +295,55 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
   async findResult(taskId: string): Promise<string | null> {
     const done = await this.#readDone(taskId);
     return done?.state === 'completed' && done.report ? done.report.content : null;
+  }
+
+  /**
+   * Reports of tasks finished here that were not yet published elsewhere (their results go to Discord once it is
+   * back). Oldest first.
+   */
+  async unpublishedReports(): Promise<{ taskId: string; report: TaskReport }[]> {
+    await this.#ready();
+    const out: { taskId: string; report: TaskReport }[] = [];
+    for (const name of (await this.store.list(this.store.doneDir)).sort()) {
+      const match = /^(local-\d+)\.json$/.exec(name);
+      if (!match) continue;
+      const taskId = match[1]!;
+      if (await this.store.exists(this.#publishedMarker(taskId))) continue;
+      const done = await this.#readDone(taskId);
+      if (done?.state !== 'completed' || !done.report) continue;
+      const files = [];
+      for (const file of done.report.files) {
+        const data = await readFile(join(this.store.doneFilesDir(taskId), file)).catch(() => null);
+        if (data) files.push({ name: file, data });
+      }
+      const { outcome, content, summary } = done.report;
+      out.push({ taskId, report: { outcome, content, summary, files } });
+    }
+    return out;
+  }
+
+  /**
+   * Take the right to publish a task's report: true for exactly one caller across processes (an exclusive
+   * marker file). A publisher that fails calls {@link releasePublication} so another can try.
+   */
+  async claimPublication(taskId: string): Promise<boolean> {
+    await this.#ready();
+    try {
+      await writeFile(this.#publishedMarker(taskId), String(this.#options.clock()), { flag: 'wx' });
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    }
+  }
+
+  /** Give back a publication claimed with {@link claimPublication} that did not happen. */
+  async releasePublication(taskId: string): Promise<void> {
+    await this.store.remove(this.#publishedMarker(taskId));
+  }
+
+  #publishedMarker(taskId: string): string {
+    return join(this.store.doneDir, `${taskId}.published`);
   }
 
   /** Where {@link drainTo} moved a task, or null if it did not move it. */
