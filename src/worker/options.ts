@@ -64,6 +64,8 @@ export interface WorkerOptions {
   maxAttempts?: number;
   /** Largest prompt accepted, in characters. @defaultValue 4194304 (OpenClaw's --message-file limit) */
   maxPromptChars?: number;
+  /** Wait between attempts to deliver reports held in the outbox. @defaultValue 5000 */
+  outboxRetryMs?: number;
   /** Backoff cap after repeated bus errors. @defaultValue 60000 */
   maxBackoffMs?: number;
   /** Injected clock. @defaultValue Date.now */
@@ -89,6 +91,7 @@ export const DEFAULT_WORKER_OPTIONS = {
   maxAttempts: 3,
   maxPromptChars: 4 * 1024 * 1024,
   maxBackoffMs: 60_000,
+  outboxRetryMs: 5000,
 } as const;
 
 /** Options after defaults are applied. */
@@ -111,7 +114,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   } as ResolvedWorkerOptions;
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(merged.workerId))
     throw new TypeError(`Expected \`workerId\` to match [A-Za-z0-9_-]{1,32}, got \`${merged.workerId}\``);
-  for (const key of ['pollIntervalMs', 'taskTimeoutMs', 'heartbeatMs', 'maxBackoffMs'] as const) {
+  for (const key of ['pollIntervalMs', 'taskTimeoutMs', 'heartbeatMs', 'maxBackoffMs', 'outboxRetryMs'] as const) {
     const v = merged[key];
     if (!Number.isFinite(v) || v <= 0) throw new TypeError(`Expected \`${key}\` to be a finite number > 0, got \`${v}\``);
   }

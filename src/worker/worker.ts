@@ -35,8 +35,6 @@ export interface WorkerEvents {
 
 const MAX_DISCORD_FILES = 10;
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
-/** Between attempts to deliver reports held in the outbox. */
-const OUTBOX_RETRY_MS = 5000;
 
 /** One worker. Create it, call {@link run}, call {@link stop} to end it gracefully. */
 export class Worker extends EventEmitter<WorkerEvents> {
@@ -67,6 +65,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async run(): Promise<WorkerExit> {
     if (this.#running) throw new Error('Worker.run() is already running');
     this.#running = true;
+    try {
+      return await this.#loop();
+    } finally {
+      // One last try, so a report held through an outage is not left behind when Discord is back by now.
+      if (this.#outboxDirty) await this.#flushOutbox();
+    }
+  }
+
+  async #loop(): Promise<WorkerExit> {
     const o = this.#o;
     const stop = this.#stopController.signal;
     await this.#flushOutbox();
@@ -298,9 +305,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await this.#o.bus.complete(claim, report);
       await this.#outbox.remove(claim.task.id);
     } catch (error) {
-      this.emit('warning', `report for ${claim.task.id} kept in the outbox, will retry: ${errorMessage(error)}`);
-      this.#outboxDirty = true;
-      this.#nextFlushAt = this.#o.now() + OUTBOX_RETRY_MS;
+      // Transport trouble passes: retry between polls. Anything else (a 4xx) will not change by retrying now; the
+      // report stays in the outbox for the next start, after a person fixed the cause.
+      const transient = error instanceof BusUnavailableError || error instanceof RateLimitedError;
+      this.emit(
+        'warning',
+        `report for ${claim.task.id} kept in the outbox${transient ? ', will retry' : ''}: ${errorMessage(error)}`,
+      );
+      if (transient) {
+        this.#outboxDirty = true;
+        this.#nextFlushAt = this.#o.now() + this.#o.outboxRetryMs;
+      }
     }
   }
 
@@ -310,7 +325,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.#outboxDirty = false;
       if (n > 0) this.emit('debug', `[worker] delivered ${n} report(s) left in the outbox`);
     } catch (error) {
-      this.#nextFlushAt = this.#o.now() + OUTBOX_RETRY_MS;
+      this.#nextFlushAt = this.#o.now() + this.#o.outboxRetryMs;
       this.emit('warning', `outbox not delivered yet: ${errorMessage(error)}`);
     }
   }

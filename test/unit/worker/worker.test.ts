@@ -417,13 +417,11 @@ describe('Worker: outbox', () => {
 
   it('retries complete() through a short outage and delivers the report once', async () => {
     const r = await rig();
-    r.bus.push(makeTask()).failNext(2, ['complete']);
-    await r.worker().run();
-    expect(r.bus.calls.filter((c) => c.method === 'complete').map((c) => c.failed)).toEqual([
-      true,
-      true,
-      false,
-    ]);
+    r.bus.push(makeTask()).failNext(1, ['complete']);
+    await r.worker({ keepAlive: true, once: true, outboxRetryMs: 1 }).run();
+    const attempts = r.bus.calls.filter((c) => c.method === 'complete').map((c) => c.failed);
+    // Failed once, then delivered (between polls or by the final flush on exit), exactly once.
+    expect(attempts).toEqual([true, false]);
     expect(r.bus.completes).toHaveLength(1);
     expect(await outboxFiles(r.runtimeDir)).toEqual([]);
   });
@@ -437,7 +435,8 @@ describe('Worker: outbox', () => {
     w.on('warning', (m) => warnings.push(m));
     expect(await w.run()).toBe('restart');
     expect(r.bus.completes).toHaveLength(0);
-    expect(r.bus.calls.filter((c) => c.method === 'complete').length).toBe(8);
+    // One attempt when the task ended, one final try on exit: the worker does not stall on an outage.
+    expect(r.bus.calls.filter((c) => c.method === 'complete').length).toBe(2);
     expect(warnings.some((m) => m.startsWith(`report for ${task.id} kept in the outbox`))).toBe(true);
     expect(await outboxFiles(r.runtimeDir)).toEqual([`${task.id}.json`]);
 
