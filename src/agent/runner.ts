@@ -65,4 +65,9 @@ export interface AgentRunner {
 }
 
 /** Zero usage. */
-export const EMPTY_USAGE: Readonly<AgentUsage> = Object.freeze({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0 });
+export const EMPTY_USAGE: Readonly<AgentUsage> = Object.freeze({
+  input: 0,
+  output: 0,
+  cacheRead: 0,
+  cacheWrite: 0,
+});

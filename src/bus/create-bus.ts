@@ -20,7 +20,10 @@ export interface CreateDiscordBusOptions {
 }
 
 /** A DiscordBus for a worker (polling, with the allowlist) or a submitter (posting only). */
-export async function createDiscordBus(config: Config, options: CreateDiscordBusOptions): Promise<DiscordBus> {
+export async function createDiscordBus(
+  config: Config,
+  options: CreateDiscordBusOptions,
+): Promise<DiscordBus> {
   const d = config.discord;
   const rest = createRest({ apiUrl: d.apiUrl, token: options.token });
   let authorizer: Authorizer | undefined;
@@ -61,7 +64,10 @@ export interface ResilientBus {
  * Discord first, the local queue under `RUNTIME_DIR` while Discord is unreachable: tasks submitted during an
  * outage wait locally (and are posted to Discord when it is back), workers keep running local tasks.
  */
-export async function createResilientBus(config: Config, options: CreateDiscordBusOptions): Promise<ResilientBus> {
+export async function createResilientBus(
+  config: Config,
+  options: CreateDiscordBusOptions,
+): Promise<ResilientBus> {
   const discord = await createDiscordBus(config, options);
   const local = new LocalBus({ runtimeDir: config.worker.runtimeDir });
   // One attempt per report: the worker's outbox keeps undelivered reports and retries them between polls, so

@@ -199,7 +199,13 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
   async #publishLocalResults(): Promise<void> {
     const fallback = this.fallback;
     const publish = this.primary.publish?.bind(this.primary);
-    if (!publish || !fallback.unpublishedReports || !fallback.claimPublication || !fallback.releasePublication) return;
+    if (
+      !publish ||
+      !fallback.unpublishedReports ||
+      !fallback.claimPublication ||
+      !fallback.releasePublication
+    )
+      return;
     if (!this.#mayHaveUnpublished) return;
     const pending = await fallback.unpublishedReports();
     for (const { taskId, report } of pending) {

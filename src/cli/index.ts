@@ -40,7 +40,9 @@ function report(error: unknown): number {
     return 1;
   }
   if (error instanceof InternalError) {
-    printError(`internal error: ${error.message}\nThis is a bug in discord-orchestration; please file an issue.`);
+    printError(
+      `internal error: ${error.message}\nThis is a bug in discord-orchestration; please file an issue.`,
+    );
     return 70;
   }
   printError(error instanceof Error ? (error.stack ?? error.message) : String(error));

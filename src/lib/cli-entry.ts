@@ -9,7 +9,12 @@ export function cliCommand(): string[] {
   const here = import.meta.url;
   if (here.endsWith('.ts')) {
     // Resolved from here, not from the child's cwd, so it works wherever the child runs.
-    return [process.execPath, '--import', import.meta.resolve('tsx'), fileURLToPath(new URL('../cli/index.ts', here))];
+    return [
+      process.execPath,
+      '--import',
+      import.meta.resolve('tsx'),
+      fileURLToPath(new URL('../cli/index.ts', here)),
+    ];
   }
   return [process.execPath, fileURLToPath(new URL('../cli/index.js', here))];
 }

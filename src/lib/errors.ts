@@ -46,7 +46,11 @@ export class DiscordApiError extends AppError {
     init: { status: number; discordCode: number; method: string; route: string; message: string },
     options?: { cause?: unknown },
   ) {
-    super('DISCORD_API', `${init.method} ${init.route} failed: ${init.status} [${init.discordCode}] ${init.message}`, options);
+    super(
+      'DISCORD_API',
+      `${init.method} ${init.route} failed: ${init.status} [${init.discordCode}] ${init.message}`,
+      options,
+    );
     this.status = init.status;
     this.discordCode = init.discordCode;
     this.method = init.method;

@@ -36,9 +36,15 @@ export interface WorkerSlot {
 export interface SupervisorEvents {
   'worker-start': [slot: WorkerSlot];
   'worker-message': [slot: WorkerSlot, message: WorkerMessage];
-  'worker-exit': [slot: WorkerSlot, info: { code: number | null; signal: string | null; reason: string; restartInMs: number | null }];
+  'worker-exit': [
+    slot: WorkerSlot,
+    info: { code: number | null; signal: string | null; reason: string; restartInMs: number | null },
+  ];
   /** A task held by a dead worker was handed back. */
-  'task-recovered': [slot: WorkerSlot, info: { taskId: string; action: 'requeued' | 'failed' | 'error'; error?: string }];
+  'task-recovered': [
+    slot: WorkerSlot,
+    info: { taskId: string; action: 'requeued' | 'failed' | 'error'; error?: string },
+  ];
   debug: [message: string];
 }
 
@@ -118,7 +124,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.#state = 'stopping';
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
-    const alive = this.slots.filter((s) => s.process && s.process.exitCode === null && s.process.signalCode === null);
+    const alive = this.slots.filter(
+      (s) => s.process && s.process.exitCode === null && s.process.signalCode === null,
+    );
     const exits = alive.map((s) => new Promise<void>((resolve) => s.process!.once('exit', () => resolve())));
     for (const s of alive) s.process!.kill(force ? 'SIGKILL' : 'SIGTERM');
     if (!force) {
@@ -157,9 +165,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (message.type === 'exit') exitReason = message.reason;
       this.emit('worker-message', slot, message);
     });
-    child.on('error', (error) => this.emit('debug', `[supervisor] ${slot.workerId} process error: ${error.message}`));
+    child.on('error', (error) =>
+      this.emit('debug', `[supervisor] ${slot.workerId} process error: ${error.message}`),
+    );
     child.once('exit', (code, signal) => {
-      const handling = this.#onExit(slot, code, signal, exitReason).finally(() => this.#exiting.delete(handling));
+      const handling = this.#onExit(slot, code, signal, exitReason).finally(() =>
+        this.#exiting.delete(handling),
+      );
       this.#exiting.add(handling);
     });
     this.emit('worker-start', slot);
@@ -202,6 +214,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }, restartInMs);
       this.#timers.add(timer);
     }
-    this.emit('worker-exit', slot, { code, signal, reason: reason || (signal ? `killed by ${signal}` : `exit code ${code}`), restartInMs });
+    this.emit('worker-exit', slot, {
+      code,
+      signal,
+      reason: reason || (signal ? `killed by ${signal}` : `exit code ${code}`),
+      restartInMs,
+    });
   }
 }

@@ -43,7 +43,8 @@ export interface Task {
 
 /** Build the task id for a Discord message id. Throws on anything but a snowflake, so ids are always path-safe. */
 export function discordTaskId(messageId: string): string {
-  if (!/^\d{1,20}$/.test(messageId)) throw new TypeError(`Expected a snowflake message id, got \`${messageId}\``);
+  if (!/^\d{1,20}$/.test(messageId))
+    throw new TypeError(`Expected a snowflake message id, got \`${messageId}\``);
   return `discord-${messageId}`;
 }
 

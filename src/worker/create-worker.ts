@@ -38,12 +38,15 @@ export interface WiredWorker extends ResilientBus {
 export async function createWorker(config: Config, options: CreateWorkerOptions): Promise<WiredWorker> {
   const runner =
     options.runner ??
-    (await createRunner(config, { workerId: options.workerId, stripEnv: discordSecretEnvNames(process.env) }));
+    (await createRunner(config, {
+      workerId: options.workerId,
+      stripEnv: discordSecretEnvNames(process.env),
+    }));
   await runner.check();
   const buses = await createResilientBus(config, { token: options.token });
-  const prices = await loadPriceTable(config.agent.openclawConfigPath ?? openClawConfigPath(process.env)).catch(
-    () => new Map(),
-  );
+  const prices = await loadPriceTable(
+    config.agent.openclawConfigPath ?? openClawConfigPath(process.env),
+  ).catch(() => new Map());
   const cost = createAccounting({
     prices,
     ledgerPath: ledgerPath(config.worker.runtimeDir),

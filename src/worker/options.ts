@@ -95,12 +95,13 @@ export const DEFAULT_WORKER_OPTIONS = {
 } as const;
 
 /** Options after defaults are applied. */
-export type ResolvedWorkerOptions = WorkerOptions & typeof DEFAULT_WORKER_OPTIONS & {
-  now: () => number;
-  random: () => number;
-  fetch: typeof fetch;
-  redact: (text: string) => string;
-};
+export type ResolvedWorkerOptions = WorkerOptions &
+  typeof DEFAULT_WORKER_OPTIONS & {
+    now: () => number;
+    random: () => number;
+    fetch: typeof fetch;
+    redact: (text: string) => string;
+  };
 
 /** Apply defaults and check invariants (p-queue style TypeErrors). */
 export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOptions {
@@ -114,9 +115,16 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   } as ResolvedWorkerOptions;
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(merged.workerId))
     throw new TypeError(`Expected \`workerId\` to match [A-Za-z0-9_-]{1,32}, got \`${merged.workerId}\``);
-  for (const key of ['pollIntervalMs', 'taskTimeoutMs', 'heartbeatMs', 'maxBackoffMs', 'outboxRetryMs'] as const) {
+  for (const key of [
+    'pollIntervalMs',
+    'taskTimeoutMs',
+    'heartbeatMs',
+    'maxBackoffMs',
+    'outboxRetryMs',
+  ] as const) {
     const v = merged[key];
-    if (!Number.isFinite(v) || v <= 0) throw new TypeError(`Expected \`${key}\` to be a finite number > 0, got \`${v}\``);
+    if (!Number.isFinite(v) || v <= 0)
+      throw new TypeError(`Expected \`${key}\` to be a finite number > 0, got \`${v}\``);
   }
   if (!Number.isFinite(merged.maxIdleMs) || merged.maxIdleMs < 0)
     throw new TypeError(`Expected \`maxIdleMs\` to be a finite number >= 0, got \`${merged.maxIdleMs}\``);

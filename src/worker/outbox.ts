@@ -31,7 +31,10 @@ export class Outbox {
     await mkdir(this.dir, { recursive: true });
     const stored: StoredEntry = {
       claim,
-      report: { ...report, files: report.files.map((f) => ({ name: f.name, data: f.data.toString('base64') })) },
+      report: {
+        ...report,
+        files: report.files.map((f) => ({ name: f.name, data: f.data.toString('base64') })),
+      },
     };
     const file = join(this.dir, `${claim.task.id}.json`);
     const tmp = `${file}.${process.pid}.tmp`;
@@ -58,7 +61,10 @@ export class Outbox {
         const stored = JSON.parse(await readFile(join(this.dir, name), 'utf8')) as StoredEntry;
         entries.push({
           claim: stored.claim,
-          report: { ...stored.report, files: stored.report.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64') })) },
+          report: {
+            ...stored.report,
+            files: stored.report.files.map((f) => ({ name: f.name, data: Buffer.from(f.data, 'base64') })),
+          },
         });
       } catch {
         // A torn file cannot happen (write + rename), but a hand-edited one can: leave it for a person.

@@ -98,8 +98,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
         } catch (error) {
           failures++;
           const wait = Math.min(o.maxBackoffMs, o.pollIntervalMs * 2 ** Math.min(failures, 6));
-          this.emit('warning', `poll/claim failed (${errorMessage(error)}); retrying in ~${Math.round(wait / 1000)} s`);
-          if (!(error instanceof BusUnavailableError || error instanceof RateLimitedError) && failures >= 5) throw error;
+          this.emit(
+            'warning',
+            `poll/claim failed (${errorMessage(error)}); retrying in ~${Math.round(wait / 1000)} s`,
+          );
+          if (!(error instanceof BusUnavailableError || error instanceof RateLimitedError) && failures >= 5)
+            throw error;
           await sleep(jitter(wait, 0.8, 1.2, o.random), stop).catch(() => undefined);
           continue;
         }
@@ -202,8 +206,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       prompt = await this.#promptOf(task);
     } catch (error) {
-      const result = invalidResult(`could not read the task: ${errorMessage(error)}`, task.model ?? o.models.defaultModel);
-      return { task, prompt: task.prompt, requestedModel: result.model, thinking: o.models.defaultThinking, result, ws: null };
+      const result = invalidResult(
+        `could not read the task: ${errorMessage(error)}`,
+        task.model ?? o.models.defaultModel,
+      );
+      return {
+        task,
+        prompt: task.prompt,
+        requestedModel: result.model,
+        thinking: o.models.defaultThinking,
+        result,
+        ws: null,
+      };
     }
     const model = resolveModel(task.model, o.models);
     const thinking = resolveThinking(task.thinking, o.models.defaultThinking);
@@ -219,13 +233,27 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const requestedModel = task.model ?? o.models.defaultModel;
     const level: ThinkingLevel = thinking.ok ? thinking.level : o.models.defaultThinking;
     if (problems.length > 0 || !model.ok) {
-      return { task, prompt, requestedModel, thinking: level, result: invalidResult(problems.join('; '), requestedModel), ws: null };
+      return {
+        task,
+        prompt,
+        requestedModel,
+        thinking: level,
+        result: invalidResult(problems.join('; '), requestedModel),
+        ws: null,
+      };
     }
     let ws: Workspace;
     try {
       ws = await prepareWorkspace({ workDir: o.workDir, workerId: o.workerId, task, prompt, fetch: o.fetch });
     } catch (error) {
-      return { task, prompt, requestedModel, thinking: level, result: invalidResult(`could not prepare workspace: ${errorMessage(error)}`, model.model), ws: null };
+      return {
+        task,
+        prompt,
+        requestedModel,
+        thinking: level,
+        result: invalidResult(`could not prepare workspace: ${errorMessage(error)}`, model.model),
+        ws: null,
+      };
     }
     const result = await o.runner.run(
       {
@@ -250,7 +278,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   async #deliver(
     claim: Claim,
-    run: { task: Task; prompt: string; requestedModel: string; thinking: ThinkingLevel; result: AgentResult; ws: Workspace | null },
+    run: {
+      task: Task;
+      prompt: string;
+      requestedModel: string;
+      thinking: ThinkingLevel;
+      result: AgentResult;
+      ws: Workspace | null;
+    },
   ): Promise<void> {
     const o = this.#o;
     const { result, ws } = run;
@@ -371,7 +406,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       }
       files.push({ name: f.name, data: await readWorkspaceFile(ws, f.name) });
     }
-    if (skipped.length) notes.push(`not attached (Discord limits): ${skipped.join(', ')}; they are in the workspace`);
+    if (skipped.length)
+      notes.push(`not attached (Discord limits): ${skipped.join(', ')}; they are in the workspace`);
     return files;
   }
 

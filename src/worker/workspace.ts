@@ -8,7 +8,13 @@ import { isSafeTaskId, type Task } from '../task/task.js';
 import { TaskInvalidError } from '../lib/errors.js';
 
 /** Files the worker itself writes; everything else in the folder afterwards was made by the agent. */
-export const WORKSPACE_FILES = ['TASK.txt', 'AGENTS.md', 'RESULT.txt', 'agent-output.log', 'USAGE.json'] as const;
+export const WORKSPACE_FILES = [
+  'TASK.txt',
+  'AGENTS.md',
+  'RESULT.txt',
+  'agent-output.log',
+  'USAGE.json',
+] as const;
 
 /** A prepared workspace. */
 export interface Workspace {
@@ -23,7 +29,8 @@ export interface Workspace {
 /** Where a worker's task folders live. */
 export function taskDir(workDir: string, workerId: string, taskId: string): string {
   if (!isSafeTaskId(taskId)) throw new TaskInvalidError(`refusing unsafe task id \`${taskId}\``);
-  if (!/^[A-Za-z0-9_-]{1,32}$/.test(workerId)) throw new TaskInvalidError(`refusing unsafe worker id \`${workerId}\``);
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(workerId))
+    throw new TaskInvalidError(`refusing unsafe worker id \`${workerId}\``);
   return join(workDir, workerId, 'tasks', taskId);
 }
 

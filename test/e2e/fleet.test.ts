@@ -6,7 +6,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { useEmulator } from '../helpers/emulator.js';
-import { agentRuns, collect, emulatorEnv, fixtureAgent, results, scratch, spawnCli, waitFor } from '../helpers/fleet.js';
+import {
+  agentRuns,
+  collect,
+  emulatorEnv,
+  fixtureAgent,
+  results,
+  scratch,
+  spawnCli,
+  waitFor,
+} from '../helpers/fleet.js';
 
 const TASKS = 30;
 
@@ -37,7 +46,9 @@ describe('fleet: manager + 3 workers + 30 tasks', () => {
     });
     const submitted = await Promise.all(
       Array.from({ length: TASKS }, (_, i) =>
-        submitter.submit(`Task number ${i} [model:${i % 2 ? 'coder' : 'cheap'}] [thinking:${i % 3 ? 'low' : 'high'}]`),
+        submitter.submit(
+          `Task number ${i} [model:${i % 2 ? 'coder' : 'cheap'}] [thinking:${i % 3 ? 'low' : 'high'}]`,
+        ),
       ),
     );
     const ids = submitted.map((s) => s.taskId).sort();
@@ -57,7 +68,9 @@ describe('fleet: manager + 3 workers + 30 tasks', () => {
     expect(reported).toEqual(ids);
     for (const r of posted) {
       expect(r.header?.outcome).toBe('SUCCESS');
-      expect(r.content).toMatch(/^Model: openrouter\/\S+ \| Thinking: (low|high) \| Tokens: \d+ in \(5 cached\) \/ \d+ out \| Cost: \$0\.000123$/m);
+      expect(r.content).toMatch(
+        /^Model: openrouter\/\S+ \| Thinking: (low|high) \| Tokens: \d+ in \(5 cached\) \/ \d+ out \| Cost: \$0\.000123$/m,
+      );
       expect(r.content).toContain('📁 Workspace: `workers/worker-');
       expect(r.header?.workerId).toMatch(/^worker-[123]$/);
     }

@@ -24,7 +24,10 @@ export function scratch(prefix = 'dorch-test-'): Promise<string> {
 }
 
 /** The environment a worker needs to reach the emulator (what `dorch emulator --env-file` writes). */
-export function emulatorEnv(world: EmulatorWorld, workers = world.tokens.workers.length): Record<string, string> {
+export function emulatorEnv(
+  world: EmulatorWorld,
+  workers = world.tokens.workers.length,
+): Record<string, string> {
   const env: Record<string, string> = {
     DISCORD_API_URL: world.apiUrl,
     GUILD_ID: world.guildId,
@@ -40,13 +43,20 @@ export function emulatorEnv(world: EmulatorWorld, workers = world.tokens.workers
 }
 
 /** Spawn the CLI from the TypeScript sources. */
-export function spawnCli(args: string[], options: { cwd: string; env: Record<string, string> }): ChildProcess {
-  return spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/index.ts'), ...args], {
-    cwd: options.cwd,
-    // A clean environment: nothing from the developer's shell (a real DISCORD token!) leaks into tests.
-    env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function spawnCli(
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): ChildProcess {
+  return spawn(
+    process.execPath,
+    ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/index.ts'), ...args],
+    {
+      cwd: options.cwd,
+      // A clean environment: nothing from the developer's shell (a real DISCORD token!) leaks into tests.
+      env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }
 
 /** Collect a child's output and wait for its exit. */
@@ -59,7 +69,11 @@ export function collect(child: ChildProcess): { output: () => string; exited: Pr
 }
 
 /** Poll `check` until it returns a value, or fail after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -72,13 +86,20 @@ export async function waitFor<T>(check: () => Promise<T | undefined | null | fal
 /** Result messages in #results, parsed. */
 export async function results(emulator: RunningEmulator) {
   const messages = await emulator.admin.messages(emulator.world.channels.results);
-  return messages.map((m) => ({ content: m.content, header: parseReportHeader(m.content), attachments: m.attachments }));
+  return messages.map((m) => ({
+    content: m.content,
+    header: parseReportHeader(m.content),
+    attachments: m.attachments,
+  }));
 }
 
 /** Lines of an AGENT_LOG file as task ids (each line is `<task id> <worker id>`). */
 export async function agentRuns(file: string): Promise<string[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((l) => l.split(' ')[0]!);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.split(' ')[0]!);
 }
 
 /** A worker running in this process against the emulator, built exactly as `dorch worker` builds it. */
@@ -93,7 +114,13 @@ export interface InProcessWorker {
 /** Start a keep-alive worker for worker bot `index` (0-based) in `dir`. */
 export async function startWorker(
   world: EmulatorWorld,
-  options: { dir: string; index?: number; env?: Record<string, string>; runner?: AgentRunner; overrides?: Partial<WorkerOptions> },
+  options: {
+    dir: string;
+    index?: number;
+    env?: Record<string, string>;
+    runner?: AgentRunner;
+    overrides?: Partial<WorkerOptions>;
+  },
 ): Promise<InProcessWorker> {
   const index = options.index ?? 0;
   const { config } = loadConfig({

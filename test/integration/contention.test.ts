@@ -48,9 +48,9 @@ describe('contention', () => {
     // step the message-create limit is raised (at 5 per 5 s, 50 posts would take 50 s); the race itself runs
     // under Discord's limits.
     await emu.admin.configureRateLimits({ buckets: { messageCreate: { limit: 100, windowMs: 5000 } } });
-    const ids = (await Promise.all(Array.from({ length: TASKS }, (_, i) => submitter.submit(`task ${i}`)))).map(
-      (s) => s.taskId,
-    );
+    const ids = (
+      await Promise.all(Array.from({ length: TASKS }, (_, i) => submitter.submit(`task ${i}`)))
+    ).map((s) => s.taskId);
     await emu.admin.configureRateLimits({ buckets: { messageCreate: { limit: 5, windowMs: 5000 } } });
     await emu.admin.setFaults({ latencyMs: 30 });
     const runs = new Map<string, number>();
@@ -74,6 +74,8 @@ describe('contention', () => {
     const threadPosts = stats.byRoute['POST /channels/{channel_id}/messages/{message_id}/threads'] ?? 0;
     expect(threadPosts).toBeGreaterThan(TASKS);
     expect(stats.byStatus['400'] ?? 0).toBeGreaterThanOrEqual(threadPosts - TASKS);
-    console.log(`contention: ${threadPosts} claim attempts for ${TASKS} tasks, ${stats.total} requests in all`);
+    console.log(
+      `contention: ${threadPosts} claim attempts for ${TASKS} tasks, ${stats.total} requests in all`,
+    );
   }, 300_000);
 });

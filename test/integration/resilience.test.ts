@@ -8,7 +8,14 @@ import type { AgentRequest, AgentResult, AgentRunner } from '../../src/agent/run
 import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { submit } from '../../src/cli/commands/submit/index.js';
 import { useEmulator } from '../helpers/emulator.js';
-import { emulatorEnv, results, scratch, startWorker, waitFor, type InProcessWorker } from '../helpers/fleet.js';
+import {
+  emulatorEnv,
+  results,
+  scratch,
+  startWorker,
+  waitFor,
+  type InProcessWorker,
+} from '../helpers/fleet.js';
 
 /** A runner the test steers: each run waits for `gate` (if set), records the request and the files it saw. */
 class SteeredRunner implements AgentRunner {
@@ -78,11 +85,19 @@ describe('resilience', () => {
 
     // 2. During the outage, submit falls back to the local queue, and the worker runs it from there.
     const printed: string[] = [];
-    const localId = await submit({ text: 'task during the outage', print: (l) => printed.push(l), config: join(dir, 'x.env') });
+    const localId = await submit({
+      text: 'task during the outage',
+      print: (l) => printed.push(l),
+      config: join(dir, 'x.env'),
+    });
     expect(localId).toMatch(/^local-\d+$/);
     runner.gate = null;
     release();
-    await waitFor(async () => runner.runs.some((r) => r.request.taskId === localId), 30_000, 'local task to run');
+    await waitFor(
+      async () => runner.runs.some((r) => r.request.taskId === localId),
+      30_000,
+      'local task to run',
+    );
     const log = await waitFor(
       async () => (await readFile(join(runtimeDir, 'queue', 'results.log'), 'utf8').catch(() => '')) || null,
       30_000,

@@ -10,7 +10,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { submit } from '../../src/cli/commands/submit/index.js';
 import { useEmulator, restFor } from '../helpers/emulator.js';
-import { agentRuns, emulatorEnv, fixtureAgent, results, scratch, startWorker, waitFor, type InProcessWorker } from '../helpers/fleet.js';
+import {
+  agentRuns,
+  emulatorEnv,
+  fixtureAgent,
+  results,
+  scratch,
+  startWorker,
+  waitFor,
+  type InProcessWorker,
+} from '../helpers/fleet.js';
 
 describe('worker against the emulator', () => {
   const emu = useEmulator({ workers: 2 });
@@ -76,13 +85,18 @@ describe('worker against the emulator', () => {
     const r = await runTask('HUGE please');
     expect(r.header?.outcome).toBe('SUCCESS');
     expect(r.content.length).toBeLessThanOrEqual(2000);
-    const attachment = (r.attachments as { filename: string; url: string }[]).find((a) => a.filename === 'RESULT.txt');
+    const attachment = (r.attachments as { filename: string; url: string }[]).find(
+      (a) => a.filename === 'RESULT.txt',
+    );
     expect(attachment).toBeDefined();
     const body = await (await fetch(attachment!.url)).text();
     // The agent printed 1000 lines of 100 bytes; RESULT.txt (workspace and attachment) holds all of it, less the
     // final newline that the runner trims from every answer.
     const printed = `${'x'.repeat(99)}\n`.repeat(1000).trimEnd();
-    const inWorkspace = await readFile(join(dir, 'workers', 'worker-1', 'tasks', r.taskId, 'RESULT.txt'), 'utf8');
+    const inWorkspace = await readFile(
+      join(dir, 'workers', 'worker-1', 'tasks', r.taskId, 'RESULT.txt'),
+      'utf8',
+    );
     expect(inWorkspace).toBe(printed);
     expect(body).toBe(printed);
   });
@@ -155,7 +169,9 @@ describe('worker against the emulator', () => {
       'oversize task result',
     );
     expect(r.header?.outcome).toBe('SUCCESS');
-    const attachment = (r.attachments as { filename: string; url: string }[]).find((a) => a.filename === 'RESULT.txt');
+    const attachment = (r.attachments as { filename: string; url: string }[]).find(
+      (a) => a.filename === 'RESULT.txt',
+    );
     const full = attachment ? await (await fetch(attachment.url)).text() : r.content;
     expect(full).toContain('THE-END');
     const task = await readFile(join(dir, 'workers', 'worker-1', 'tasks', taskId, 'TASK.txt'), 'utf8');

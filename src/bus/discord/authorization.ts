@@ -44,7 +44,11 @@ export class Authorizer {
     } catch (error) {
       const mapped = toBusError(error, 'GET', '/guilds/:id/members/:id');
       // 10007 Unknown Member and 404s mean "not in the guild": not allowed. Anything else is a real failure.
-      if (!(hasDiscordCode(mapped, 10007) || hasDiscordCode(mapped, DiscordCode.UnknownChannel) || isNotFound(mapped)))
+      if (!(
+        hasDiscordCode(mapped, 10007) ||
+        hasDiscordCode(mapped, DiscordCode.UnknownChannel) ||
+        isNotFound(mapped)
+      ))
         throw mapped;
     }
     this.#roleCache.set(authorId, allowed);

@@ -93,10 +93,13 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
   constructor(options: DiscordBusOptions) {
     super();
     if (!/^\d+$/.test(options.taskQueueChannel))
-      throw new TypeError(`Expected \`taskQueueChannel\` to be a channel id, got \`${options.taskQueueChannel}\``);
+      throw new TypeError(
+        `Expected \`taskQueueChannel\` to be a channel id, got \`${options.taskQueueChannel}\``,
+      );
     this.#options = options;
     this.#rest = options.rest ?? createRest({ apiUrl: options.apiUrl, token: options.token });
-    this.#claimRest = options.claimRest ?? createRest({ apiUrl: options.apiUrl, token: options.token, retries: 0 });
+    this.#claimRest =
+      options.claimRest ?? createRest({ apiUrl: options.apiUrl, token: options.token, retries: 0 });
   }
 
   /** The underlying REST client (for commands that need plain reads, like `doctor`). */
@@ -118,9 +121,9 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
     for (let page = 0; page < maxPages; page++) {
       const query = new URLSearchParams({ limit: String(POLL_PAGE) });
       if (before) query.set('before', before);
-      const messages = await this.#call('GET', '/channels/:id/messages', () =>
+      const messages = (await this.#call('GET', '/channels/:id/messages', () =>
         this.#rest.get(Routes.channelMessages(this.#options.taskQueueChannel), { query }),
-      ) as APIMessage[];
+      )) as APIMessage[];
       let claimable = 0;
       for (const message of messages) {
         if (!isCandidate(message)) continue;
@@ -171,10 +174,12 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
     const claim: Claim = { task, workerId, handle: thread.id, claimedAt: Date.now() };
     this.#claims.set(claim.handle, { threadName });
     // The claim is won; the marks below are for people. A failure here must not lose the task.
-    await this.#react(queue, task.messageId, Marks.claimed).catch((e: unknown) => this.#debug('claim mark', e));
-    const progress = await this.#post(claim.handle, { content: `⏳ Claimed by **${workerId}**; starting…` }).catch(
-      (e: unknown) => this.#debug('progress message', e),
+    await this.#react(queue, task.messageId, Marks.claimed).catch((e: unknown) =>
+      this.#debug('claim mark', e),
     );
+    const progress = await this.#post(claim.handle, {
+      content: `⏳ Claimed by **${workerId}**; starting…`,
+    }).catch((e: unknown) => this.#debug('progress message', e));
     if (progress) this.#claims.get(claim.handle)!.progressMessageId = progress.id;
     return claim;
   }
@@ -200,12 +205,20 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
   async complete(claim: Claim, report: TaskReport): Promise<void> {
     const id = claim.task.messageId;
     if (this.#options.resultsChannel) {
-      await this.#post(this.#options.resultsChannel, { content: report.content, nonce: `r${id}` }, report.files);
+      await this.#post(
+        this.#options.resultsChannel,
+        { content: report.content, nonce: `r${id}` },
+        report.files,
+      );
     }
     await this.#post(claim.handle, { content: report.summary, nonce: `s${id}` }).catch((e: unknown) =>
       this.#tolerateArchived(e),
     );
-    await this.#react(this.#options.taskQueueChannel, id, report.outcome === 'SUCCESS' ? Marks.done : Marks.failed);
+    await this.#react(
+      this.#options.taskQueueChannel,
+      id,
+      report.outcome === 'SUCCESS' ? Marks.done : Marks.failed,
+    );
     await this.#archive(claim.handle);
     this.#claims.delete(claim.handle);
   }
@@ -229,7 +242,11 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
     const files = await this.#downloadAttachments(task).catch(() => []);
     const requeued = await this.#post(
       this.#options.taskQueueChannel,
-      { content: text, nonce: `q${task.messageId}`, message_reference: { message_id: task.messageId, fail_if_not_exists: false } },
+      {
+        content: text,
+        nonce: `q${task.messageId}`,
+        message_reference: { message_id: task.messageId, fail_if_not_exists: false },
+      },
       files,
     );
     await this.#post(claim.handle, {
@@ -343,7 +360,10 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
   }
 
   #debug(what: string, error: unknown): undefined {
-    this.emit('debug', `[discord-bus] ${what} failed: ${error instanceof Error ? error.message : String(error)}`);
+    this.emit(
+      'debug',
+      `[discord-bus] ${what} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return undefined;
   }
 

@@ -33,11 +33,16 @@ export function toBusError(error: unknown, method: string, route: string): Error
     return new RateLimitedError(route, error.retryAfter, { cause: error });
   }
   if (error instanceof HTTPError) {
-    return new BusUnavailableError(`Discord answered ${error.status} to ${method} ${route}`, { cause: error });
+    return new BusUnavailableError(`Discord answered ${error.status} to ${method} ${route}`, {
+      cause: error,
+    });
   }
   // Everything else a REST call throws is transport-level: undici socket errors, ECONNREFUSED, AbortError on
   // timeout. They all mean "Discord is not reachable right now".
-  const detail = error instanceof Error ? `${error.name}: ${(error as { code?: string }).code ?? error.message}` : String(error);
+  const detail =
+    error instanceof Error
+      ? `${error.name}: ${(error as { code?: string }).code ?? error.message}`
+      : String(error);
   return new BusUnavailableError(`Discord unreachable for ${method} ${route} (${detail})`, { cause: error });
 }
 

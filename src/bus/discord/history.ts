@@ -8,11 +8,15 @@ import { createRest } from './rest.js';
 import { toBusError } from './errors.js';
 
 /** Every message in #results, newest first, as `{content, timestamp}`. */
-export async function* readResultsHistory(config: Config): AsyncIterable<{ content: string; timestamp: string }> {
+export async function* readResultsHistory(
+  config: Config,
+): AsyncIterable<{ content: string; timestamp: string }> {
   const d = config.discord;
   const token = d.submitterToken ?? d.botToken ?? d.workerTokens[0];
   if (!token || !d.resultsChannel) {
-    throw new ConfigError(['RESULTS_CHANNEL and a token (SUBMITTER_TOKEN, BOT_TOKEN or WORKER1_TOKEN): needed to read #results']);
+    throw new ConfigError([
+      'RESULTS_CHANNEL and a token (SUBMITTER_TOKEN, BOT_TOKEN or WORKER1_TOKEN): needed to read #results',
+    ]);
   }
   const rest = createRest({ apiUrl: d.apiUrl, token });
   let before: string | undefined;

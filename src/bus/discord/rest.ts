@@ -29,7 +29,8 @@ export function createRest(options: RestClientOptions): REST {
     version: '10',
     timeout: options.timeoutMs ?? 15_000,
     retries: options.retries ?? 3,
-    rejectOnRateLimit: (data: RateLimitData) => data.route.includes('/threads') && data.retryAfter > maxClaimWaitMs,
+    rejectOnRateLimit: (data: RateLimitData) =>
+      data.route.includes('/threads') && data.retryAfter > maxClaimWaitMs,
   });
   rest.setToken(options.token);
   return rest;

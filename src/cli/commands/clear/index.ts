@@ -35,9 +35,12 @@ export async function clear(options: ClearOptions): Promise<number> {
       if (page.length === 0) break;
       before = page[page.length - 1]!.id;
       const doomed = page.filter((m) => options.all || !m.thread).map((m) => m);
-      const young = doomed.filter((m) => Date.now() - Date.parse(m.timestamp) < BULK_MAX_AGE_MS).map((m) => m.id);
+      const young = doomed
+        .filter((m) => Date.now() - Date.parse(m.timestamp) < BULK_MAX_AGE_MS)
+        .map((m) => m.id);
       const old = doomed.filter((m) => !young.includes(m.id)).map((m) => m.id);
-      if (young.length >= 2) await rest.post(Routes.channelBulkDelete(channel), { body: { messages: young } });
+      if (young.length >= 2)
+        await rest.post(Routes.channelBulkDelete(channel), { body: { messages: young } });
       else old.push(...young);
       for (const id of old) await rest.delete(Routes.channelMessage(channel, id));
       deleted += doomed.length;

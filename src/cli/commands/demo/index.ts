@@ -52,7 +52,11 @@ export async function demo(options: DemoOptions): Promise<void> {
   const finished = new Promise<void>((resolve) => (finish = resolve));
   const running = manager({ config: 'demo-no-config.env', workers: options.workers, until: finished, print });
 
-  const submitter = new DiscordBus({ apiUrl: w.apiUrl, token: w.tokens.submitter, taskQueueChannel: w.channels.taskQueue });
+  const submitter = new DiscordBus({
+    apiUrl: w.apiUrl,
+    token: w.tokens.submitter,
+    taskQueueChannel: w.channels.taskQueue,
+  });
   const ids: string[] = [];
   for (const text of DEMO_TASKS) {
     const s = await submitter.submit(text);
@@ -85,7 +89,9 @@ export async function demo(options: DemoOptions): Promise<void> {
   const missing = ids.filter((id) => !perTask.has(id));
   const doubled = [...perTask].filter(([, n]) => n > 1).map(([id]) => id);
   if (missing.length || doubled.length)
-    throw new Error(`demo: missing results for [${missing.join(', ')}], duplicated for [${doubled.join(', ')}]`);
+    throw new Error(
+      `demo: missing results for [${missing.join(', ')}], duplicated for [${doubled.join(', ')}]`,
+    );
   print(
     [
       '',

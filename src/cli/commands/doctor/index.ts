@@ -68,7 +68,10 @@ async function checkDiscord(config: Config, add: Add): Promise<void> {
   if (d.botToken) tokens.push(['BOT_TOKEN', d.botToken]);
   d.workerTokens.forEach((t, i) => tokens.push([`WORKER${i + 1}_TOKEN`, t]));
   if (tokens.length === 0) {
-    add('fail', 'no Discord token: set WORKER1_TOKEN… (or BOT_TOKEN) and SUBMITTER_TOKEN in discord-config.env');
+    add(
+      'fail',
+      'no Discord token: set WORKER1_TOKEN… (or BOT_TOKEN) and SUBMITTER_TOKEN in discord-config.env',
+    );
     return;
   }
   let workerToken: string | undefined;
@@ -81,7 +84,10 @@ async function checkDiscord(config: Config, add: Add): Promise<void> {
     } catch (raw) {
       const error = toBusError(raw, 'GET', '/users/@me');
       if (error instanceof DiscordApiError && error.status === 401)
-        add('fail', `${key}: rejected by Discord (401). Reset the token in the Developer Portal and update the file`);
+        add(
+          'fail',
+          `${key}: rejected by Discord (401). Reset the token in the Developer Portal and update the file`,
+        );
       else add('fail', `${key}: could not reach Discord at ${d.apiUrl} (${error.message})`);
     }
   }
@@ -94,13 +100,17 @@ async function checkDiscord(config: Config, add: Add): Promise<void> {
   ];
   for (const [key, id] of channels) {
     if (!id) {
-      add('fail', `${key}: missing; put the channel id in discord-config.env (Developer Mode → right-click → Copy ID)`);
+      add(
+        'fail',
+        `${key}: missing; put the channel id in discord-config.env (Developer Mode → right-click → Copy ID)`,
+      );
       continue;
     }
     try {
       const channel = (await rest.get(Routes.channel(id))) as APIChannel;
       const guild = 'guild_id' in channel ? channel.guild_id : undefined;
-      if (d.guildId && guild && guild !== d.guildId) add('warn', `${key}: channel is in guild ${guild}, not GUILD_ID ${d.guildId}`);
+      if (d.guildId && guild && guild !== d.guildId)
+        add('warn', `${key}: channel is in guild ${guild}, not GUILD_ID ${d.guildId}`);
       else add('ok', `${key}: #${'name' in channel ? channel.name : id} is readable`);
     } catch (raw) {
       const error = toBusError(raw, 'GET', '/channels/:id');
@@ -109,7 +119,10 @@ async function checkDiscord(config: Config, add: Add): Promise<void> {
   }
   if (d.taskQueueChannel) await checkIntent(rest, d.taskQueueChannel, add);
   if (d.allowedSubmitters.length === 0 && d.allowedRoles.length === 0)
-    add('warn', 'no ALLOWED_SUBMITTERS or ALLOWED_ROLES: only the submitter bot can post tasks (typed tasks are ignored)');
+    add(
+      'warn',
+      'no ALLOWED_SUBMITTERS or ALLOWED_ROLES: only the submitter bot can post tasks (typed tasks are ignored)',
+    );
 }
 
 /** Discord blanks other users' messages for a bot without the Message Content intent: detect that. */
@@ -120,20 +133,29 @@ async function checkIntent(rest: ReturnType<typeof createRest>, channel: string,
       query: new URLSearchParams({ limit: '50' }),
     })) as APIMessage[];
     const others = messages.filter((m) => m.author.id !== me.id);
-    const blank = others.filter((m) => m.content === '' && m.attachments.length === 0 && m.embeds.length === 0);
+    const blank = others.filter(
+      (m) => m.content === '' && m.attachments.length === 0 && m.embeds.length === 0,
+    );
     if (others.length > 0 && blank.length === others.length)
-      add('fail', 'the worker bot reads other users\' messages as empty: enable "Message Content Intent" for it (Developer Portal → Bot → Privileged Gateway Intents)');
+      add(
+        'fail',
+        'the worker bot reads other users\' messages as empty: enable "Message Content Intent" for it (Developer Portal → Bot → Privileged Gateway Intents)',
+      );
     else if (others.length > 0) add('ok', 'message content is readable (Message Content intent is on)');
     else add('warn', 'cannot verify the Message Content intent yet: #task-queue has no messages from others');
   } catch (raw) {
-    add('warn', `could not read #task-queue history: ${toBusError(raw, 'GET', '/channels/:id/messages').message}`);
+    add(
+      'warn',
+      `could not read #task-queue history: ${toBusError(raw, 'GET', '/channels/:id/messages').message}`,
+    );
   }
 }
 
 function describeChannelError(error: Error): string {
   if (error instanceof DiscordApiError) {
     if (error.status === 404) return 'no such channel (check the id)';
-    if (error.status === 403) return 'the bot cannot see this channel: give it View Channel, Send Messages, Read Message History, Add Reactions, Create Public Threads and Send Messages in Threads';
+    if (error.status === 403)
+      return 'the bot cannot see this channel: give it View Channel, Send Messages, Read Message History, Add Reactions, Create Public Threads and Send Messages in Threads';
   }
   return error.message;
 }
@@ -155,6 +177,9 @@ async function checkPricing(config: Config, add: Add): Promise<void> {
     add(table.size ? 'ok' : 'warn', `${table.size} model price(s) in ${path} (USD per 1M tokens)`);
     for (const w of suspiciousPricing(table)) add('warn', w);
   } catch (error) {
-    add('warn', `no prices from ${path} (${errorMessage(error)}); costs will use the runner's own figures or show $0`);
+    add(
+      'warn',
+      `no prices from ${path} (${errorMessage(error)}); costs will use the runner's own figures or show $0`,
+    );
   }
 }

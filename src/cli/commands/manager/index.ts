@@ -45,7 +45,8 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
 
   const logDir = join(config.worker.runtimeDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const tokenFor = (slot: WorkerSlot) => config.discord.workerTokens[slot.index - 1] ?? config.discord.botToken!;
+  const tokenFor = (slot: WorkerSlot) =>
+    config.discord.workerTokens[slot.index - 1] ?? config.discord.botToken!;
   const buses = new Map<string, Promise<Bus>>();
   const busFor = (slot: WorkerSlot) => {
     const token = tokenFor(slot);
@@ -105,7 +106,10 @@ function wireOutput(supervisor: Supervisor, print: (l: string) => void, log: (l:
   supervisor.on('worker-message', (slot, m) => {
     if (m.type === 'status') line(slot, `${m.status.padEnd(10)} ${m.detail}`);
     else if (m.type === 'finished')
-      line(slot, `${m.outcome.padEnd(10)} ${m.taskId} in ${(m.durationMs / 1000).toFixed(1)} s, $${m.costUsd.toFixed(6)}`);
+      line(
+        slot,
+        `${m.outcome.padEnd(10)} ${m.taskId} in ${(m.durationMs / 1000).toFixed(1)} s, $${m.costUsd.toFixed(6)}`,
+      );
     else if (m.type === 'released') line(slot, `RELEASED   ${m.taskId}: ${m.reason}`);
     else if (m.type === 'warning') line(slot, `warning    ${m.message}`);
   });

@@ -48,7 +48,9 @@ export async function stop(options: StopOptions): Promise<number> {
   // Workers first: under --force they must get SIGUSR2 (kill the agent, requeue) before the manager's SIGTERM.
   for (const w of workers) process.kill(w.pid, options.force ? 'SIGUSR2' : 'SIGTERM');
   for (const m of managers) process.kill(m.pid, 'SIGTERM');
-  print(`${options.force ? 'Emergency stop' : 'Stopping'}: signalled ${workers.length} worker(s), ${managers.length} manager(s).`);
+  print(
+    `${options.force ? 'Emergency stop' : 'Stopping'}: signalled ${workers.length} worker(s), ${managers.length} manager(s).`,
+  );
   const deadline = Date.now() + (options.waitMs ?? (options.force ? 10_000 : 45_000));
   while (entries.some((e) => alive(e.pid)) && Date.now() < deadline) await sleep(200);
   const left = entries.filter((e) => alive(e.pid));

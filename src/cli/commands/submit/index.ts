@@ -80,7 +80,10 @@ export async function submit(options: SubmitCommandOptions): Promise<string> {
       }
       await sleep(2000);
     }
-    throw new ExitError(3, `error: no result for ${submitted.taskId} after ${options.timeout ?? 600} s (it is still queued or running)`);
+    throw new ExitError(
+      3,
+      `error: no result for ${submitted.taskId} after ${options.timeout ?? 600} s (it is still queued or running)`,
+    );
   } finally {
     await bus.close();
   }

@@ -22,13 +22,21 @@ const STOP_GRACE_MS = 30_000;
 /** Run one worker until it exits (after a task, idle, or on a signal). */
 export async function worker(options: WorkerCommandOptions): Promise<void> {
   const workerId = options.id ?? process.env.WORKER_ID ?? `worker-${process.pid}`;
-  const { config, warnings, logger, redactor } = await loadRuntime({ config: options.config, name: workerId });
+  const { config, warnings, logger, redactor } = await loadRuntime({
+    config: options.config,
+    name: workerId,
+  });
   for (const w of warnings) logger.warn(w);
   for (const w of requireDiscordKeys(config, 'worker', { file: options.config })) logger.warn(w);
   const token = config.discord.botToken ?? config.discord.workerTokens[0]!;
   const send = (m: WorkerMessage) => process.send?.(m);
 
-  const { worker: w, bus, discord, close } = await createWorker(config, {
+  const {
+    worker: w,
+    bus,
+    discord,
+    close,
+  } = await createWorker(config, {
     workerId,
     token,
     keepAlive: options.keepAlive,
@@ -38,9 +46,13 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
   bus.on('primary-down', ({ error }) =>
     logger.warn(`Discord unreachable (${error.message}); working from the local queue until it is back`),
   );
-  bus.on('primary-up', ({ downForMs }) => logger.info(`Discord is back after ${Math.round(downForMs / 1000)} s`));
+  bus.on('primary-up', ({ downForMs }) =>
+    logger.info(`Discord is back after ${Math.round(downForMs / 1000)} s`),
+  );
   bus.on('drained', (report) => logger.info({ report }, 'moved locally queued tasks to Discord'));
-  discord.on('rejected', (i) => logger.warn({ ...i }, 'ignored a task from an author who may not submit (marked 🚫)'));
+  discord.on('rejected', (i) =>
+    logger.warn({ ...i }, 'ignored a task from an author who may not submit (marked 🚫)'),
+  );
   discord.on('unreadable', (i) =>
     logger.warn(
       { ...i },
@@ -82,12 +94,18 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
   await writeFile(pidFile, String(process.pid));
   try {
     const reason = await w.run();
-    await new Promise<void>((resolve) => (process.send ? process.send({ type: 'exit', reason }, () => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      process.send ? process.send({ type: 'exit', reason }, () => resolve()) : resolve(),
+    );
     logger.info({ reason }, 'worker exiting');
   } catch (error) {
-    throw new ExitError(1, `worker ${workerId} failed: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new ExitError(
+      1,
+      `worker ${workerId} failed: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onTerm);
