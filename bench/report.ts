@@ -48,15 +48,19 @@ export function throughputNotes(claims: readonly ClaimBenchResult[]): string[] {
     const measured = crowded
       .map(
         (c) =>
-          `${c.scenario}: ${c.tasksPerSecond} tasks/s (bound ${c.workers}), ${c.claimAttemptsPerTask} claim attempts/task, ` +
-          `${c.lost.rateLimited} claims deferred`,
+          `${c.scenario}: ${c.tasksPerSecond} tasks/s (message-create bound ${c.workers}), ` +
+          `${c.claimAttemptsPerTask} claim attempts/task, ${c.lost.rateLimited} claims deferred`,
       )
       .join('; ');
+    const bound = crowded.filter((c) => c.lost.rateLimited > 0).map((c) => c.scenario);
     notes.push(
       'Thread creation (the claim) is limited per bot per guild (the emulator guesses 10 per 10 s; Discord does not ' +
         'document it), and lost claims spend that budget too. Every worker tries the oldest unclaimed task of its ' +
         'poll first, so on a backlog the workers race for the same task and the losers then race for the next. ' +
-        `With several workers this bucket, not message create, is what binds: ${measured}.`,
+        (bound.length
+          ? `This bucket ran dry (claims deferred) in ${bound.join(', ')}: there it, not message create, set the pace. `
+          : 'This bucket never ran dry here. ') +
+        `Measured: ${measured}.`,
     );
   }
   notes.push(
