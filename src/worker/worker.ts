@@ -35,6 +35,8 @@ export interface WorkerEvents {
 
 const MAX_DISCORD_FILES = 10;
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
+/** How many of the oldest claimable tasks a worker picks among at random. */
+const CLAIM_SPREAD = 4;
 
 /** One worker. Create it, call {@link run}, call {@link stop} to end it gracefully. */
 export class Worker extends EventEmitter<WorkerEvents> {
@@ -156,7 +158,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   async #claimNext(): Promise<Claim | null> {
-    const tasks = await this.#o.bus.poll();
+    const tasks = spreadHead(await this.#o.bus.poll(), CLAIM_SPREAD, this.#o.random);
     for (const task of tasks) {
       if (this.#stopController.signal.aborted) return null;
       const claim = await this.#o.bus.claim(task, this.#o.workerId);
@@ -419,6 +421,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.emit('warning', `status ${status} not posted: ${errorMessage(error)}`);
     }
   }
+}
+
+/**
+ * Shuffle the first `k` items, keep the rest in order. Workers that poll the same backlog would otherwise all
+ * race for the oldest task, then all for the next: each lost race is a thread-create request (400/160004) that
+ * spends the bot's thread-creation budget. Spreading over the oldest few keeps the queue roughly FIFO.
+ */
+export function spreadHead<T>(items: T[], k: number, random: () => number): T[] {
+  const head = items.slice(0, k);
+  for (let i = head.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [head[i], head[j]] = [head[j]!, head[i]!];
+  }
+  return [...head, ...items.slice(k)];
 }
 
 /** A FAILED result for a task that never ran. */
