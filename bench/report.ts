@@ -55,8 +55,8 @@ export function throughputNotes(claims: readonly ClaimBenchResult[]): string[] {
     const bound = crowded.filter((c) => c.lost.rateLimited > 0).map((c) => c.scenario);
     notes.push(
       'Thread creation (the claim) is limited per bot per guild (the emulator guesses 10 per 10 s; Discord does not ' +
-        'document it), and lost claims spend that budget too. Every worker tries the oldest unclaimed task of its ' +
-        'poll first, so on a backlog the workers race for the same task and the losers then race for the next. ' +
+        'document it), and lost claims spend that budget too. Workers pick at random among the 10 oldest claimable ' +
+        'tasks of a poll, so on a backlog they rarely race for the same one. ' +
         (bound.length
           ? `This bucket ran dry (claims deferred) in ${bound.join(', ')}: there it, not message create, set the pace. `
           : 'This bucket never ran dry here. ') +

@@ -36,7 +36,7 @@ export interface WorkerEvents {
 const MAX_DISCORD_FILES = 10;
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 /** How many of the oldest claimable tasks a worker picks among at random. */
-const CLAIM_SPREAD = 4;
+const CLAIM_SPREAD = 10;
 
 /** One worker. Create it, call {@link run}, call {@link stop} to end it gracefully. */
 export class Worker extends EventEmitter<WorkerEvents> {
