@@ -17,6 +17,7 @@ import { sleep } from '../src/lib/sleep.js';
 import { parseReportHeader } from '../src/task/format.js';
 import { createWorker, type WiredWorker } from '../src/worker/create-worker.js';
 import { CountingRunner } from './counting-runner.js';
+import { worldConfig } from '../src/emulator/world-env.js';
 
 /** Route key of thread creation (= claim attempts) in the emulator's stats. */
 export const THREAD_CREATE_ROUTE = 'POST /channels/{channel_id}/messages/{message_id}/threads';
@@ -86,21 +87,13 @@ export function scenarioName(s: ClaimScenario): string {
 
 /** The environment `dorch emulator --write-env` would give a worker, plus bench settings. */
 function workerEnv(world: EmulatorWorld, dir: string, pollIntervalSec: number): Record<string, string> {
-  const env: Record<string, string> = {
-    DISCORD_API_URL: world.apiUrl,
-    GUILD_ID: world.guildId,
-    TASK_QUEUE_CHANNEL: world.channels.taskQueue,
-    RESULTS_CHANNEL: world.channels.results,
-    WORKER_POOL_CHANNEL: world.channels.workerPool,
-    SUBMITTER_TOKEN: world.tokens.submitter,
-    ALLOWED_SUBMITTERS: world.users.operator,
+  return {
+    ...worldConfig(world),
     RUNTIME_DIR: join(dir, '.runtime'),
     WORK_DIR: join(dir, 'workers'),
     POLL_INTERVAL: String(pollIntervalSec),
     MAX_IDLE_TIME: '0',
   };
-  world.tokens.workers.forEach((t, i) => (env[`WORKER${i + 1}_TOKEN`] = t));
-  return env;
 }
 
 /** Post the backlog as the submitter, with the message-create limit raised only for this setup step. */

@@ -57,7 +57,10 @@ describe('dorch CLI', () => {
     expect(await workerRun.exited).toBe(0);
 
     const bogus = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.Gabcde.not-a-real-token-xxxxxxxxxxxxxxx';
-    const bad = await cli(['worker', '--id', 'worker-9'], { cwd: dir, env: { ...env, WORKER1_TOKEN: bogus } });
+    const bad = await cli(['worker', '--id', 'worker-9'], {
+      cwd: dir,
+      env: { ...env, WORKER1_TOKEN: bogus },
+    });
     expect(bad.code).toBe(1);
     expect(bad.output).toMatch(/401/);
     expect(bad.output).not.toContain(bogus);
@@ -72,9 +75,12 @@ describe('dorch CLI', () => {
     expect(healthy.code).toBe(0);
 
     // A person's task in the queue, and worker-1 without the intent: its view of that message is empty.
-    await restFor(emu.world, emu.world.tokens.operator).post(Routes.channelMessages(emu.world.channels.taskQueue), {
-      body: { content: 'a typed task' },
-    });
+    await restFor(emu.world, emu.world.tokens.operator).post(
+      Routes.channelMessages(emu.world.channels.taskQueue),
+      {
+        body: { content: 'a typed task' },
+      },
+    );
     await emu.admin.setMessageContentIntent(emu.world.users.workers[0]!, false);
     try {
       const broken = await cli(['doctor'], { cwd: dir, env: { ...env, WORKER2_TOKEN: '' } });

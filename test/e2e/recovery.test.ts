@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { useEmulator } from '../helpers/emulator.js';
-import { agentRuns, collect, emulatorEnv, fixtureAgent, results, scratch, spawnCli, waitFor } from '../helpers/fleet.js';
+import {
+  agentRuns,
+  collect,
+  emulatorEnv,
+  fixtureAgent,
+  results,
+  scratch,
+  spawnCli,
+  waitFor,
+} from '../helpers/fleet.js';
 
 describe('recovery', () => {
   const emu = useEmulator({ workers: 1 });
@@ -35,11 +44,19 @@ describe('recovery', () => {
     });
     const { taskId } = await submitter.submit('survive a dead worker [model:coder]');
     try {
-      await waitFor(async () => (await agentRuns(agentLog)).includes(taskId), 30_000, 'the first attempt to start');
+      await waitFor(
+        async () => (await agentRuns(agentLog)).includes(taskId),
+        30_000,
+        'the first attempt to start',
+      );
       const pid = Number(await readFile(join(dir, '.runtime', 'pids', 'worker-1.pid'), 'utf8'));
       process.kill(pid, 'SIGKILL');
 
-      const posted = await waitFor(async () => ((await results(emu.running)).length ? results(emu.running) : null), 60_000, 'a result');
+      const posted = await waitFor(
+        async () => ((await results(emu.running)).length ? results(emu.running) : null),
+        60_000,
+        'a result',
+      );
       await new Promise((r) => setTimeout(r, 3000)); // room for a duplicate to show up
       expect(await results(emu.running)).toHaveLength(1);
       const [result] = posted;

@@ -4,6 +4,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EmulatorWorld, RunningEmulator } from '../../src/emulator/index.js';
+import { worldConfig } from '../../src/emulator/world-env.js';
 import { parseReportHeader } from '../../src/task/format.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { AgentRunner } from '../../src/agent/runner.js';
@@ -23,23 +24,9 @@ export function scratch(prefix = 'dorch-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-/** The environment a worker needs to reach the emulator (what `dorch emulator --env-file` writes). */
-export function emulatorEnv(
-  world: EmulatorWorld,
-  workers = world.tokens.workers.length,
-): Record<string, string> {
-  const env: Record<string, string> = {
-    DISCORD_API_URL: world.apiUrl,
-    GUILD_ID: world.guildId,
-    TASK_QUEUE_CHANNEL: world.channels.taskQueue,
-    RESULTS_CHANNEL: world.channels.results,
-    WORKER_POOL_CHANNEL: world.channels.workerPool,
-    SUBMITTER_TOKEN: world.tokens.submitter,
-    ALLOWED_SUBMITTERS: world.users.operator,
-    ALLOWED_ROLES: world.roles.operator,
-  };
-  world.tokens.workers.slice(0, workers).forEach((t, i) => (env[`WORKER${i + 1}_TOKEN`] = t));
-  return env;
+/** The environment a worker needs to reach the emulator (what `dorch emulator --write-env` writes). */
+export function emulatorEnv(world: EmulatorWorld, workers?: number): Record<string, string> {
+  return worldConfig(world, { workers });
 }
 
 /** Spawn the CLI from the TypeScript sources. */

@@ -3,36 +3,13 @@
  * Discord's rate limits on. The claim protocol (thread from message) must let exactly one worker run each task.
  */
 import { describe, expect, it } from 'vitest';
-import type { AgentRequest, AgentResult, AgentRunner } from '../../src/agent/runner.js';
+import { CountingRunner } from '../../bench/counting-runner.js';
 import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { useEmulator } from '../helpers/emulator.js';
 import { results, scratch, startWorker, waitFor } from '../helpers/fleet.js';
 
 const WORKERS = 10;
 const TASKS = 50;
-
-/** Counts how often each task ran; answers after a short pause so claims overlap with runs. */
-class CountingRunner implements AgentRunner {
-  readonly name = 'counting';
-  constructor(readonly runs: Map<string, number>) {}
-  async check(): Promise<void> {}
-  async run(request: AgentRequest): Promise<AgentResult> {
-    this.runs.set(request.taskId, (this.runs.get(request.taskId) ?? 0) + 1);
-    await new Promise((r) => setTimeout(r, 50));
-    return {
-      ok: true,
-      text: `done ${request.taskId}`,
-      exitCode: 0,
-      signal: null,
-      timedOut: false,
-      durationMs: 50,
-      model: request.model,
-      usage: { input: 10, output: 5, cacheRead: 0, cacheWrite: 0 },
-      costUsd: 0.00001,
-      notes: [],
-    };
-  }
-}
 
 describe('contention', () => {
   const emu = useEmulator({ workers: WORKERS });
@@ -53,8 +30,8 @@ describe('contention', () => {
     ).map((s) => s.taskId);
     await emu.admin.configureRateLimits({ buckets: { messageCreate: { limit: 5, windowMs: 5000 } } });
     await emu.admin.setFaults({ latencyMs: 30 });
-    const runs = new Map<string, number>();
-    const runner = new CountingRunner(runs);
+    const runner = new CountingRunner(50);
+    const runs = runner.runs;
     const workers = await Promise.all(
       Array.from({ length: WORKERS }, (_, index) => startWorker(emu.world, { dir, index, runner })),
     );

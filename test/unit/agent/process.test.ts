@@ -19,7 +19,10 @@ describe('runProcess: normal exits', () => {
   it('captures stdout of a successful run and feeds stdin', async () => {
     // In a temp dir: the fixture writes USAGE.json into its working directory.
     const cwd = await tempDir();
-    const out = await runProcess({ command: node, args: [fixture('ok.mjs')], stdin: 'hello there', cwd }, fast);
+    const out = await runProcess(
+      { command: node, args: [fixture('ok.mjs')], stdin: 'hello there', cwd },
+      fast,
+    );
     expect(out).toMatchObject({
       exitCode: 0,
       signal: null,

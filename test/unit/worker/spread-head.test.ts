@@ -4,7 +4,7 @@ import { spreadHead } from '../../../src/worker/worker.js';
 describe('spreadHead', () => {
   it('permutes only the first k items and keeps the rest in order', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const items = Array.from({ length: 10 }, (_, i) => i);
     const firsts = new Set<number>();
     for (let n = 0; n < 50; n++) {

@@ -1,6 +1,7 @@
 /** `dorch emulator`: run the Discord API emulator until SIGINT/SIGTERM. */
 import { chmod, writeFile } from 'node:fs/promises';
 import { startEmulator, type EmulatorWorld } from '../../../emulator/index.js';
+import { worldConfig } from '../../../emulator/world-env.js';
 
 /** Options of {@link emulator}, as the command table passes them. */
 export interface EmulatorCommandOptions {
@@ -20,15 +21,7 @@ export interface EmulatorCommandOptions {
 export function envFileText(world: EmulatorWorld): string {
   const lines = [
     '# Written by `dorch emulator`: points the fleet at a local Discord emulator. Contains tokens; keep it private.',
-    `DISCORD_API_URL=${world.apiUrl}`,
-    `GUILD_ID=${world.guildId}`,
-    `TASK_QUEUE_CHANNEL=${world.channels.taskQueue}`,
-    `RESULTS_CHANNEL=${world.channels.results}`,
-    `WORKER_POOL_CHANNEL=${world.channels.workerPool}`,
-    `SUBMITTER_TOKEN=${world.tokens.submitter}`,
-    ...world.tokens.workers.map((token, i) => `WORKER${i + 1}_TOKEN=${token}`),
-    `ALLOWED_SUBMITTERS=${world.users.operator}`,
-    `ALLOWED_ROLES=${world.roles.operator}`,
+    ...Object.entries(worldConfig(world)).map(([key, value]) => `${key}=${value}`),
   ];
   return `${lines.join('\n')}\n`;
 }
