@@ -11,6 +11,8 @@ import type { ThinkingLevel } from '../task/task.js';
 export interface AbandonOptions {
   maxAttempts: number;
   defaultModel: string;
+  /** Aliases, so the FAILED report names the model id rather than the alias. @defaultValue {} */
+  aliases?: Record<string, string>;
   defaultThinking: ThinkingLevel;
   workspace?: string;
 }
@@ -31,7 +33,7 @@ export async function abandonTask(
     outcome: 'FAILED',
     taskId: claim.task.id,
     workerId: claim.workerId,
-    model: claim.task.model ?? options.defaultModel,
+    model: modelName(claim.task.model ?? options.defaultModel, options.aliases ?? {}),
     thinking: options.defaultThinking,
     usage: { ...EMPTY_USAGE },
     costUsd: 0,
@@ -44,4 +46,8 @@ export async function abandonTask(
   });
   await bus.complete(claim, report);
   return 'failed';
+}
+
+function modelName(requested: string, aliases: Record<string, string>): string {
+  return aliases[requested.toLowerCase()] ?? requested;
 }

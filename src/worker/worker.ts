@@ -374,6 +374,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         maxAttempts: o.maxAttempts,
         defaultModel: o.models.defaultModel,
         defaultThinking: o.models.defaultThinking,
+        aliases: o.models.aliases,
       });
       if (done === 'requeued') this.emit('released', { claim, reason });
       // Out of attempts, abandonTask reported it FAILED: say so, or the manager still thinks the claim is held and

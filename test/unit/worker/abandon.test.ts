@@ -56,4 +56,15 @@ describe('abandonTask', () => {
     const bus = new FakeBus().failNext(1);
     await expect(abandonTask(bus, claimOf(0), 'x', OPTIONS)).rejects.toThrow(/unreachable/);
   });
+
+  it('names the model id, not the alias, in the FAILED report', async () => {
+    const bus = new FakeBus();
+    await abandonTask(bus, claimOf(2, 'Coder'), 'agent hung', {
+      ...OPTIONS,
+      aliases: { coder: 'openrouter/qwen/qwen3-coder-next' },
+    });
+    expect(parseReportHeader(bus.completes[0]!.report.content)?.model).toBe(
+      'openrouter/qwen/qwen3-coder-next',
+    );
+  });
 });

@@ -75,6 +75,7 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
         maxAttempts: config.worker.maxAttempts,
         defaultModel: config.models.defaultModel,
         defaultThinking: config.models.defaultThinking,
+        aliases: config.models.aliases,
       }),
   });
   wireOutput(supervisor, print, (line) => logger.info(redactor.redact(line)));
