@@ -19,6 +19,13 @@ export interface Claim {
   claimedAt: number;
 }
 
+/** A claim found abandoned by a sweeper. */
+export interface AbandonedClaim {
+  claim: Claim;
+  /** Milliseconds since the holder's last heartbeat. */
+  silentForMs: number;
+}
+
 /** A file to attach to a report. */
 export interface ReportFile {
   name: string;
@@ -73,6 +80,12 @@ export interface Bus {
    * channel have it.
    */
   publish?(report: TaskReport, key: string): Promise<void>;
+  /**
+   * Claims whose holder stopped heartbeating for longer than `leaseMs` (its machine is gone), among the tasks
+   * the last `poll` saw. The caller hands each back with `release` (or reports it FAILED when out of attempts).
+   * Optional: buses that sweep themselves (the local queue) leave it out.
+   */
+  findAbandoned?(options: { leaseMs: number; now: number }): Promise<AbandonedClaim[]>;
   /** The result message text for a task id, or null while there is none. */
   findResult(taskId: string): Promise<string | null>;
   /** Release resources. Idempotent. */

@@ -23,7 +23,15 @@
  * - `status` lines go to the primary, or to the local `worker-pool.log` while it is down.
  */
 import { EventEmitter } from 'node:events';
-import type { Bus, Claim, Submitted, SubmitOptions, TaskReport, WorkerStatus } from './bus.js';
+import type {
+  AbandonedClaim,
+  Bus,
+  Claim,
+  Submitted,
+  SubmitOptions,
+  TaskReport,
+  WorkerStatus,
+} from './bus.js';
 import type { Task } from '../task/task.js';
 import { AppError, errorMessage, type BusUnavailableError } from '../lib/errors.js';
 import { jitter, sleep } from '../lib/sleep.js';
@@ -219,6 +227,18 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
       }
     }
     this.#mayHaveUnpublished = false;
+  }
+
+  /** The primary's abandoned claims (the local queue sweeps itself); none while the primary is down. */
+  async findAbandoned(options: { leaseMs: number; now: number }): Promise<AbandonedClaim[]> {
+    if (this.#down || !this.primary.findAbandoned) return [];
+    try {
+      return await this.primary.findAbandoned(options);
+    } catch (error) {
+      if (!isUnavailable(error)) throw error;
+      this.#markDown(error);
+      return [];
+    }
   }
 
   /** Claim on the task's own bus. A primary task while the primary is unavailable: null (try local tasks). */

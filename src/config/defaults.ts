@@ -25,6 +25,12 @@ export const DEFAULT_WORK_DIR = 'workers';
 /** Folder for runtime state (local fallback queue, outboxes, pid files). */
 export const DEFAULT_RUNTIME_DIR = '.runtime';
 
+/**
+ * Seconds without a heartbeat (workers edit their progress message every 15 s) before any idle worker treats a
+ * claimed task as abandoned (its machine is gone) and requeues it.
+ */
+export const DEFAULT_LEASE_TIMEOUT_SEC = 90;
+
 /** How many times a task may run before it is reported FAILED. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
 

@@ -9,6 +9,7 @@ import {
   DEFAULT_AGENT_RUNNER,
   DEFAULT_DISCORD_API_URL,
   DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_LEASE_TIMEOUT_SEC,
   DEFAULT_MAX_IDLE_TIME_SEC,
   DEFAULT_MODEL,
   DEFAULT_MODEL_ALIASES,
@@ -64,6 +65,8 @@ export interface Config {
     runtimeDir: string;
     /** `MAX_ATTEMPTS`. */
     maxAttempts: number;
+    /** `LEASE_TIMEOUT` in seconds: a claim without a heartbeat for this long is abandoned. */
+    leaseTimeoutSec: number;
   };
   agent: {
     /** `AGENT_RUNNER`. */
@@ -117,6 +120,7 @@ export const CONFIG_KEYS = {
   WORK_DIR: 'folder for worker workspaces',
   RUNTIME_DIR: 'folder for runtime state (fallback queue, outboxes)',
   MAX_ATTEMPTS: 'runs per task before it is reported FAILED',
+  LEASE_TIMEOUT: 'seconds without a heartbeat before a claimed task counts as abandoned and is requeued',
   AGENT_RUNNER: `agent runner: ${AGENT_RUNNERS.join(', ')}`,
   AGENT_COMMAND: 'the command line run by the `command` runner',
   OPENCLAW_BIN: 'path to the openclaw executable',
@@ -352,6 +356,7 @@ export const configSchema = z
     WORK_DIR: field(text, DEFAULT_WORK_DIR),
     RUNTIME_DIR: field(text, DEFAULT_RUNTIME_DIR),
     MAX_ATTEMPTS: field(wholeNumber(1), DEFAULT_MAX_ATTEMPTS),
+    LEASE_TIMEOUT: field(number(0, true), DEFAULT_LEASE_TIMEOUT_SEC),
     AGENT_RUNNER: field(runner, DEFAULT_AGENT_RUNNER as AgentRunnerName),
     AGENT_COMMAND: field(text, undefined),
     OPENCLAW_BIN: field(text, undefined),
@@ -431,6 +436,7 @@ export const configSchema = z
         workDir: f.WORK_DIR,
         runtimeDir: f.RUNTIME_DIR,
         maxAttempts: f.MAX_ATTEMPTS,
+        leaseTimeoutSec: f.LEASE_TIMEOUT,
       },
       agent: {
         runner: f.AGENT_RUNNER,

@@ -66,6 +66,7 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
     keepAlive: options.keepAlive,
     once: options.once,
     maxAttempts: config.worker.maxAttempts,
+    leaseMs: config.worker.leaseTimeoutSec * 1000,
     redact: options.redact,
     ...options.overrides,
   });

@@ -64,6 +64,13 @@ export interface WorkerOptions {
   maxAttempts?: number;
   /** Largest prompt accepted, in characters. @defaultValue 4194304 (OpenClaw's --message-file limit) */
   maxPromptChars?: number;
+  /**
+   * A claim whose holder has not heartbeaten for this long counts as abandoned; an idle worker hands it back.
+   * Keep it several heartbeats long. @defaultValue 90000
+   */
+  leaseMs?: number;
+  /** How often an idle worker looks for abandoned claims. @defaultValue 60000 */
+  sweepIntervalMs?: number;
   /** Wait between attempts to deliver reports held in the outbox. @defaultValue 5000 */
   outboxRetryMs?: number;
   /** Backoff cap after repeated bus errors. @defaultValue 60000 */
@@ -92,6 +99,8 @@ export const DEFAULT_WORKER_OPTIONS = {
   maxPromptChars: 4 * 1024 * 1024,
   maxBackoffMs: 60_000,
   outboxRetryMs: 5000,
+  leaseMs: 90_000,
+  sweepIntervalMs: 60_000,
 } as const;
 
 /** Options after defaults are applied. */
@@ -113,6 +122,9 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     redact: (text: string) => text,
     ...stripUndefined(options),
   } as ResolvedWorkerOptions;
+  // The lease must outlast a few heartbeats; without an explicit value, stretch it with a slow heartbeat.
+  if (options.leaseMs === undefined)
+    merged.leaseMs = Math.max(DEFAULT_WORKER_OPTIONS.leaseMs, merged.heartbeatMs * 6);
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(merged.workerId))
     throw new TypeError(`Expected \`workerId\` to match [A-Za-z0-9_-]{1,32}, got \`${merged.workerId}\``);
   for (const key of [
@@ -121,6 +133,8 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     'heartbeatMs',
     'maxBackoffMs',
     'outboxRetryMs',
+    'leaseMs',
+    'sweepIntervalMs',
   ] as const) {
     const v = merged[key];
     if (!Number.isFinite(v) || v <= 0)
@@ -128,6 +142,10 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   }
   if (!Number.isFinite(merged.maxIdleMs) || merged.maxIdleMs < 0)
     throw new TypeError(`Expected \`maxIdleMs\` to be a finite number >= 0, got \`${merged.maxIdleMs}\``);
+  if (merged.leaseMs < merged.heartbeatMs * 2)
+    throw new TypeError(
+      `Expected \`leaseMs\` to be at least two heartbeats (${merged.heartbeatMs * 2} ms), got \`${merged.leaseMs}\``,
+    );
   if (!Number.isInteger(merged.maxAttempts) || merged.maxAttempts < 1)
     throw new TypeError(`Expected \`maxAttempts\` to be an integer >= 1, got \`${merged.maxAttempts}\``);
   return merged;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { AgentResult } from '../agent/runner.js';
 import { EMPTY_USAGE } from '../agent/runner.js';
 import type { Claim, ReportFile, WorkerStatus } from '../bus/bus.js';
-import { BusUnavailableError, RateLimitedError, errorMessage } from '../lib/errors.js';
+import { BusUnavailableError, LeaseLostError, RateLimitedError, errorMessage } from '../lib/errors.js';
 import { jitter, sleep } from '../lib/sleep.js';
 import { formatReport } from '../task/format.js';
 import { resolveModel, resolveThinking } from '../task/models.js';
@@ -28,6 +28,8 @@ export interface WorkerEvents {
   claimed: [claim: Claim];
   finished: [info: { claim: Claim; outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number }];
   released: [info: { claim: Claim; reason: string }];
+  /** An abandoned claim of another worker was handed back by this worker's sweeper. */
+  swept: [info: { taskId: string; from: string; action: 'requeued' | 'failed' | 'taken'; reason: string }];
   /** A recoverable problem (bus unreachable, a status post failed). */
   warning: [message: string];
   debug: [message: string];
@@ -50,6 +52,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** A report is waiting in the outbox (Discord was down when it was due). */
   #outboxDirty = true;
   #nextFlushAt = 0;
+  #nextSweepAt = 0;
+  /** The current claim was handed back by someone else (see heartbeat). */
+  #leaseLost = false;
   #graceEnds = Infinity;
 
   constructor(options: WorkerOptions) {
@@ -120,6 +125,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           }
           continue;
         }
+        await this.#sweepIfDue();
         if (o.once) return 'once';
       }
       if (o.maxIdleMs > 0 && o.now() - lastWork >= o.maxIdleMs) {
@@ -157,6 +163,30 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.#graceTimer.unref();
   }
 
+  /**
+   * While idle, at most every `sweepIntervalMs`: hand back tasks whose holder stopped heartbeating for longer
+   * than the lease (its whole machine is gone, so no manager will). Errors only delay the next sweep.
+   */
+  async #sweepIfDue(): Promise<void> {
+    const o = this.#o;
+    if (!o.bus.findAbandoned || o.now() < this.#nextSweepAt) return;
+    this.#nextSweepAt = o.now() + jitter(o.sweepIntervalMs, 0.8, 1.2, o.random);
+    try {
+      for (const { claim, silentForMs } of await o.bus.findAbandoned({ leaseMs: o.leaseMs, now: o.now() })) {
+        const reason = `no heartbeat from ${claim.workerId} for ${Math.round(silentForMs / 1000)} s (presumed gone)`;
+        const done = await abandonTask(o.bus, claim, reason, {
+          maxAttempts: o.maxAttempts,
+          defaultModel: o.models.defaultModel,
+          defaultThinking: o.models.defaultThinking,
+          aliases: o.models.aliases,
+        }).catch((e: unknown) => (e instanceof LeaseLostError ? 'taken' : Promise.reject(e)));
+        this.emit('swept', { taskId: claim.task.id, from: claim.workerId, action: done, reason });
+      }
+    } catch (error) {
+      this.emit('warning', `sweep failed: ${errorMessage(error)}`);
+    }
+  }
+
   async #claimNext(): Promise<Claim | null> {
     const tasks = spreadHead(await this.#o.bus.poll(), CLAIM_SPREAD, this.#o.random);
     for (const task of tasks) {
@@ -170,6 +200,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   async #work(claim: Claim): Promise<void> {
     const o = this.#o;
     this.#current = claim;
+    this.#leaseLost = false;
     this.emit('claimed', claim);
     await this.#status('CLAIMED', `Working on ${claim.task.id}`);
     const started = o.now();
@@ -180,7 +211,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const secs = Math.round((o.now() - started) / 1000);
       o.bus
         .heartbeat(claim, `⏳ Running on **${o.workerId}** · ${secs} s elapsed · runner ${o.runner.name}`)
-        .catch((e: unknown) => this.emit('warning', `heartbeat failed: ${errorMessage(e)}`));
+        .catch((e: unknown) => {
+          if (e instanceof LeaseLostError) {
+            // Another worker handed this task back (it thought this worker was gone): stop, report nothing.
+            this.#leaseLost = true;
+            agentController.abort(e);
+          }
+          this.emit('warning', `heartbeat failed: ${errorMessage(e)}`);
+        });
     }, o.heartbeatMs);
     heartbeat.unref();
     try {
@@ -270,6 +308,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       },
       signal,
     );
+    if (this.#leaseLost) {
+      this.emit(
+        'warning',
+        `${task.id} was requeued by another worker while running here; this run's result is dropped`,
+      );
+      return 'released' as const;
+    }
     if (signal.aborted && this.#stopController.signal.aborted) {
       await this.#release(claim, 'worker stopped before the task finished');
       return 'released' as const;

@@ -14,14 +14,24 @@ import {
   MessageType,
   ThreadAutoArchiveDuration,
   type APIChannel,
+  type APIThreadChannel,
   type APIMessage,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord-api-types/v10';
-import type { Bus, Claim, ReportFile, Submitted, SubmitOptions, TaskReport, WorkerStatus } from '../bus.js';
+import type {
+  AbandonedClaim,
+  Bus,
+  Claim,
+  ReportFile,
+  Submitted,
+  SubmitOptions,
+  TaskReport,
+  WorkerStatus,
+} from '../bus.js';
 import { discordTaskId, type Task } from '../../task/task.js';
 import { parseTaskText, buildTaskText } from '../../task/tags.js';
 import { formatStatus } from '../../task/format.js';
-import { BusUnavailableError, DiscordApiError, RateLimitedError } from '../../lib/errors.js';
+import { BusUnavailableError, DiscordApiError, LeaseLostError, RateLimitedError } from '../../lib/errors.js';
 import { createRest } from './rest.js';
 import { DiscordCode, hasDiscordCode, toBusError } from './errors.js';
 import type { Authorizer } from './authorization.js';
@@ -33,7 +43,11 @@ export const Marks = {
   failed: '❌',
   released: '↩️',
   rejected: '🚫',
+  duplicate: '♻️',
 } as const;
+
+/** Marks that say a claimed task is over (finished, failed, or handed back). */
+const FINAL_MARKS: readonly string[] = [Marks.done, Marks.failed, Marks.released];
 
 /** Events a DiscordBus emits instead of logging. */
 export interface DiscordBusEvents {
@@ -67,6 +81,15 @@ export interface DiscordBusOptions {
    * @defaultValue 5
    */
   maxPollPages?: number;
+  /**
+   * A retry message (`[retry:n] [origin:…]`) is claimable only once it is this old, so that when two sweepers
+   * requeued the same task at the same moment both copies are visible and only the lowest id (the canonical
+   * one) is run.
+   * @defaultValue 5000
+   */
+  retrySettleMs?: number;
+  /** Injected clock. @defaultValue Date.now */
+  now?: () => number;
   /** Injected REST client (tests); default built from apiUrl and token. */
   rest?: REST;
   /** Separate client for thread creation, without internal retries, so a 160004 always means another worker. */
@@ -88,6 +111,8 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
   readonly #claimRest: REST;
   readonly #options: DiscordBusOptions;
   readonly #claims = new Map<string, ClaimState>();
+  /** Claimed, unfinished task messages seen by the last poll: what a sweeper checks. */
+  #inFlight: APIMessage[] = [];
   #closed = false;
 
   constructor(options: DiscordBusOptions) {
@@ -117,6 +142,7 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
     if (!authorizer) throw new TypeError('DiscordBus.poll needs an `authorizer` option');
     const maxPages = this.#options.maxPollPages ?? 5;
     const found: Task[] = [];
+    const inFlight: APIMessage[] = [];
     let before: string | undefined;
     for (let page = 0; page < maxPages; page++) {
       const query = new URLSearchParams({ limit: String(POLL_PAGE) });
@@ -126,6 +152,7 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
       )) as APIMessage[];
       let claimable = 0;
       for (const message of messages) {
+        if (isInFlight(message)) inFlight.push(message);
         if (!isCandidate(message)) continue;
         if (!(await authorizer.isAllowed(message.author.id))) {
           await this.#reject(message);
@@ -141,8 +168,66 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
       if (messages.length < POLL_PAGE || claimable === 0) break;
       before = messages[messages.length - 1]?.id;
     }
+    this.#inFlight = inFlight;
     // Oldest first; snowflakes compare as BigInt (string length differs across eras).
-    return found.sort((a, b) => compareSnowflakes(a.messageId, b.messageId));
+    found.sort((a, b) => compareSnowflakes(a.messageId, b.messageId));
+    return this.#canonical(found);
+  }
+
+  /**
+   * Drop retry copies that are not canonical: per (origin, retry) only the lowest message id runs, and only once
+   * it has settled. Later copies are marked ♻️ so nobody considers them again.
+   */
+  async #canonical(tasks: Task[]): Promise<Task[]> {
+    const now = (this.#options.now ?? Date.now)();
+    const settleMs = this.#options.retrySettleMs ?? 5000;
+    const seen = new Set<string>();
+    const out: Task[] = [];
+    for (const task of tasks) {
+      if (task.retry === 0 || !task.origin) {
+        out.push(task);
+        continue;
+      }
+      const key = `${task.origin}#${task.retry}`;
+      if (seen.has(key)) {
+        await this.#react(this.#options.taskQueueChannel, task.messageId, Marks.duplicate).catch(
+          (e: unknown) => this.#debug('duplicate mark', e),
+        );
+        continue;
+      }
+      seen.add(key);
+      if (now - Date.parse(task.submittedAt) >= settleMs) out.push(task);
+    }
+    return out;
+  }
+
+  async findAbandoned(options: { leaseMs: number; now: number }): Promise<AbandonedClaim[]> {
+    const abandoned: AbandonedClaim[] = [];
+    for (const message of this.#inFlight) {
+      const thread = message.thread!;
+      const lastBeat = await this.#lastHeartbeat(thread);
+      const silentForMs = options.now - lastBeat;
+      if (silentForMs <= options.leaseMs) continue;
+      const owner = 'name' in thread && thread.name ? thread.name.split(' · ')[0]! : 'unknown worker';
+      abandoned.push({
+        claim: { task: toTask(message), workerId: owner, handle: thread.id, claimedAt: lastBeat },
+        silentForMs,
+      });
+    }
+    return abandoned;
+  }
+
+  /** When the claim's holder last showed life: its progress message's last edit, else the thread's creation. */
+  async #lastHeartbeat(thread: APIThreadChannel | APIChannel): Promise<number> {
+    const messages = (await this.#call('GET', '/channels/:id/messages', () =>
+      this.#rest.get(Routes.channelMessages(thread.id), {
+        query: new URLSearchParams({ after: thread.id, limit: '1' }),
+      }),
+    )) as APIMessage[];
+    const progress = messages[0];
+    if (progress) return Date.parse(progress.edited_timestamp ?? progress.timestamp);
+    const meta = 'thread_metadata' in thread ? thread.thread_metadata : undefined;
+    return Date.parse(meta?.create_timestamp ?? meta?.archive_timestamp ?? new Date(0).toISOString());
   }
 
   async claim(task: Task, workerId: string): Promise<Claim | null> {
@@ -191,11 +276,23 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
       this.#claims.set(claim.handle, { threadName: state?.threadName ?? '', progressMessageId: message.id });
       return;
     }
-    await this.#call('PATCH', '/channels/:id/messages/:id', () =>
-      this.#rest.patch(Routes.channelMessage(claim.handle, state.progressMessageId!), {
-        body: { content: progress, allowed_mentions: { parse: [] } },
-      }),
-    );
+    try {
+      await this.#call('PATCH', '/channels/:id/messages/:id', () =>
+        this.#rest.patch(Routes.channelMessage(claim.handle, state.progressMessageId!), {
+          body: { content: progress, allowed_mentions: { parse: [] } },
+        }),
+      );
+    } catch (error) {
+      // The claim thread was archived under us: a sweeper took this task for abandoned and requeued it.
+      if (
+        hasDiscordCode(error, DiscordCode.ThreadArchived) ||
+        hasDiscordCode(error, DiscordCode.ThreadLocked)
+      )
+        throw new LeaseLostError(`the claim on ${claim.task.id} was released by another worker`, {
+          cause: error,
+        });
+      throw error;
+    }
   }
 
   /**
@@ -232,6 +329,12 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
 
   async release(claim: Claim, reason: string): Promise<void> {
     const task = claim.task;
+    // Someone (a sweeper) may have handed this task back already: never requeue it twice.
+    const thread = (await this.#call('GET', '/channels/:id', () =>
+      this.#rest.get(Routes.channel(claim.handle)),
+    )) as APIChannel;
+    if ('thread_metadata' in thread && thread.thread_metadata?.archived)
+      throw new LeaseLostError(`${task.id} was already handed back (its claim thread is archived)`);
     const text = buildTaskText({
       prompt: task.prompt,
       model: task.model,
@@ -389,10 +492,18 @@ export function compareSnowflakes(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** A claimed task that is not over: a thread, not archived, no final mark. */
+function isInFlight(message: APIMessage): boolean {
+  const thread = message.thread;
+  if (!thread || ('thread_metadata' in thread && thread.thread_metadata?.archived)) return false;
+  return !message.reactions?.some((r) => r.emoji.name !== null && FINAL_MARKS.includes(r.emoji.name ?? ''));
+}
+
 function isCandidate(message: APIMessage): boolean {
   if (message.type !== MessageType.Default && message.type !== MessageType.Reply) return false;
   if (message.thread) return false; // claimed (or finished) by some worker
-  if (message.reactions?.some((r) => r.emoji.name === Marks.rejected)) return false;
+  if (message.reactions?.some((r) => r.emoji.name === Marks.rejected || r.emoji.name === Marks.duplicate))
+    return false;
   return true;
 }
 

@@ -13,6 +13,7 @@ export const DiscordCode = {
   MissingPermissions: 50013,
   ThreadAlreadyCreated: 160004,
   ThreadArchived: 50083,
+  ThreadLocked: 160005,
   TooManyActiveThreads: 160006,
 } as const;
 

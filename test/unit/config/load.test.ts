@@ -57,6 +57,7 @@ describe('loadConfig defaults', () => {
         workDir: 'workers',
         runtimeDir: '.runtime',
         maxAttempts: 3,
+        leaseTimeoutSec: 90,
       },
       agent: { runner: 'openclaw', openaiBaseUrl: 'https://openrouter.ai/api/v1', sandbox: false },
       models: { aliases: { ...DEFAULT_MODEL_ALIASES }, defaultModel: 'primary', defaultThinking: 'low' },

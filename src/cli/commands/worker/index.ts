@@ -81,6 +81,10 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     logger.warn(m);
     send({ type: 'warning', message: m });
   });
+  w.on('swept', (info) => {
+    logger.warn({ ...info }, `handed back an abandoned task: ${info.reason}`);
+    send({ type: 'warning', message: `handed back ${info.taskId} (${info.action}): ${info.reason}` });
+  });
   w.on('debug', (m) => logger.debug(m));
 
   // SIGTERM/SIGINT: finish the task within the grace period, else release it. SIGUSR2: emergency stop.
