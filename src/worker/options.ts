@@ -101,11 +101,13 @@ export const DEFAULT_WORKER_OPTIONS = {
   outboxRetryMs: 5000,
   leaseMs: 90_000,
   sweepIntervalMs: 60_000,
-} as const;
+} as const satisfies Partial<WorkerOptions>;
+
+type Defaulted = { -readonly [K in keyof typeof DEFAULT_WORKER_OPTIONS]-?: NonNullable<WorkerOptions[K]> };
 
 /** Options after defaults are applied. */
 export type ResolvedWorkerOptions = WorkerOptions &
-  typeof DEFAULT_WORKER_OPTIONS & {
+  Defaulted & {
     now: () => number;
     random: () => number;
     fetch: typeof fetch;

@@ -39,10 +39,12 @@ describe('Worker: leases', () => {
       silentForMs: 300_000,
     };
     let asked: { leaseMs: number } | undefined;
-    r.bus.findAbandoned = async (options: { leaseMs: number; now: number }): Promise<AbandonedClaim[]> => {
-      asked = options;
-      return [young, old];
-    };
+    Object.assign(r.bus, {
+      findAbandoned: async (options: { leaseMs: number; now: number }): Promise<AbandonedClaim[]> => {
+        asked = options;
+        return [young, old];
+      },
+    });
     const w = r.worker({ once: true, leaseMs: 120_000, maxAttempts: 3 });
     const swept: string[] = [];
     w.on('swept', (s) => swept.push(`${s.taskId}:${s.action}`));
