@@ -85,6 +85,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const stop = this.#stopController.signal;
     await this.#flushOutbox();
     await this.#status('READY', 'Online and waiting');
+    // Sweeping is for workers that stay idle: the first sweep comes one interval after start.
+    this.#nextSweepAt = o.now() + jitter(o.sweepIntervalMs, 0.8, 1.2, o.random);
     let lastWork = o.now();
     let failures = 0;
     let budgetNoted = false;

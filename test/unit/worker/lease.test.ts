@@ -45,7 +45,15 @@ describe('Worker: leases', () => {
         return [young, old];
       },
     });
-    const w = r.worker({ once: true, leaseMs: 120_000, maxAttempts: 3 });
+    let t = 0;
+    // A clock that moves a second per reading: the first sweep (one interval after start) is due at once.
+    const w = r.worker({
+      once: true,
+      leaseMs: 120_000,
+      maxAttempts: 3,
+      sweepIntervalMs: 1000,
+      now: () => (t += 1000),
+    });
     const swept: string[] = [];
     w.on('swept', (s) => swept.push(`${s.taskId}:${s.action}`));
     expect(await w.run()).toBe('once');
