@@ -2,6 +2,7 @@
  * End to end over real sockets: the emulator, `dorch manager` with 3 worker processes (distinct bot tokens), and
  * 30 tasks submitted at once. Every task must be claimed and run exactly once and reported exactly once.
  */
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
@@ -96,6 +97,15 @@ describe('fleet: manager + 3 workers + 30 tasks', () => {
       const thread = await emu.admin.channel(message.id);
       expect((thread.thread_metadata as { archived: boolean }).archived).toBe(true);
     }
+    // No token in anything the fleet printed or logged.
+    const logs = await Promise.all(
+      (await readdir(join(dir, '.runtime', 'logs'))).map((f) =>
+        readFile(join(dir, '.runtime', 'logs', f), 'utf8'),
+      ),
+    );
+    const secrets = [emu.world.tokens.submitter, ...emu.world.tokens.workers];
+    for (const text of [run.output(), ...logs])
+      for (const secret of secrets) expect(text).not.toContain(secret);
     await submitter.close();
   }, 200_000);
 });

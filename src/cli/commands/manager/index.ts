@@ -78,7 +78,12 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
         aliases: config.models.aliases,
       }),
   });
-  wireOutput(supervisor, print, (line) => logger.info(redactor.redact(line)));
+  // Worker messages carry foreign text (error messages): redact before printing or logging.
+  wireOutput(
+    supervisor,
+    (line) => print(redactor.redact(line)),
+    (line) => logger.info(redactor.redact(line)),
+  );
 
   await mkdir(join(config.worker.runtimeDir, 'pids'), { recursive: true });
   const pidFile = join(config.worker.runtimeDir, 'pids', 'manager.pid');

@@ -29,7 +29,9 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
   for (const w of warnings) logger.warn(w);
   for (const w of requireDiscordKeys(config, 'worker', { file: options.config })) logger.warn(w);
   const token = config.discord.botToken ?? config.discord.workerTokens[0]!;
-  const send = (m: WorkerMessage) => process.send?.(m);
+  // IPC messages end up on the manager's screen: redact every string in them.
+  const send = (m: WorkerMessage) =>
+    process.send?.(JSON.parse(redactor.redact(JSON.stringify(m))) as WorkerMessage);
 
   const {
     worker: w,
