@@ -11,7 +11,6 @@ import { EventEmitter } from 'node:events';
 import type { REST } from '@discordjs/rest';
 import {
   Routes,
-  MessageType,
   ThreadAutoArchiveDuration,
   type APIChannel,
   type APIThreadChannel,
@@ -29,25 +28,22 @@ import type {
   WorkerStatus,
 } from '../bus.js';
 import { discordTaskId, type Task } from '../../task/task.js';
-import { parseTaskText, buildTaskText } from '../../task/tags.js';
+import { buildTaskText } from '../../task/tags.js';
 import { formatStatus } from '../../task/format.js';
 import { BusUnavailableError, DiscordApiError, LeaseLostError, RateLimitedError } from '../../lib/errors.js';
 import { createRest } from './rest.js';
+import {
+  Marks,
+  claimThreadName,
+  compareSnowflakes,
+  isCandidate,
+  isInFlight,
+  toTask,
+} from './task-messages.js';
+
+export { Marks, claimThreadName, compareSnowflakes } from './task-messages.js';
 import { DiscordCode, hasDiscordCode, toBusError } from './errors.js';
 import type { Authorizer } from './authorization.js';
-
-/** Emoji marks on task messages. ✅ is the claim cue people already know from the seed. */
-export const Marks = {
-  claimed: '✅',
-  done: '🏁',
-  failed: '❌',
-  released: '↩️',
-  rejected: '🚫',
-  duplicate: '♻️',
-} as const;
-
-/** Marks that say a claimed task is over (finished, failed, or handed back). */
-const FINAL_MARKS: readonly string[] = [Marks.done, Marks.failed, Marks.released];
 
 /** Events a DiscordBus emits instead of logging. */
 export interface DiscordBusEvents {
@@ -102,7 +98,6 @@ interface ClaimState {
 }
 
 const POLL_PAGE = 100;
-const THREAD_NAME_MAX = 100;
 
 /** The Discord implementation of {@link Bus}. */
 export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
@@ -478,49 +473,4 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
       throw toBusError(error, method, route);
     }
   }
-}
-
-/** The thread name that records a claim: worker id plus task id, so the owner can be checked after a timeout. */
-export function claimThreadName(workerId: string, taskId: string): string {
-  return `${workerId} · ${taskId}`.slice(0, THREAD_NAME_MAX);
-}
-
-/** Compare two snowflakes numerically. */
-export function compareSnowflakes(a: string, b: string): number {
-  const x = BigInt(a);
-  const y = BigInt(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/** A claimed task that is not over: a thread, not archived, no final mark. */
-function isInFlight(message: APIMessage): boolean {
-  const thread = message.thread;
-  if (!thread || ('thread_metadata' in thread && thread.thread_metadata?.archived)) return false;
-  return !message.reactions?.some((r) => r.emoji.name !== null && FINAL_MARKS.includes(r.emoji.name ?? ''));
-}
-
-function isCandidate(message: APIMessage): boolean {
-  if (message.type !== MessageType.Default && message.type !== MessageType.Reply) return false;
-  if (message.thread) return false; // claimed (or finished) by some worker
-  if (message.reactions?.some((r) => r.emoji.name === Marks.rejected || r.emoji.name === Marks.duplicate))
-    return false;
-  return true;
-}
-
-function toTask(message: APIMessage): Task {
-  const parsed = parseTaskText(message.content);
-  return {
-    id: discordTaskId(message.id),
-    messageId: message.id,
-    prompt: parsed.prompt,
-    rawText: message.content,
-    model: parsed.model,
-    thinking: parsed.thinking,
-    retry: parsed.retry,
-    origin: parsed.origin,
-    authorId: message.author.id,
-    submittedAt: message.timestamp,
-    attachments: message.attachments.map((a) => ({ filename: a.filename, url: a.url, size: a.size })),
-    ...(parsed.errors.length ? { tagErrors: parsed.errors } : {}),
-  };
 }
