@@ -121,12 +121,17 @@ export function buildProgram(): Command {
     .description('Run the Discord API emulator on 127.0.0.1 (first stdout line: JSON describing the world)')
     .option('-p, --port <port>', 'port (0 picks a free one)', port, 0)
     .option('-w, --workers <n>', 'number of worker bots to seed', positiveInt, 3)
-    // Not `--env-file`: Node 20 reads that flag from the script's own arguments and exits when the file is missing.
+    // `--write-env` first: Node 20 scans a script's own arguments for `--env-file` and exits when that file does
+    // not exist yet, so the issue's `--env-file` spelling only works on newer Node or for an existing file.
     .option('--write-env <path>', 'also write a discord-config.env (mode 600) pointing at the emulator')
+    .option(
+      '--env-file <path>',
+      'same as --write-env (on Node 20, node itself rejects it unless the file exists)',
+    )
     .option('--no-rate-limits', 'turn rate limiting off')
     .action(async (opts) => {
       const { emulator } = await import('./commands/emulator/index.js');
-      await emulator({ ...opts, envFile: opts.writeEnv });
+      await emulator({ ...opts, envFile: opts.writeEnv ?? opts.envFile });
     });
 
   return program;

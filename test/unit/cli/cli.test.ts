@@ -106,6 +106,11 @@ describe('dorch command table', () => {
       command: 'emulator',
       options: { port: 3210, workers: 3, rateLimits: true, writeEnv: 'emu.env', envFile: 'emu.env' },
     },
+    {
+      argv: ['emulator', '--env-file', 'emu.env'],
+      command: 'emulator',
+      options: { port: 0, workers: 3, rateLimits: true, envFile: 'emu.env' },
+    },
     { argv: ['costs', '--json'], command: 'costs', options: { config: CONFIG, json: true } },
     {
       argv: ['costs', '--fleet', '--ledger', 'l.jsonl'],
