@@ -31,10 +31,13 @@ export async function createDiscordBus(
     const fleetTokens = [d.submitterToken, d.botToken, ...d.workerTokens, options.token].filter(
       (t): t is string => Boolean(t),
     );
-    const trustedBots = await resolveUserIds([...new Set(fleetTokens)], {
-      apiUrl: d.apiUrl,
-      cacheFile: join(config.worker.runtimeDir, 'identities.json'),
-    });
+    // Resolved on the first poll, not here: a worker must be able to start (and run local tasks) while Discord
+    // is unreachable.
+    const trustedBots = () =>
+      resolveUserIds([...new Set(fleetTokens)], {
+        apiUrl: d.apiUrl,
+        cacheFile: join(config.worker.runtimeDir, 'identities.json'),
+      });
     authorizer = new Authorizer(rest, {
       trustedBots,
       allowedUsers: d.allowedSubmitters,

@@ -5,6 +5,9 @@
 import { createRunner, discordSecretEnvNames } from '../agent/create-runner.js';
 import type { AgentRunner } from '../agent/runner.js';
 import { createResilientBus, type ResilientBus } from '../bus/create-bus.js';
+import { resolveUserIds } from '../bus/discord/identity.js';
+import { BusUnavailableError } from '../lib/errors.js';
+import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { createAccounting } from '../cost/accounting.js';
 import { ledgerPath } from '../cost/ledger.js';
@@ -44,6 +47,14 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
     }));
   await runner.check();
   const buses = await createResilientBus(config, { token: options.token });
+  // A rejected token should stop the worker now, with a clear error; an unreachable Discord should not (the
+  // worker then serves the local queue).
+  await resolveUserIds([options.token], {
+    apiUrl: config.discord.apiUrl,
+    cacheFile: join(config.worker.runtimeDir, 'identities.json'),
+  }).catch((error: unknown) => {
+    if (!(error instanceof BusUnavailableError)) throw error;
+  });
   const prices = await loadPriceTable(
     config.agent.openclawConfigPath ?? openClawConfigPath(process.env),
   ).catch(() => new Map());

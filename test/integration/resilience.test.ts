@@ -125,6 +125,26 @@ describe('resilience', () => {
     await bus.close();
   }, 120_000);
 
+  it('starts during an outage (nothing cached yet) and runs local tasks', async () => {
+    const dir = await scratch();
+    const runtimeDir = join(dir, '.runtime');
+    await emu.admin.setFaults({ outage: true });
+    const runner = new SteeredRunner();
+    worker = await startWorker(emu.world, { dir, runner });
+    Object.assign(process.env, emulatorEnv(emu.world), { RUNTIME_DIR: runtimeDir });
+    const localId = await submit({
+      text: 'queued while offline',
+      print: () => {},
+      config: join(dir, 'x.env'),
+    });
+    expect(localId).toMatch(/^local-\d+$/);
+    await waitFor(
+      async () => runner.runs.some((r) => r.request.taskId === localId),
+      30_000,
+      'the local task to run',
+    );
+  }, 60_000);
+
   it('stops claiming once the daily budget is reached, and says why in #worker-pool', async () => {
     const dir = await scratch();
     const runtimeDir = join(dir, '.runtime');

@@ -8,8 +8,11 @@ import { toBusError, hasDiscordCode, DiscordCode } from './errors.js';
 
 /** Options for {@link Authorizer}. */
 export interface AuthorizerOptions {
-  /** User ids of the fleet's bots (submitter, workers): always allowed. */
-  trustedBots: string[];
+  /**
+   * User ids of the fleet's bots (submitter, workers): always allowed. A function is called on first use and
+   * retried after a failure, so a worker can start while Discord is unreachable.
+   */
+  trustedBots: string[] | (() => Promise<string[]>);
   /** ALLOWED_SUBMITTERS. */
   allowedUsers: string[];
   /** ALLOWED_ROLES: members holding any of them are allowed. Needs `guildId`. */
@@ -21,18 +24,28 @@ export interface AuthorizerOptions {
 export class Authorizer {
   readonly #rest: REST;
   readonly #options: AuthorizerOptions;
-  readonly #allowed: Set<string>;
+  #allowed: Promise<Set<string>> | null = null;
   readonly #roleCache = new Map<string, boolean>();
 
   constructor(rest: REST, options: AuthorizerOptions) {
     this.#rest = rest;
     this.#options = options;
-    this.#allowed = new Set([...options.trustedBots, ...options.allowedUsers]);
+  }
+
+  #allowedIds(): Promise<Set<string>> {
+    const { trustedBots, allowedUsers } = this.#options;
+    this.#allowed ??= (async () => {
+      const bots = typeof trustedBots === 'function' ? await trustedBots() : trustedBots;
+      return new Set([...bots, ...allowedUsers]);
+    })();
+    // A failed look-up is not cached: the next poll tries again.
+    this.#allowed.catch(() => (this.#allowed = null));
+    return this.#allowed;
   }
 
   /** True when the author may submit. */
   async isAllowed(authorId: string): Promise<boolean> {
-    if (this.#allowed.has(authorId)) return true;
+    if ((await this.#allowedIds()).has(authorId)) return true;
     const { allowedRoles, guildId } = this.#options;
     if (allowedRoles.length === 0 || !guildId) return false;
     const cached = this.#roleCache.get(authorId);
