@@ -5,7 +5,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { useEmulator } from '../helpers/emulator.js';
 import {
   agentRuns,
@@ -16,6 +15,7 @@ import {
   scratch,
   spawnCli,
   waitFor,
+  submitterBus,
 } from '../helpers/fleet.js';
 
 const TASKS = 30;
@@ -40,11 +40,7 @@ describe('fleet: manager + 3 workers + 30 tasks', () => {
     });
     const run = collect(manager);
 
-    const submitter = new DiscordBus({
-      apiUrl: emu.world.apiUrl,
-      token: emu.world.tokens.submitter,
-      taskQueueChannel: emu.world.channels.taskQueue,
-    });
+    const submitter = submitterBus(emu.world);
     const submitted = await Promise.all(
       Array.from({ length: TASKS }, (_, i) =>
         submitter.submit(

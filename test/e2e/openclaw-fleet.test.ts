@@ -7,10 +7,9 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { startFakeModelServer, type FakeModelServer } from '../helpers/fake-model-server.js';
 import { useEmulator } from '../helpers/emulator.js';
-import { collect, emulatorEnv, results, scratch, spawnCli } from '../helpers/fleet.js';
+import { collect, emulatorEnv, results, scratch, spawnCli, submitterBus } from '../helpers/fleet.js';
 import {
   createOpenClawScratch,
   requireOpenClawInstall,
@@ -36,11 +35,7 @@ describe.skipIf(skipRealOpenClaw())('worker with the real OpenClaw CLI', () => {
 
   it('posts the answer with the exact tokens and cost to #results, and records it in the ledger', async () => {
     const dir = await scratch();
-    const submitter = new DiscordBus({
-      apiUrl: emu.world.apiUrl,
-      token: emu.world.tokens.submitter,
-      taskQueueChannel: emu.world.channels.taskQueue,
-    });
+    const submitter = submitterBus(emu.world);
     const { taskId } = await submitter.submit('Say hello to the fleet [thinking:off]');
     const worker = spawnCli(['worker', '--id', 'worker-1'], {
       cwd: dir,

@@ -5,7 +5,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { useEmulator } from '../helpers/emulator.js';
 import {
   agentRuns,
@@ -16,6 +15,7 @@ import {
   scratch,
   spawnCli,
   waitFor,
+  submitterBus,
 } from '../helpers/fleet.js';
 
 describe('recovery', () => {
@@ -37,11 +37,7 @@ describe('recovery', () => {
       },
     });
     const run = collect(manager);
-    const submitter = new DiscordBus({
-      apiUrl: emu.world.apiUrl,
-      token: emu.world.tokens.submitter,
-      taskQueueChannel: emu.world.channels.taskQueue,
-    });
+    const submitter = submitterBus(emu.world);
     const { taskId } = await submitter.submit('survive a dead worker [model:coder]');
     try {
       await waitFor(

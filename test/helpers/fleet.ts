@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import type { EmulatorWorld, RunningEmulator } from '../../src/emulator/index.js';
 import { worldConfig } from '../../src/emulator/world-env.js';
 import { parseReportHeader } from '../../src/task/format.js';
+import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { AgentRunner } from '../../src/agent/runner.js';
 import { createWorker, type WiredWorker } from '../../src/worker/create-worker.js';
@@ -138,4 +139,13 @@ export async function startWorker(
       await wired.close();
     },
   };
+}
+
+/** A bus acting as the world's submitter bot (posting only). */
+export function submitterBus(world: EmulatorWorld): DiscordBus {
+  return new DiscordBus({
+    apiUrl: world.apiUrl,
+    token: world.tokens.submitter,
+    taskQueueChannel: world.channels.taskQueue,
+  });
 }

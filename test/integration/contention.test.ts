@@ -4,9 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CountingRunner } from '../../bench/counting-runner.js';
-import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { useEmulator } from '../helpers/emulator.js';
-import { results, scratch, startWorker, waitFor } from '../helpers/fleet.js';
+import { results, scratch, startWorker, waitFor, submitterBus } from '../helpers/fleet.js';
 
 const WORKERS = 10;
 const TASKS = 50;
@@ -16,11 +15,7 @@ describe('contention', () => {
 
   it(`${WORKERS} workers over ${TASKS} tasks with latency: none run twice, none left unclaimed`, async () => {
     const dir = await scratch();
-    const submitter = new DiscordBus({
-      apiUrl: emu.world.apiUrl,
-      token: emu.world.tokens.submitter,
-      taskQueueChannel: emu.world.channels.taskQueue,
-    });
+    const submitter = submitterBus(emu.world);
     // Post the backlog first, so every worker races for the same tasks from its first poll. Only for this setup
     // step the message-create limit is raised (at 5 per 5 s, 50 posts would take 50 s); the race itself runs
     // under Discord's limits.

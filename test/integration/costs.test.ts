@@ -5,11 +5,10 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentRequest, AgentResult, AgentRunner } from '../../src/agent/runner.js';
-import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { costs } from '../../src/cli/commands/costs/index.js';
 import type { CostSummary } from '../../src/cost/summary.js';
 import { useEmulator } from '../helpers/emulator.js';
-import { emulatorEnv, results, scratch, startWorker, waitFor } from '../helpers/fleet.js';
+import { emulatorEnv, results, scratch, startWorker, waitFor, submitterBus } from '../helpers/fleet.js';
 
 /** Reports fixed usage and cost per task: 1200 prompt tokens (200 cached), 300 out, $0.0125. */
 class PricedRunner implements AgentRunner {
@@ -39,11 +38,7 @@ describe('dorch costs', () => {
     const workers = await Promise.all(
       [0, 1].map((index) => startWorker(emu.world, { dir, index, runner: new PricedRunner() })),
     );
-    const bus = new DiscordBus({
-      apiUrl: emu.world.apiUrl,
-      token: emu.world.tokens.submitter,
-      taskQueueChannel: emu.world.channels.taskQueue,
-    });
+    const bus = submitterBus(emu.world);
     for (let i = 0; i < 4; i++) await bus.submit(`priced task ${i}`);
     try {
       await waitFor(async () => (await results(emu.running)).length >= 4, 30_000, '4 results');

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentRequest, AgentResult, AgentRunner } from '../../src/agent/runner.js';
-import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { submit } from '../../src/cli/commands/submit/index.js';
 import { useEmulator } from '../helpers/emulator.js';
 import {
@@ -15,6 +14,7 @@ import {
   startWorker,
   waitFor,
   type InProcessWorker,
+  submitterBus,
 } from '../helpers/fleet.js';
 
 /** A runner the test steers: each run waits for `gate` (if set), records the request and the files it saw. */
@@ -59,14 +59,6 @@ describe('resilience', () => {
     worker = undefined;
   });
 
-  function submitterBus() {
-    return new DiscordBus({
-      apiUrl: emu.world.apiUrl,
-      token: emu.world.tokens.submitter,
-      taskQueueChannel: emu.world.channels.taskQueue,
-    });
-  }
-
   it('keeps working through a Discord outage: local queue, then results delivered when Discord is back', async () => {
     const dir = await scratch();
     const runner = new SteeredRunner();
@@ -78,7 +70,7 @@ describe('resilience', () => {
     let release!: () => void;
     runner.gate = new Promise((r) => (release = r));
     const started = new Promise<void>((r) => (runner.started = r));
-    const bus = submitterBus();
+    const bus = submitterBus(emu.world);
     const first = await bus.submit('task before the outage');
     await started;
     await emu.admin.setFaults({ outage: true });
@@ -163,7 +155,7 @@ describe('resilience', () => {
     await writeFile(join(runtimeDir, 'ledger.jsonl'), `${JSON.stringify(record)}\n`);
     const runner = new SteeredRunner();
     worker = await startWorker(emu.world, { dir, index: 1, runner, env: { DAILY_BUDGET_USD: '1.50' } });
-    const bus = submitterBus();
+    const bus = submitterBus(emu.world);
     const task = await bus.submit('this must wait for tomorrow');
     const pool = await waitFor(
       async () =>
@@ -187,7 +179,7 @@ describe('resilience', () => {
     const dir = await scratch();
     const runner = new SteeredRunner();
     worker = await startWorker(emu.world, { dir, runner, env: { MAX_TASK_COST_USD: '0.5' } });
-    const bus = submitterBus();
+    const bus = submitterBus(emu.world);
     const { taskId } = await bus.submit('Review the attached file', {
       files: [{ name: 'input.txt', data: Buffer.from('hello from the attachment\n') }],
     });

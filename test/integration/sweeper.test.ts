@@ -6,7 +6,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CountingRunner } from '../../bench/counting-runner.js';
-import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { buildTaskText } from '../../src/task/tags.js';
 import { useEmulator } from '../helpers/emulator.js';
 import {
@@ -19,23 +18,16 @@ import {
   spawnCli,
   startWorker,
   waitFor,
+  submitterBus,
 } from '../helpers/fleet.js';
 
 describe('sweeper', () => {
   const emu = useEmulator({ workers: 2 });
 
-  function submitter() {
-    return new DiscordBus({
-      apiUrl: emu.world.apiUrl,
-      token: emu.world.tokens.submitter,
-      taskQueueChannel: emu.world.channels.taskQueue,
-    });
-  }
-
   it('requeues the task of a worker that vanished, and the retry runs and reports once', async () => {
     const dir = await scratch();
     const agentLog = join(dir, 'agent.log');
-    const bus = submitter();
+    const bus = submitterBus(emu.world);
     const { taskId } = await bus.submit('outlive a dead machine');
     // Worker 1 in its own process, no manager: killing it is like losing the machine.
     const doomed = spawnCli(['worker', '--id', 'worker-1'], {
@@ -93,7 +85,7 @@ describe('sweeper', () => {
 
   it('runs only the canonical (lowest id) copy when a task was requeued twice at once', async () => {
     const dir = await scratch();
-    const bus = submitter();
+    const bus = submitterBus(emu.world);
     const text = buildTaskText({ prompt: 'requeued twice', retry: 1, origin: 'discord-1234567890123456789' });
     const first = await bus.submit(text);
     const second = await bus.submit(text);

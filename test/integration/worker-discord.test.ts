@@ -19,6 +19,7 @@ import {
   startWorker,
   waitFor,
   type InProcessWorker,
+  submitterBus,
 } from '../helpers/fleet.js';
 
 describe('worker against the emulator', () => {
@@ -36,11 +37,7 @@ describe('worker against the emulator', () => {
       dir,
       env: { AGENT_RUNNER: 'command', AGENT_COMMAND: fixtureAgent('by-prompt'), TASK_TIMEOUT: '2' },
     });
-    submitter = new DiscordBus({
-      apiUrl: emu.world.apiUrl,
-      token: emu.world.tokens.submitter,
-      taskQueueChannel: emu.world.channels.taskQueue,
-    });
+    submitter = submitterBus(emu.world);
   });
   afterAll(async () => {
     await worker?.stop();
