@@ -7,8 +7,8 @@ import { EventEmitter } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentResult } from '../agent/runner.js';
-import { EMPTY_USAGE } from '../agent/runner.js';
-import type { Claim, ReportFile, WorkerStatus } from '../bus/bus.js';
+import { failureResult } from '../agent/result.js';
+import type { Claim, WorkerStatus } from '../bus/bus.js';
 import { BusUnavailableError, LeaseLostError, RateLimitedError, errorMessage } from '../lib/errors.js';
 import { jitter, sleep } from '../lib/sleep.js';
 import { formatReport } from '../task/format.js';
@@ -16,8 +16,10 @@ import { resolveModel, resolveThinking } from '../task/models.js';
 import type { Task, ThinkingLevel } from '../task/task.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { Outbox } from './outbox.js';
+import { CLAIM_SPREAD, spreadHead } from './claim-order.js';
+
 import { abandonTask } from './abandon.js';
-import { agentFiles, prepareWorkspace, readWorkspaceFile, type Workspace } from './workspace.js';
+import { attachableFiles, prepareWorkspace, type Workspace } from './workspace.js';
 
 /** Why {@link Worker.run} returned. */
 export type WorkerExit = 'restart' | 'idle' | 'stopped' | 'once';
@@ -34,11 +36,6 @@ export interface WorkerEvents {
   warning: [message: string];
   debug: [message: string];
 }
-
-const MAX_DISCORD_FILES = 10;
-const MAX_FILE_BYTES = 10 * 1024 * 1024;
-/** How many of the oldest claimable tasks a worker picks among at random. */
-const CLAIM_SPREAD = 10;
 
 /** One worker. Create it, call {@link run}, call {@link stop} to end it gracefully. */
 export class Worker extends EventEmitter<WorkerEvents> {
@@ -248,7 +245,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       prompt = await this.#promptOf(task);
     } catch (error) {
-      const result = invalidResult(
+      const result = neverRan(
         `could not read the task: ${errorMessage(error)}`,
         task.model ?? o.models.defaultModel,
       );
@@ -280,7 +277,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         prompt,
         requestedModel,
         thinking: level,
-        result: invalidResult(problems.join('; '), requestedModel),
+        result: neverRan(problems.join('; '), requestedModel),
         ws: null,
       };
     }
@@ -293,7 +290,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         prompt,
         requestedModel,
         thinking: level,
-        result: invalidResult(`could not prepare workspace: ${errorMessage(error)}`, model.model),
+        result: neverRan(`could not prepare workspace: ${errorMessage(error)}`, model.model),
         ws: null,
       };
     }
@@ -343,7 +340,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (!cost.known && result.ok) notes.push(`no price known for ${result.model}; cost shown as $0`);
     const over = o.cost.overTaskLimit(cost.costUsd);
     if (over) notes.push(over);
-    const files = ws ? await this.#collectFiles(ws, notes) : [];
+    const { files, skipped } = ws ? await attachableFiles(ws) : { files: [], skipped: [] };
+    if (skipped.length)
+      notes.push(`not attached (Discord limits): ${skipped.join(', ')}; they are in the workspace`);
     const outcome = result.ok ? 'SUCCESS' : 'FAILED';
     const report = formatReport({
       outcome,
@@ -444,23 +443,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return response.text();
   }
 
-  async #collectFiles(ws: Workspace, notes: string[]): Promise<ReportFile[]> {
-    const made = await agentFiles(ws).catch(() => []);
-    const files: ReportFile[] = [];
-    const skipped: string[] = [];
-    // One slot stays free for RESULT.txt, which formatReport adds when it truncates.
-    for (const f of made) {
-      if (files.length >= MAX_DISCORD_FILES - 1 || f.size > MAX_FILE_BYTES) {
-        skipped.push(f.name);
-        continue;
-      }
-      files.push({ name: f.name, data: await readWorkspaceFile(ws, f.name) });
-    }
-    if (skipped.length)
-      notes.push(`not attached (Discord limits): ${skipped.join(', ')}; they are in the workspace`);
-    return files;
-  }
-
   async #status(status: WorkerStatus, detail: string): Promise<void> {
     this.emit('status', status, detail);
     try {
@@ -471,32 +453,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 }
 
-/**
- * Shuffle the first `k` items, keep the rest in order. Workers that poll the same backlog would otherwise all
- * race for the oldest task, then all for the next: each lost race is a thread-create request (400/160004) that
- * spends the bot's thread-creation budget. Spreading over the oldest few keeps the queue roughly FIFO.
- */
-export function spreadHead<T>(items: T[], k: number, random: () => number): T[] {
-  const head = items.slice(0, k);
-  for (let i = head.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [head[i], head[j]] = [head[j]!, head[i]!];
-  }
-  return [...head, ...items.slice(k)];
-}
-
 /** A FAILED result for a task that never ran. */
-function invalidResult(error: string, model: string): AgentResult {
-  return {
-    ok: false,
-    text: '',
-    error,
-    exitCode: null,
-    signal: null,
-    timedOut: false,
-    durationMs: 0,
-    model,
-    usage: { ...EMPTY_USAGE },
-    notes: [],
-  };
+function neverRan(error: string, model: string): AgentResult {
+  return failureResult(error, { model });
 }

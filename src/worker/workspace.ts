@@ -6,6 +6,7 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, join, relative, resolve } from 'node:path';
 import { isSafeTaskId, type Task } from '../task/task.js';
 import { TaskInvalidError } from '../lib/errors.js';
+import type { ReportFile } from '../bus/bus.js';
 
 /** Files the worker itself writes; everything else in the folder afterwards was made by the agent. */
 export const WORKSPACE_FILES = [
@@ -99,4 +100,26 @@ export function readWorkspaceFile(ws: Workspace, name: string): Promise<Buffer> 
 export function safeFileName(name: string): string {
   const base = basename(name).replace(/[^A-Za-z0-9._-]/g, '_');
   return base && base !== '.' && base !== '..' ? base : 'file';
+}
+
+/** Discord's attachment limits: 10 files per message, 10 MiB each. */
+const MAX_DISCORD_FILES = 10;
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The agent's files that fit in a result message, and the names of those that do not. One attachment slot stays
+ * free for RESULT.txt, which the report adds when it truncates the text.
+ */
+export async function attachableFiles(ws: Workspace): Promise<{ files: ReportFile[]; skipped: string[] }> {
+  const made = await agentFiles(ws).catch(() => []);
+  const files: ReportFile[] = [];
+  const skipped: string[] = [];
+  for (const f of made) {
+    if (files.length >= MAX_DISCORD_FILES - 1 || f.size > MAX_FILE_BYTES) {
+      skipped.push(f.name);
+      continue;
+    }
+    files.push({ name: f.name, data: await readWorkspaceFile(ws, f.name) });
+  }
+  return { files, skipped };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spreadHead } from '../../../src/worker/worker.js';
+import { spreadHead } from '../../../src/worker/claim-order.js';
 
 describe('spreadHead', () => {
   it('permutes only the first k items and keeps the rest in order', () => {
