@@ -7,7 +7,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CountingRunner } from '../../bench/counting-runner.js';
 import { buildTaskText } from '../../src/task/tags.js';
-import { useEmulator } from '../helpers/emulator.js';
+import type { Task } from '../../src/task/task.js';
+import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
+import { LeaseLostError } from '../../src/lib/errors.js';
+import { Routes } from 'discord-api-types/v10';
+import { restFor, useEmulator } from '../helpers/emulator.js';
 import {
   agentRuns,
   collect,
@@ -109,4 +113,37 @@ describe('sweeper', () => {
       await bus.close();
     }
   }, 60_000);
+
+  it('a heartbeat on a claim whose thread was archived by a sweeper fails with LeaseLostError', async () => {
+    const bus = submitterBus(emu.world);
+    const { taskId, messageId } = await bus.submit('held by a slow worker');
+    const claimer = new DiscordBus({
+      apiUrl: emu.world.apiUrl,
+      token: emu.world.tokens.workers[0]!,
+      taskQueueChannel: emu.world.channels.taskQueue,
+    });
+    const claim = await claimer.claim(makeTaskFor(taskId, messageId), 'worker-1');
+    expect(claim).not.toBeNull();
+    await claimer.heartbeat(claim!, 'still going');
+    // Another worker's sweeper hands the task back: the thread is archived.
+    await restFor(emu.world, emu.world.tokens.workers[1]!).patch(Routes.channel(claim!.handle), {
+      body: { archived: true },
+    });
+    await expect(claimer.heartbeat(claim!, 'still going?')).rejects.toBeInstanceOf(LeaseLostError);
+    await claimer.close();
+    await bus.close();
+  }, 60_000);
 });
+
+function makeTaskFor(taskId: string, messageId: string): Task {
+  return {
+    id: taskId,
+    messageId,
+    prompt: 'held by a slow worker',
+    rawText: 'held by a slow worker',
+    retry: 0,
+    authorId: '0',
+    submittedAt: new Date().toISOString(),
+    attachments: [],
+  };
+}
