@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
+import { isAlive } from '../unit/agent/helpers.js';
 import {
   agentRuns,
   collect,
@@ -74,4 +75,79 @@ describe('recovery', () => {
       await submitter.close();
     }
   }, 120_000);
+
+  it('SIGTERM to the manager lets a running task finish and report before it exits', async () => {
+    const dir = await scratch();
+    const agentLog = join(dir, 'agent.log');
+    const manager = spawnCli(['manager', '--workers', '1'], {
+      cwd: dir,
+      env: {
+        ...emulatorEnv(emu.world, 1),
+        AGENT_RUNNER: 'command',
+        AGENT_COMMAND: fixtureAgent('ok'),
+        AGENT_LOG: agentLog,
+        OK_DELAY_MS: '2000',
+        POLL_INTERVAL: '0.3',
+      },
+    });
+    const run = collect(manager);
+    const bus = submitterBus(emu.world);
+    const { taskId } = await bus.submit('finish me before you go');
+    try {
+      await waitFor(async () => (await agentRuns(agentLog)).includes(taskId), 30_000, 'the task to start');
+      manager.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      const posted = (await results(emu.running)).filter((r) => r.header?.taskId === taskId);
+      expect(posted).toHaveLength(1);
+      expect(posted[0]!.header?.outcome).toBe('SUCCESS');
+    } finally {
+      manager.kill('SIGKILL');
+      await bus.close();
+    }
+  }, 60_000);
+
+  it('dorch stop --force kills a hanging agent at once and requeues its task', async () => {
+    const dir = await scratch();
+    const agentLog = join(dir, 'agent.log');
+    const env = {
+      ...emulatorEnv(emu.world, 1),
+      AGENT_RUNNER: 'command',
+      AGENT_COMMAND: fixtureAgent('hang'),
+      AGENT_LOG: agentLog,
+      POLL_INTERVAL: '0.3',
+    };
+    const worker = spawnCli(['worker', '--id', 'worker-1', '--keep-alive'], { cwd: dir, env });
+    const run = collect(worker);
+    const bus = submitterBus(emu.world);
+    const { taskId } = await bus.submit('hang until stopped');
+    try {
+      await waitFor(async () => (await agentRuns(agentLog)).includes(taskId), 30_000, 'the agent to start');
+      const grandchild = await waitFor(
+        async () =>
+          Number(
+            /GRANDCHILD (\d+)/.exec(
+              await readFile(
+                join(dir, 'workers', 'worker-1', 'tasks', taskId, 'agent-output.log'),
+                'utf8',
+              ).catch(() => ''),
+            )?.[1],
+          ) || null,
+        10_000,
+        'the agent to report its child',
+      );
+      const stop = collect(spawnCli(['stop', '--force'], { cwd: dir, env }));
+      expect(await stop.exited).toBe(0);
+      expect(await run.exited).toBe(0);
+      expect(stop.output()).toContain('Emergency stop');
+      // The agent's whole process group is gone, and the task went back to the queue.
+      await waitFor(async () => !isAlive(grandchild), 5000, 'the agent group to be gone');
+      const queue = await emu.admin.messages(emu.world.channels.taskQueue);
+      const original = queue.find((m) => `discord-${m.id}` === taskId)!;
+      expect((original.reactions ?? []).map((r) => r.emoji.name)).toContain('↩️');
+      expect(queue.some((m) => m.content.includes(`[origin:${taskId}]`))).toBe(true);
+    } finally {
+      worker.kill('SIGKILL');
+      await bus.close();
+    }
+  }, 60_000);
 });
