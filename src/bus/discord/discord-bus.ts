@@ -32,6 +32,7 @@ import { buildTaskText } from '../../task/tags.js';
 import { formatStatus } from '../../task/format.js';
 import { BusUnavailableError, DiscordApiError, LeaseLostError, RateLimitedError } from '../../lib/errors.js';
 import { createRest } from './rest.js';
+import { channelPages } from './pages.js';
 import {
   Marks,
   claimThreadName,
@@ -97,8 +98,6 @@ interface ClaimState {
   progressMessageId?: string;
 }
 
-const POLL_PAGE = 100;
-
 /** The Discord implementation of {@link Bus}. */
 export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
   readonly name = 'discord';
@@ -138,13 +137,8 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
     const maxPages = this.#options.maxPollPages ?? 5;
     const found: Task[] = [];
     const inFlight: APIMessage[] = [];
-    let before: string | undefined;
-    for (let page = 0; page < maxPages; page++) {
-      const query = new URLSearchParams({ limit: String(POLL_PAGE) });
-      if (before) query.set('before', before);
-      const messages = (await this.#call('GET', '/channels/:id/messages', () =>
-        this.#rest.get(Routes.channelMessages(this.#options.taskQueueChannel), { query }),
-      )) as APIMessage[];
+    this.#assertOpen();
+    for await (const messages of channelPages(this.#rest, this.#options.taskQueueChannel, { maxPages })) {
       let claimable = 0;
       for (const message of messages) {
         if (isInFlight(message)) inFlight.push(message);
@@ -160,8 +154,8 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
         claimable++;
         found.push(toTask(message));
       }
-      if (messages.length < POLL_PAGE || claimable === 0) break;
-      before = messages[messages.length - 1]?.id;
+      // Older pages hold only finished work once a whole page has nothing claimable: stop reading there.
+      if (claimable === 0) break;
     }
     this.#inFlight = inFlight;
     // Oldest first; snowflakes compare as BigInt (string length differs across eras).
@@ -366,18 +360,11 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
   async findResult(taskId: string): Promise<string | null> {
     const channel = this.#options.resultsChannel;
     if (!channel) return null;
+    this.#assertOpen();
     const needle = `] ${taskId} by `;
-    let before: string | undefined;
-    for (let page = 0; page < 5; page++) {
-      const query = new URLSearchParams({ limit: '100' });
-      if (before) query.set('before', before);
-      const messages = (await this.#call('GET', '/channels/:id/messages', () =>
-        this.#rest.get(Routes.channelMessages(channel), { query }),
-      )) as APIMessage[];
+    for await (const messages of channelPages(this.#rest, channel, { maxPages: 5 })) {
       const hit = messages.find((m) => m.content.includes(needle));
       if (hit) return hit.content;
-      if (messages.length < 100) return null;
-      before = messages[messages.length - 1]?.id;
     }
     return null;
   }
@@ -465,8 +452,12 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
     return undefined;
   }
 
-  async #call<T>(method: string, route: string, fn: () => Promise<T>): Promise<T> {
+  #assertOpen(): void {
     if (this.#closed) throw new BusUnavailableError('bus is closed');
+  }
+
+  async #call<T>(method: string, route: string, fn: () => Promise<T>): Promise<T> {
+    this.#assertOpen();
     try {
       return await fn();
     } catch (error) {

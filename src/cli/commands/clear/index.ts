@@ -1,8 +1,9 @@
 /**
  * `dorch clear`: delete waiting (unclaimed) tasks from #task-queue; `--all` deletes every message there.
  */
-import { Routes, type APIMessage } from 'discord-api-types/v10';
+import { Routes } from 'discord-api-types/v10';
 import { createRest } from '../../../bus/discord/rest.js';
+import { channelPages } from '../../../bus/discord/pages.js';
 import { toBusError } from '../../../bus/discord/errors.js';
 import { requireDiscordKeys } from '../../../config/require-discord.js';
 import { loadRuntime } from '../../runtime.js';
@@ -26,15 +27,10 @@ export async function clear(options: ClearOptions): Promise<number> {
   const rest = createRest({ apiUrl: config.discord.apiUrl, token });
   const channel = config.discord.taskQueueChannel!;
   let deleted = 0;
-  let before: string | undefined;
   try {
-    for (;;) {
-      const query = new URLSearchParams({ limit: '100' });
-      if (before) query.set('before', before);
-      const page = (await rest.get(Routes.channelMessages(channel), { query })) as APIMessage[];
-      if (page.length === 0) break;
-      before = page[page.length - 1]!.id;
-      const doomed = page.filter((m) => options.all || !m.thread).map((m) => m);
+    // Deleting as we go does not disturb the cursor: each page is read from before the last one's oldest id.
+    for await (const page of channelPages(rest, channel)) {
+      const doomed = page.filter((m) => options.all || !m.thread);
       const young = doomed
         .filter((m) => Date.now() - Date.parse(m.timestamp) < BULK_MAX_AGE_MS)
         .map((m) => m.id);
@@ -44,7 +40,6 @@ export async function clear(options: ClearOptions): Promise<number> {
       else old.push(...young);
       for (const id of old) await rest.delete(Routes.channelMessage(channel, id));
       deleted += doomed.length;
-      if (page.length < 100) break;
     }
   } catch (error) {
     throw toBusError(error, 'DELETE', '/channels/:id/messages');
