@@ -9,8 +9,7 @@ import { useEmulator } from '../helpers/emulator.js';
 import {
   agentRuns,
   collect,
-  emulatorEnv,
-  fixtureAgent,
+  fixtureEnv,
   results,
   scratch,
   spawnCli,
@@ -30,13 +29,7 @@ describe('fleet: manager + 3 workers + 30 tasks', () => {
     const agentLog = join(dir, 'agent.log');
     const manager = spawnCli(['manager', '--workers', '3'], {
       cwd: dir,
-      env: {
-        ...emulatorEnv(emu.world),
-        AGENT_RUNNER: 'command',
-        AGENT_COMMAND: fixtureAgent('ok'),
-        AGENT_LOG: agentLog,
-        POLL_INTERVAL: '0.3',
-      },
+      env: fixtureEnv(emu.world, { agent: 'ok', agentLog }),
     });
     const run = collect(manager);
 

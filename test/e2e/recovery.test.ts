@@ -10,8 +10,7 @@ import { isAlive } from '../unit/agent/helpers.js';
 import {
   agentRuns,
   collect,
-  emulatorEnv,
-  fixtureAgent,
+  fixtureEnv,
   results,
   scratch,
   spawnCli,
@@ -27,15 +26,15 @@ describe('recovery', () => {
     const agentLog = join(dir, 'agent.log');
     const manager = spawnCli(['manager', '--workers', '1'], {
       cwd: dir,
-      env: {
-        ...emulatorEnv(emu.world, 1),
-        AGENT_RUNNER: 'command',
-        AGENT_COMMAND: fixtureAgent('ok'),
-        AGENT_LOG: agentLog,
-        // Long enough to kill the worker while its agent runs; the orphaned agent then ends by itself.
-        OK_DELAY_MS: '2500',
-        POLL_INTERVAL: '0.3',
-      },
+      env: fixtureEnv(emu.world, {
+        agent: 'ok',
+        agentLog,
+        workers: 1,
+        env: {
+          // Long enough to kill the worker while its agent runs; the orphaned agent then ends by itself.
+          OK_DELAY_MS: '2500',
+        },
+      }),
     });
     const run = collect(manager);
     const submitter = submitterBus(emu.world);
@@ -81,14 +80,14 @@ describe('recovery', () => {
     const agentLog = join(dir, 'agent.log');
     const manager = spawnCli(['manager', '--workers', '1'], {
       cwd: dir,
-      env: {
-        ...emulatorEnv(emu.world, 1),
-        AGENT_RUNNER: 'command',
-        AGENT_COMMAND: fixtureAgent('ok'),
-        AGENT_LOG: agentLog,
-        OK_DELAY_MS: '2000',
-        POLL_INTERVAL: '0.3',
-      },
+      env: fixtureEnv(emu.world, {
+        agent: 'ok',
+        agentLog,
+        workers: 1,
+        env: {
+          OK_DELAY_MS: '2000',
+        },
+      }),
     });
     const run = collect(manager);
     const bus = submitterBus(emu.world);
@@ -109,13 +108,7 @@ describe('recovery', () => {
   it('dorch stop --force kills a hanging agent at once and requeues its task', async () => {
     const dir = await scratch();
     const agentLog = join(dir, 'agent.log');
-    const env = {
-      ...emulatorEnv(emu.world, 1),
-      AGENT_RUNNER: 'command',
-      AGENT_COMMAND: fixtureAgent('hang'),
-      AGENT_LOG: agentLog,
-      POLL_INTERVAL: '0.3',
-    };
+    const env = fixtureEnv(emu.world, { agent: 'hang', agentLog, workers: 1 });
     const worker = spawnCli(['worker', '--id', 'worker-1', '--keep-alive'], { cwd: dir, env });
     const run = collect(worker);
     const bus = submitterBus(emu.world);

@@ -149,3 +149,18 @@ export function submitterBus(world: EmulatorWorld): DiscordBus {
     taskQueueChannel: world.channels.taskQueue,
   });
 }
+
+/** The environment for workers that run fixture agent `agent` (command runner), logging each run to `agentLog`. */
+export function fixtureEnv(
+  world: EmulatorWorld,
+  options: { agent: string; agentLog: string; workers?: number; env?: Record<string, string> },
+): Record<string, string> {
+  return {
+    ...emulatorEnv(world, options.workers),
+    AGENT_RUNNER: 'command',
+    AGENT_COMMAND: fixtureAgent(options.agent),
+    AGENT_LOG: options.agentLog,
+    POLL_INTERVAL: '0.3',
+    ...options.env,
+  };
+}

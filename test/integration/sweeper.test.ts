@@ -15,8 +15,7 @@ import { restFor, useEmulator } from '../helpers/emulator.js';
 import {
   agentRuns,
   collect,
-  emulatorEnv,
-  fixtureAgent,
+  fixtureEnv,
   results,
   scratch,
   spawnCli,
@@ -36,15 +35,15 @@ describe('sweeper', () => {
     // Worker 1 in its own process, no manager: killing it is like losing the machine.
     const doomed = spawnCli(['worker', '--id', 'worker-1'], {
       cwd: dir,
-      env: {
-        ...emulatorEnv(emu.world, 2),
-        BOT_TOKEN: emu.world.tokens.workers[0]!,
-        AGENT_RUNNER: 'command',
-        AGENT_COMMAND: fixtureAgent('ok'),
-        AGENT_LOG: agentLog,
-        OK_DELAY_MS: '3000',
-        POLL_INTERVAL: '0.3',
-      },
+      env: fixtureEnv(emu.world, {
+        agent: 'ok',
+        agentLog,
+        workers: 2,
+        env: {
+          BOT_TOKEN: emu.world.tokens.workers[0]!,
+          OK_DELAY_MS: '3000',
+        },
+      }),
     });
     const doomedRun = collect(doomed);
     await waitFor(
