@@ -1,7 +1,12 @@
 /**
- * Inline task tags: `[model:X]`, `[thinking:Y]`, `[retry:N]` and `[origin:<task id>]`, anywhere in the task text,
- * in any order, case-insensitive names, whitespace tolerated (`[ Model : coder ]`). Recognised tags are stripped
- * from the prompt; any other bracketed text (`[foo:bar]`, `arr[0]`) stays exactly as written.
+ * Inline task tags: `[model:X]`, `[thinking:Y]`, `[retry:N]`, `[origin:<task id>]` and `[author:<user id>]`,
+ * anywhere in the task text, in any order, case-insensitive names, whitespace tolerated (`[ Model : coder ]`).
+ * Recognised tags are stripped from the prompt; any other bracketed text (`[foo:bar]`, `arr[0]`) stays exactly as
+ * written.
+ *
+ * `[retry]`, `[origin]` and `[author]` describe a copy the fleet made of someone's task. They are honoured only in
+ * messages a fleet bot wrote (`trusted`); in anyone else's message they are stripped and ignored, so a person can
+ * never claim to be a retry of, or to speak for, someone else.
  */
 import { isSafeTaskId } from './task.js';
 
@@ -17,6 +22,8 @@ export interface ParsedTaskText {
   retry: number;
   /** `[origin:<task id>]`, the first attempt's task id. */
   origin?: string;
+  /** `[author:<user id>]`, the user who posted the first attempt (whose right to run the task counts). */
+  author?: string;
   /** One sentence per malformed tag; a non-empty list means the task should be reported FAILED. */
   errors: string[];
 }
@@ -28,26 +35,43 @@ export interface TaskTextParts {
   thinking?: string;
   retry?: number;
   origin?: string;
+  author?: string;
 }
 
-type TagName = 'model' | 'thinking' | 'retry' | 'origin';
+/** Options of {@link parseTaskText}. */
+export interface ParseTaskTextOptions {
+  /**
+   * The message was written by a fleet bot: `[retry]`, `[origin]` and `[author]` count. Otherwise they are stripped
+   * from the prompt and ignored (no value, no error).
+   * @defaultValue true
+   */
+  trusted?: boolean;
+}
+
+type TagName = 'model' | 'thinking' | 'retry' | 'origin' | 'author';
+
+/** Tags only a fleet bot's message may carry. */
+const FLEET_TAGS: ReadonlySet<TagName> = new Set(['retry', 'origin', 'author']);
 
 // A tag never spans lines and its value never contains `]`.
-const TAG = /\[[ \t]*(model|thinking|retry|origin)[ \t]*:([^\]\n]*)\]/gi;
+const TAG = /\[[ \t]*(model|thinking|retry|origin|author)[ \t]*:([^\]\n]*)\]/gi;
 
 const EXAMPLES: Record<TagName, string> = {
   model: '[model:coder]',
   thinking: '[thinking:high]',
   retry: '[retry:1]',
   origin: '[origin:discord-1471241464699945010]',
+  author: '[author:1471241464699945010]',
 };
 
 /** Read the tags out of a task message and return the prompt without them. Never throws. */
-export function parseTaskText(text: string): ParsedTaskText {
+export function parseTaskText(text: string, options: ParseTaskTextOptions = {}): ParsedTaskText {
+  const trusted = options.trusted ?? true;
   const values: Partial<Record<TagName, string>> = {};
   const errors: string[] = [];
 
   const record = (name: TagName, raw: string): void => {
+    if (!trusted && FLEET_TAGS.has(name)) return;
     const value = raw.trim();
     if (value === '') {
       errors.push(`The [${name}:] tag has no value; write it like ${EXAMPLES[name]}.`);
@@ -91,6 +115,12 @@ export function parseTaskText(text: string): ParsedTaskText {
     else
       errors.push(`The [origin:] tag needs a task id like ${EXAMPLES.origin}; got "${clip(values.origin)}".`);
   }
+  let author: string | undefined;
+  if (values.author !== undefined) {
+    if (/^\d{1,20}$/.test(values.author)) author = values.author;
+    else
+      errors.push(`The [author:] tag needs a user id like ${EXAMPLES.author}; got "${clip(values.author)}".`);
+  }
   const prompt = kept.join('\n').trim();
   if (prompt === '') errors.push('The task has no prompt: it is empty or holds only tags.');
 
@@ -98,6 +128,7 @@ export function parseTaskText(text: string): ParsedTaskText {
   if (values.model !== undefined) result.model = values.model;
   if (values.thinking !== undefined) result.thinking = values.thinking;
   if (origin !== undefined) result.origin = origin;
+  if (author !== undefined) result.author = author;
   return result;
 }
 
@@ -154,6 +185,7 @@ export function buildTaskText(parts: TaskTextParts): string {
     add('retry', String(parts.retry));
   }
   add('origin', parts.origin);
+  add('author', parts.author);
   const prompt = parts.prompt.trim();
   if (tags.length === 0) return prompt;
   return `${prompt}${prompt.includes('\n') ? '\n\n' : ' '}${tags.join(' ')}`;

@@ -91,6 +91,25 @@ describe('parseTaskText', () => {
   it('strips malformed known tags from the prompt', () => {
     expect(parseTaskText('[model:] keep me [retry:x]').prompt).toBe('keep me');
   });
+
+  it('reads [author:] as a user id and refuses anything else', () => {
+    expect(parseTaskText('x [author:1471241464699945010]').author).toBe('1471241464699945010');
+    expect(parseTaskText('x [author:me]').errors).toEqual([
+      expect.stringMatching(/\[author:\] tag needs a user id.*"me"/),
+    ]);
+  });
+
+  it('untrusted (a person wrote it): retry, origin and author are stripped and ignored, model and thinking count', () => {
+    const text = 'do it [retry:7] [origin:discord-1] [author:42] [retry:x] [model:coder] [thinking:high]';
+    expect(parseTaskText(text, { trusted: false })).toEqual({
+      prompt: 'do it',
+      retry: 0,
+      model: 'coder',
+      thinking: 'high',
+      errors: [],
+    });
+    expect(parseTaskText(text, { trusted: true }).retry).toBe(7);
+  });
 });
 
 describe('buildTaskText', () => {
@@ -99,6 +118,7 @@ describe('buildTaskText', () => {
     { prompt: 'Write a poem', model: 'coder', thinking: 'high' },
     { prompt: 'Fix:\n  code()\n\nthanks', model: 'openrouter/x/y:free', retry: 2, origin: 'discord-123' },
     { prompt: 'arr[0] and [foo:bar] stay', thinking: 'off', retry: 1, origin: 'local-9' },
+    { prompt: 'a copy', retry: 1, origin: 'discord-123', author: '987654321' },
   ];
   it.each(cases)('round-trips %j', (parts) => {
     const parsed = parseTaskText(buildTaskText(parts));
@@ -108,6 +128,7 @@ describe('buildTaskText', () => {
     expect(parsed.thinking).toBe(parts.thinking);
     expect(parsed.retry).toBe(parts.retry ?? 0);
     expect(parsed.origin).toBe(parts.origin);
+    expect(parsed.author).toBe(parts.author);
   });
 
   it('writes tags after a one-line prompt and omits retry 0', () => {
