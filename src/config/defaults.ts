@@ -25,9 +25,12 @@ export const DEFAULT_WORK_DIR = 'workers';
 /** Folder for runtime state (local fallback queue, outboxes, pid files). */
 export const DEFAULT_RUNTIME_DIR = '.runtime';
 
+/** Seconds between heartbeats: a worker edits its progress message this often while a task runs. */
+export const DEFAULT_HEARTBEAT_INTERVAL_SEC = 15;
+
 /**
- * Seconds without a heartbeat (workers edit their progress message every 15 s) before any idle worker treats a
- * claimed task as abandoned (its machine is gone) and requeues it.
+ * Seconds without a heartbeat before any worker treats a claimed task as abandoned (its machine is gone) and hands
+ * it back. At least two heartbeats (validated), so one slow edit never costs a claim.
  */
 export const DEFAULT_LEASE_TIMEOUT_SEC = 90;
 

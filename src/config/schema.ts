@@ -9,6 +9,7 @@ import {
   DEFAULT_AGENT_RUNNER,
   DEFAULT_DISCORD_API_URL,
   DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_HEARTBEAT_INTERVAL_SEC,
   DEFAULT_LEASE_TIMEOUT_SEC,
   DEFAULT_MAX_IDLE_TIME_SEC,
   DEFAULT_MODEL,
@@ -65,7 +66,9 @@ export interface Config {
     runtimeDir: string;
     /** `MAX_ATTEMPTS`. */
     maxAttempts: number;
-    /** `LEASE_TIMEOUT` in seconds: a claim without a heartbeat for this long is abandoned. */
+    /** `HEARTBEAT_INTERVAL` in seconds: how often a running task's progress message is edited. */
+    heartbeatIntervalSec: number;
+    /** `LEASE_TIMEOUT` in seconds (at least two heartbeats): a claim without a heartbeat for this long is abandoned. */
     leaseTimeoutSec: number;
   };
   agent: {
@@ -120,7 +123,9 @@ export const CONFIG_KEYS = {
   WORK_DIR: 'folder for worker workspaces',
   RUNTIME_DIR: 'folder for runtime state (fallback queue, outboxes)',
   MAX_ATTEMPTS: 'runs per task before it is reported FAILED',
-  LEASE_TIMEOUT: 'seconds without a heartbeat before a claimed task counts as abandoned and is requeued',
+  HEARTBEAT_INTERVAL: "seconds between heartbeats (edits of a running task's progress message)",
+  LEASE_TIMEOUT:
+    'seconds without a heartbeat before a claimed task counts as abandoned and is requeued (at least two heartbeats)',
   AGENT_RUNNER: `agent runner: ${AGENT_RUNNERS.join(', ')}`,
   AGENT_COMMAND: 'the command line run by the `command` runner',
   OPENCLAW_BIN: 'path to the openclaw executable',
@@ -356,6 +361,7 @@ export const configSchema = z
     WORK_DIR: field(text, DEFAULT_WORK_DIR),
     RUNTIME_DIR: field(text, DEFAULT_RUNTIME_DIR),
     MAX_ATTEMPTS: field(wholeNumber(1), DEFAULT_MAX_ATTEMPTS),
+    HEARTBEAT_INTERVAL: field(number(0, true), DEFAULT_HEARTBEAT_INTERVAL_SEC),
     LEASE_TIMEOUT: field(number(0, true), DEFAULT_LEASE_TIMEOUT_SEC),
     AGENT_RUNNER: field(runner, DEFAULT_AGENT_RUNNER as AgentRunnerName),
     AGENT_COMMAND: field(text, undefined),
@@ -401,6 +407,19 @@ export const configSchema = z
       });
     }
 
+    // A lease shorter than two heartbeats would hand back healthy claims after one slow edit.
+    const heartbeat = valid(fields.HEARTBEAT_INTERVAL);
+    const lease = valid(fields.LEASE_TIMEOUT);
+    if (heartbeat !== undefined && lease !== undefined && lease < 2 * heartbeat) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          `must be at least two heartbeats (2 × HEARTBEAT_INTERVAL = ${2 * heartbeat} s), got ${lease}; ` +
+          `raise LEASE_TIMEOUT or lower HEARTBEAT_INTERVAL`,
+        path: ['LEASE_TIMEOUT'],
+      });
+    }
+
     const extra = valid(fields.MODEL_ALIASES);
     const aliases: Record<string, string> = { ...DEFAULT_MODEL_ALIASES, ...extra };
     const overrides = { cheap: fields.MODEL_CHEAP, primary: fields.MODEL_PRIMARY, coder: fields.MODEL_CODER };
@@ -436,6 +455,7 @@ export const configSchema = z
         workDir: f.WORK_DIR,
         runtimeDir: f.RUNTIME_DIR,
         maxAttempts: f.MAX_ATTEMPTS,
+        heartbeatIntervalSec: f.HEARTBEAT_INTERVAL,
         leaseTimeoutSec: f.LEASE_TIMEOUT,
       },
       agent: {
