@@ -8,7 +8,7 @@
  * - **A task belongs to the bus it was queued on**, decided by id (`fallback.owns(id)`: `local-…` ids). A claim,
  *   heartbeat, completion or release goes to that bus only, whatever the primary's state. A local claim is finished
  *   locally even after the primary is back; a primary claim is never finished in the local queue.
- * - **Completing or releasing a primary claim while the primary is down** retries with exponential backoff
+ * - **Completing or handing back a primary claim while the primary is down** retries with exponential backoff
  *   (`reportAttempts`, jittered, capped by `reportMaxBackoffMs`), then throws the last `BusUnavailableError`: the
  *   report is never written locally as if the task were local. The durable outbox that lets a worker move on
  *   instead of waiting (DESIGN §5) belongs to the caller; this bus only refuses to lose or misfile the report.
@@ -20,21 +20,29 @@
  * - **`submit`** goes to the primary, or locally on `BusUnavailableError`; `Submitted.via` says which
  *   (`local` means the CLI should warn).
  * - **`findResult`** of a local id looks in the fallback, then follows a drained task to its primary id.
+ * - **`sweep`** sweeps both: the primary (while it is up) and the local queue.
+ * - A local result the primary refuses to publish (a 4xx) is set aside with a debug line; it never stops `poll`.
  * - `status` lines go to the primary, or to the local `worker-pool.log` while it is down.
  */
 import { EventEmitter } from 'node:events';
 import type {
-  AbandonedClaim,
   Bus,
   Claim,
+  ClaimHold,
+  CompleteOptions,
+  Completion,
+  HandBack,
+  Requeued,
   Submitted,
   SubmitOptions,
+  SweptTask,
   TaskReport,
   WorkerStatus,
 } from './bus.js';
 import type { Task } from '../task/task.js';
 import { AppError, errorMessage, type BusUnavailableError } from '../lib/errors.js';
 import { jitter, sleep } from '../lib/sleep.js';
+import { randomBytes } from 'node:crypto';
 import type { DrainReport, MovedTask } from './local/local-bus.js';
 
 /** What the fallback side must offer beyond {@link Bus}: `LocalBus` implements it. */
@@ -61,7 +69,7 @@ export interface FallbackBusOptions {
    */
   probeIntervalMs?: number;
   /**
-   * Tries for `complete`/`release` of a primary claim while the primary is unavailable, the first included.
+   * Tries for `complete`/`handBack` of a primary claim while the primary is unavailable, the first included.
    * @defaultValue 5
    */
   reportAttempts?: number;
@@ -139,6 +147,8 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
   #lastProbeAt = 0;
   // Local ids the primary refused (not for unavailability): never offered to it again by this instance.
   readonly #undrainable = new Set<string>();
+  // Local results the primary refused to publish (not for unavailability): not offered again by this instance.
+  readonly #unpublishable = new Set<string>();
   #closing: Promise<void> | undefined;
   // Set at start and after each local completion: avoids reading the done folder on every poll.
   #mayHaveUnpublished = true;
@@ -169,11 +179,16 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
     return this.#down;
   }
 
-  /** Queue on the primary; on `BusUnavailableError` queue locally (`via: 'local'`). */
-  submit(text: string, options?: SubmitOptions): Promise<Submitted> {
+  /**
+   * Queue on the primary; on `BusUnavailableError` queue locally (`via: 'local'`). Both get the same nonce: when
+   * the primary took the post but its answer was lost, draining the local copy later reposts under that nonce and
+   * the primary answers with the first post instead of a second one.
+   */
+  submit(text: string, options: SubmitOptions = {}): Promise<Submitted> {
+    const withNonce = { ...options, nonce: options.nonce ?? randomNonce() };
     return this.#either(
-      () => this.primary.submit(text, options),
-      () => this.fallback.submit(text, options),
+      () => this.primary.submit(text, withNonce),
+      () => this.fallback.submit(text, withNonce),
     );
   }
 
@@ -217,28 +232,49 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
     if (!this.#mayHaveUnpublished) return;
     const pending = await fallback.unpublishedReports();
     for (const { taskId, report } of pending) {
+      if (this.#unpublishable.has(taskId)) continue;
       if (!(await fallback.claimPublication(taskId))) continue;
       try {
         await publish(report, taskId);
         this.emit('debug', `[fallback-bus] published local result of ${taskId}`);
       } catch (error) {
         await fallback.releasePublication(taskId);
-        throw error;
+        if (isUnavailable(error)) throw error;
+        // Refused for good (a 4xx): one bad result must not stop every poll. It stays in the local results log.
+        this.#unpublishable.add(taskId);
+        this.emit(
+          'debug',
+          `[fallback-bus] ${this.primary.name} refused the local result of ${taskId}; it stays in the local results log: ${errorMessage(error)}`,
+        );
       }
     }
     this.#mayHaveUnpublished = false;
   }
 
-  /** The primary's abandoned claims (the local queue sweeps itself); none while the primary is down. */
-  async findAbandoned(options: { leaseMs: number; now: number }): Promise<AbandonedClaim[]> {
-    if (this.#down || !this.primary.findAbandoned) return [];
-    try {
-      return await this.primary.findAbandoned(options);
-    } catch (error) {
-      if (!isUnavailable(error)) throw error;
-      this.#markDown(error);
-      return [];
+  /** Sweep the primary (while it is up; an outage is recorded) and the local queue. */
+  async sweep(): Promise<SweptTask[]> {
+    let swept: SweptTask[] = [];
+    if (!this.#down) {
+      try {
+        swept = await this.primary.sweep();
+      } catch (error) {
+        if (!isUnavailable(error)) throw error;
+        this.#markDown(error);
+      }
     }
+    return [...swept, ...(await this.fallback.sweep())];
+  }
+
+  /** The primary's claim pause, while it is up. */
+  claimHold(): ClaimHold | null {
+    return this.#down ? null : (this.primary.claimHold?.() ?? null);
+  }
+
+  /** The operator's requeue, on the primary (the local queue refuses nothing). */
+  requeue(taskId: string): Promise<Requeued> {
+    const requeue = this.primary.requeue?.bind(this.primary);
+    if (!requeue) return Promise.reject(new TypeError(`${this.primary.name} has no requeue`));
+    return this.#primaryOnly(() => requeue(taskId));
   }
 
   /** Claim on the task's own bus. A primary task while the primary is unavailable: null (try local tasks). */
@@ -268,18 +304,22 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
   }
 
   /** Report on the claim's own bus; for a primary claim, retry with backoff through an outage, then throw. */
-  complete(claim: Claim, report: TaskReport): Promise<void> {
+  complete(claim: Claim, report: TaskReport, options?: CompleteOptions): Promise<Completion> {
     if (this.fallback.owns(claim.task.id)) {
       this.#mayHaveUnpublished = true;
-      return this.fallback.complete(claim, report);
+      return this.fallback.complete(claim, report, options);
     }
-    return this.#deliver('complete', () => this.primary.complete(claim, report));
+    // A second try is a replay: the first may have posted before the connection broke.
+    let tries = 0;
+    return this.#deliver('complete', () =>
+      this.primary.complete(claim, report, tries++ === 0 ? options : { ...options, replay: true }),
+    );
   }
 
-  /** Requeue on the claim's own bus; for a primary claim, retry with backoff through an outage, then throw. */
-  release(claim: Claim, reason: string): Promise<void> {
-    if (this.fallback.owns(claim.task.id)) return this.fallback.release(claim, reason);
-    return this.#deliver('release', () => this.primary.release(claim, reason));
+  /** Hand back on the claim's own bus; for a primary claim, retry with backoff through an outage, then throw. */
+  handBack(claim: Claim, reason: string): Promise<HandBack> {
+    if (this.fallback.owns(claim.task.id)) return this.fallback.handBack(claim, reason);
+    return this.#deliver('handBack', () => this.primary.handBack(claim, reason));
   }
 
   /** Status to the primary, or to the local log while it is down. */
@@ -382,13 +422,13 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
     }
   }
 
-  async #deliver(what: string, call: () => Promise<void>): Promise<void> {
+  async #deliver<T>(what: string, call: () => Promise<T>): Promise<T> {
     const { reportAttempts, reportBackoffMs, reportMaxBackoffMs, random } = this.#options;
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await call();
+        const result = await call();
         this.#markUp();
-        return;
+        return result;
       } catch (error) {
         if (!isUnavailable(error)) throw error;
         this.#markDown(error);
@@ -405,4 +445,9 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
       }
     }
   }
+}
+
+// Discord allows nonces of up to 25 characters.
+function randomNonce(): string {
+  return `s${randomBytes(12).toString('hex')}`;
 }

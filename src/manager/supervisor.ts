@@ -1,7 +1,7 @@
 /**
  * The manager: keeps N local worker processes alive. Workers report over Node's IPC channel which task they
- * hold, so when one dies mid-task the supervisor hands the task back at once (requeue, or FAILED when out of
- * attempts) instead of waiting for a lease to expire.
+ * hold, so when one dies mid-task the supervisor recovers the task at once (its waiting report delivered, or the
+ * task handed back) instead of waiting for a lease to expire.
  */
 import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
@@ -40,10 +40,10 @@ export interface SupervisorEvents {
     slot: WorkerSlot,
     info: { code: number | null; signal: string | null; reason: string; restartInMs: number | null },
   ];
-  /** A task held by a dead worker was handed back. */
+  /** A task held by a dead worker was recovered (its report delivered, or the task handed back). */
   'task-recovered': [
     slot: WorkerSlot,
-    info: { taskId: string; action: 'requeued' | 'failed' | 'error'; error?: string },
+    info: { taskId: string; action: string; detail?: string; error?: string },
   ];
   debug: [message: string];
 }
@@ -53,8 +53,12 @@ export interface SupervisorOptions {
   workers: number;
   /** Start the worker process for a slot, with an IPC channel (`stdio` including 'ipc'). */
   spawnWorker: (slot: WorkerSlot) => ChildProcess;
-  /** Hand back a task whose worker died (requeue or fail). */
-  recoverTask: (slot: WorkerSlot, claim: Claim, reason: string) => Promise<'requeued' | 'failed'>;
+  /** Recover a task whose worker died: deliver its waiting report, or hand it back. Resolves with what it did. */
+  recoverTask: (
+    slot: WorkerSlot,
+    claim: Claim,
+    reason: string,
+  ) => Promise<{ action: string; detail?: string }>;
   /** Worker id for slot i. @defaultValue `worker-${i}` */
   workerIdFor?: (index: number) => string;
   /** A process that exits with an error sooner than this after start counts as a crash. @defaultValue 10000 */
@@ -186,8 +190,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       // The worker died holding a task: hand it back now rather than after a lease expiry.
       const why = `${slot.workerId} exited (${signal ?? `code ${code}`}) while running it`;
       try {
-        const action = await this.#o.recoverTask(slot, held, why);
-        this.emit('task-recovered', slot, { taskId: held.task.id, action });
+        const done = await this.#o.recoverTask(slot, held, why);
+        this.emit('task-recovered', slot, { taskId: held.task.id, ...done });
       } catch (error) {
         this.emit('task-recovered', slot, {
           taskId: held.task.id,

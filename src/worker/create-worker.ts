@@ -4,10 +4,8 @@
  */
 import { createRunner, discordSecretEnvNames } from '../agent/create-runner.js';
 import type { AgentRunner } from '../agent/runner.js';
-import { createResilientBus, type ResilientBus } from '../bus/create-bus.js';
-import { resolveUserIds } from '../bus/discord/identity.js';
+import { checkWorkerPermissions, createResilientBus, type ResilientBus } from '../bus/create-bus.js';
 import { BusUnavailableError } from '../lib/errors.js';
-import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { createAccounting } from '../cost/accounting.js';
 import { ledgerPath } from '../cost/ledger.js';
@@ -27,6 +25,11 @@ export interface CreateWorkerOptions {
   runner?: AgentRunner;
   /** Overrides of worker options (tests: heartbeat, backoff). */
   overrides?: Partial<WorkerOptions>;
+  /**
+   * Check the bot's permissions in each channel before starting (refuse to start, naming the config key, when one
+   * is missing). @defaultValue true
+   */
+  checkPermissions?: boolean;
 }
 
 /** A wired worker and the buses behind it. */
@@ -46,15 +49,15 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
       stripEnv: discordSecretEnvNames(process.env),
     }));
   await runner.check();
-  const buses = await createResilientBus(config, { token: options.token });
-  // A rejected token should stop the worker now, with a clear error; an unreachable Discord should not (the
-  // worker then serves the local queue).
-  await resolveUserIds([options.token], {
-    apiUrl: config.discord.apiUrl,
-    cacheFile: join(config.worker.runtimeDir, 'identities.json'),
-  }).catch((error: unknown) => {
-    if (!(error instanceof BusUnavailableError)) throw error;
-  });
+  // A rejected token or a missing permission should stop the worker now, with a clear error naming what to fix;
+  // an unreachable Discord should not (the worker then serves the local queue).
+  if (options.checkPermissions ?? true)
+    await checkWorkerPermissions(config, options.token, `worker ${options.workerId}'s bot`).catch(
+      (error: unknown) => {
+        if (!(error instanceof BusUnavailableError)) throw error;
+      },
+    );
+  const buses = await createResilientBus(config, { token: options.token, actor: options.workerId });
   const prices = await loadPriceTable(
     config.agent.openclawConfigPath ?? openClawConfigPath(process.env),
   ).catch(() => new Map());
@@ -74,6 +77,7 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
     pollIntervalMs: config.worker.pollIntervalSec * 1000,
     maxIdleMs: config.worker.maxIdleTimeSec * 1000,
     taskTimeoutMs: config.worker.taskTimeoutSec * 1000,
+    heartbeatMs: config.worker.heartbeatIntervalSec * 1000,
     keepAlive: options.keepAlive,
     once: options.once,
     maxAttempts: config.worker.maxAttempts,

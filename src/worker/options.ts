@@ -65,11 +65,14 @@ export interface WorkerOptions {
   /** Largest prompt accepted, in characters. @defaultValue 4194304 (OpenClaw's --message-file limit) */
   maxPromptChars?: number;
   /**
-   * A claim whose holder has not heartbeaten for this long counts as abandoned; an idle worker hands it back.
-   * Keep it several heartbeats long. @defaultValue 90000
+   * A claim whose holder has not heartbeaten for this long counts as abandoned; any worker hands it back. At least
+   * two heartbeats. @defaultValue 90000 (or six heartbeats, if longer)
    */
   leaseMs?: number;
-  /** How often an idle worker looks for abandoned claims. @defaultValue 60000 */
+  /**
+   * How often this machine looks for abandoned claims, busy or idle (the schedule is shared by the machine's
+   * workers and survives restarts). @defaultValue a third of `leaseMs`
+   */
   sweepIntervalMs?: number;
   /** Wait between attempts to deliver reports held in the outbox. @defaultValue 5000 */
   outboxRetryMs?: number;
@@ -77,6 +80,8 @@ export interface WorkerOptions {
   maxBackoffMs?: number;
   /** Injected clock. @defaultValue Date.now */
   now?: () => number;
+  /** Injected monotonic clock (the lease margin). @defaultValue performance.now */
+  monotonic?: () => number;
   /** Injected randomness (jitter). @defaultValue Math.random */
   random?: () => number;
   /** Injected download seam for attachments. @defaultValue global fetch */
@@ -100,7 +105,6 @@ export const DEFAULT_WORKER_OPTIONS = {
   maxBackoffMs: 60_000,
   outboxRetryMs: 5000,
   leaseMs: 90_000,
-  sweepIntervalMs: 60_000,
 } as const satisfies Partial<WorkerOptions>;
 
 type Defaulted = { -readonly [K in keyof typeof DEFAULT_WORKER_OPTIONS]-?: NonNullable<WorkerOptions[K]> };
@@ -108,7 +112,9 @@ type Defaulted = { -readonly [K in keyof typeof DEFAULT_WORKER_OPTIONS]-?: NonNu
 /** Options after defaults are applied. */
 export type ResolvedWorkerOptions = WorkerOptions &
   Defaulted & {
+    sweepIntervalMs: number;
     now: () => number;
+    monotonic: () => number;
     random: () => number;
     fetch: typeof fetch;
     redact: (text: string) => string;
@@ -119,6 +125,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   const merged = {
     ...DEFAULT_WORKER_OPTIONS,
     now: Date.now,
+    monotonic: () => performance.now(),
     random: Math.random,
     fetch: globalThis.fetch,
     redact: (text: string) => text,
@@ -127,6 +134,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
   // The lease must outlast a few heartbeats; without an explicit value, stretch it with a slow heartbeat.
   if (options.leaseMs === undefined)
     merged.leaseMs = Math.max(DEFAULT_WORKER_OPTIONS.leaseMs, merged.heartbeatMs * 6);
+  if (options.sweepIntervalMs === undefined) merged.sweepIntervalMs = Math.round(merged.leaseMs / 3);
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(merged.workerId))
     throw new TypeError(`Expected \`workerId\` to match [A-Za-z0-9_-]{1,32}, got \`${merged.workerId}\``);
   for (const key of [

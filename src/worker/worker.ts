@@ -1,15 +1,24 @@
 /**
- * The worker loop: poll, claim, run, report, heartbeat. One task at a time; a fresh agent process and session
- * for every task. By default the worker exits after a task (the seed's clean-restart design) and the manager
- * starts a fresh one; `keepAlive` stays up instead.
+ * The worker loop: poll, claim, run, report. One task at a time; a fresh agent process and session for every task.
+ * By default the worker exits after a task (the seed's clean-restart design) and the manager starts a fresh one;
+ * `keepAlive` stays up instead. The lease on a running task is kept by a {@link LeaseManager}; what a claim's life
+ * means on the backend (hand-backs, late reports, sweeps) is the bus's business.
  */
 import { EventEmitter } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentResult } from '../agent/runner.js';
 import { failureResult } from '../agent/result.js';
-import type { Claim, WorkerStatus } from '../bus/bus.js';
-import { BusUnavailableError, LeaseLostError, RateLimitedError, errorMessage } from '../lib/errors.js';
+import type {
+  Claim,
+  ClaimHold,
+  CompleteOptions,
+  HandBack,
+  SweptTask,
+  TaskReport,
+  WorkerStatus,
+} from '../bus/bus.js';
+import { AppError, DiscordApiError, errorMessage } from '../lib/errors.js';
 import { jitter, sleep } from '../lib/sleep.js';
 import { formatReport } from '../task/format.js';
 import { resolveModel, resolveThinking } from '../task/models.js';
@@ -17,8 +26,8 @@ import type { Task, ThinkingLevel } from '../task/task.js';
 import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
 import { Outbox } from './outbox.js';
 import { CLAIM_SPREAD, spreadHead } from './claim-order.js';
-
-import { abandonTask } from './abandon.js';
+import { LeaseManager } from './lease-manager.js';
+import { SweepSchedule } from './sweep-schedule.js';
 import { attachableFiles, prepareWorkspace, type Workspace } from './workspace.js';
 
 /** Why {@link Worker.run} returned. */
@@ -29,35 +38,64 @@ export interface WorkerEvents {
   status: [status: WorkerStatus, detail: string];
   claimed: [claim: Claim];
   finished: [info: { claim: Claim; outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number }];
+  /** The worker no longer holds the claim and did not report it (handed back, lost, superseded). */
   released: [info: { claim: Claim; reason: string }];
-  /** An abandoned claim of another worker was handed back by this worker's sweeper. */
-  swept: [info: { taskId: string; from: string; action: 'requeued' | 'failed' | 'taken'; reason: string }];
+  /** An abandoned claim of another worker was dealt with by this worker's sweep. */
+  swept: [info: SweptTask];
   /** A recoverable problem (bus unreachable, a status post failed). */
   warning: [message: string];
   debug: [message: string];
 }
 
-/** One worker. Create it, call {@link run}, call {@link stop} to end it gracefully. */
+/** One task's run, ready to report: what ran (or why nothing ran) and its result. */
+export interface TaskRun {
+  task: Task;
+  prompt: string;
+  requestedModel: string;
+  thinking: ThinkingLevel;
+  result: AgentResult;
+  ws: Workspace | null;
+}
+
+/** What {@link Worker}'s execution of a claim came to. */
+export type Execution =
+  /** Report it: the agent ran (successfully or not), or the task could never run (bad tags, no workspace). */
+  | { kind: 'report'; run: TaskRun }
+  /** The worker is stopping before the task finished: hand it back. */
+  | { kind: 'hand-back'; reason: string }
+  /** Another party handed the claim back (or closed it) while it ran: report nothing. */
+  | { kind: 'lease-lost'; reason: string };
+
+/** One worker. Create it, call {@link run}, call {@link stop} or {@link close} to end it. */
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly #o: ResolvedWorkerOptions;
   readonly #outbox: Outbox;
+  readonly #sweeps: SweepSchedule;
   readonly #stopController = new AbortController();
   #agentController: AbortController | null = null;
   #current: Claim | null = null;
-  #running = false;
+  #running: Promise<WorkerExit> | null = null;
+  #closing: Promise<void> | null = null;
   #graceTimer: NodeJS.Timeout | null = null;
   /** A report is waiting in the outbox (Discord was down when it was due). */
   #outboxDirty = true;
   #nextFlushAt = 0;
-  #nextSweepAt = 0;
-  /** The current claim was handed back by someone else (see heartbeat). */
-  #leaseLost = false;
+  #sweeping: Promise<void> | null = null;
   #graceEnds = Infinity;
+  /** Why this worker stopped claiming for good (a report Discord refuses), or null. */
+  #blocked: string | null = null;
+  #shownHold: string | null = null;
 
   constructor(options: WorkerOptions) {
     super();
     this.#o = resolveWorkerOptions(options);
     this.#outbox = new Outbox(this.#o.runtimeDir, this.#o.workerId);
+    this.#sweeps = new SweepSchedule({
+      runtimeDir: this.#o.runtimeDir,
+      intervalMs: this.#o.sweepIntervalMs,
+      now: this.#o.now,
+      random: this.#o.random,
+    });
   }
 
   /** The claim being worked on, if any. */
@@ -66,15 +104,31 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   /** Run until idle, stopped, or (without keepAlive) one task is done. Guarded: a second call throws. */
-  async run(): Promise<WorkerExit> {
-    if (this.#running) throw new Error('Worker.run() is already running');
-    this.#running = true;
-    try {
-      return await this.#loop();
-    } finally {
-      // One last try, so a report held through an outage is not left behind when Discord is back by now.
-      if (this.#outboxDirty) await this.#flushOutbox();
-    }
+  run(): Promise<WorkerExit> {
+    if (this.#running) return Promise.reject(new Error('Worker.run() is already running'));
+    this.#running = (async () => {
+      try {
+        return await this.#loop();
+      } finally {
+        // One last try, so a report held through an outage is not left behind when Discord is back by now.
+        if (this.#outboxDirty) await this.#flushOutbox();
+        await this.#sweeping;
+      }
+    })();
+    return this.#running;
+  }
+
+  /**
+   * Stop and wait until the worker is done: graceful (a running task may finish within `graceMs`, else it is
+   * handed back) or `force` (hand it back at once). Memoized: every call gets the same promise; a later `force`
+   * still cuts a graceful close short.
+   */
+  close(force = false, graceMs = 30_000): Promise<void> {
+    this.stop(force ? 0 : graceMs);
+    this.#closing ??= (async () => {
+      await this.#running?.catch(() => undefined);
+    })();
+    return this.#closing;
   }
 
   async #loop(): Promise<WorkerExit> {
@@ -82,22 +136,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const stop = this.#stopController.signal;
     await this.#flushOutbox();
     await this.#status('READY', 'Online and waiting');
-    // Sweeping is for workers that stay idle: the first sweep comes one interval after start.
-    this.#nextSweepAt = o.now() + jitter(o.sweepIntervalMs, 0.8, 1.2, o.random);
     let lastWork = o.now();
     let failures = 0;
-    let budgetNoted = false;
+    let noted: string | null = null;
     while (!stop.aborted) {
       if (this.#outboxDirty && o.now() >= this.#nextFlushAt) await this.#flushOutbox();
-      const blocker = await o.cost.claimBlocker();
+      const blocker = this.#blocked ?? (await o.cost.claimBlocker());
       if (blocker) {
-        if (!budgetNoted) await this.#status('BUDGET', `Not claiming: ${blocker}`);
-        budgetNoted = true;
+        if (noted !== blocker)
+          await this.#status(this.#blocked ? 'ERROR' : 'BUDGET', `Not claiming: ${blocker}`);
+        noted = blocker;
         // `once` means one pass: a blocked worker has nothing to do, and with maxIdleMs 0 would wait forever.
         if (o.once) return 'once';
       } else {
-        budgetNoted = false;
-        let claim: Claim | null;
+        noted = null;
+        let claim: { claim: Claim; sentAt: number } | null;
         try {
           claim = await this.#claimNext();
           failures = 0;
@@ -106,15 +159,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
           const wait = Math.min(o.maxBackoffMs, o.pollIntervalMs * 2 ** Math.min(failures, 6));
           this.emit(
             'warning',
-            `poll/claim failed (${errorMessage(error)}); retrying in ~${Math.round(wait / 1000)} s`,
+            `poll/claim failed ${failures} time(s) in a row (${errorMessage(error)}); retrying in ~${Math.round(wait / 1000)} s`,
           );
-          if (!(error instanceof BusUnavailableError || error instanceof RateLimitedError) && failures >= 5)
-            throw error;
+          // A known failure (Discord refusing, the bus down, a bad file) is waited out, never a crash loop; only
+          // what is not ours (a bug) ends the worker after a few tries.
+          if (!(error instanceof AppError) && failures >= 5) throw error;
           await sleep(jitter(wait, 0.8, 1.2, o.random), stop).catch(() => undefined);
           continue;
         }
+        await this.#showHold();
         if (claim) {
-          await this.#work(claim);
+          await this.#work(claim.claim, claim.sentAt);
           lastWork = o.now();
           // A stop during the task ends the worker as 'stopped', not as a clean 'restart' the manager would relaunch.
           if (stop.aborted) break;
@@ -139,7 +194,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   /**
    * Stop claiming. A running task may finish within `graceMs`; after that its agent is killed and the task is
-   * released (requeued). `graceMs` 0 releases at once (emergency stop).
+   * handed back. `graceMs` 0 hands it back at once (emergency stop).
    */
   stop(graceMs = 30_000): void {
     if (!this.#stopController.signal.aborted) this.#stopController.abort(new Error('worker stopping'));
@@ -163,73 +218,90 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   /**
-   * While idle, at most every `sweepIntervalMs`: hand back tasks whose holder stopped heartbeating for longer
-   * than the lease (its whole machine is gone, so no manager will). Errors only delay the next sweep.
+   * About every `sweepIntervalMs` per machine (the schedule survives restarts), busy or idle: hand back claims whose
+   * holder went silent for longer than the lease (its machine is gone, so no manager will). Errors only delay it.
    */
-  async #sweepIfDue(): Promise<void> {
-    const o = this.#o;
-    if (!o.bus.findAbandoned || o.now() < this.#nextSweepAt) return;
-    this.#nextSweepAt = o.now() + jitter(o.sweepIntervalMs, 0.8, 1.2, o.random);
-    try {
-      for (const { claim, silentForMs } of await o.bus.findAbandoned({ leaseMs: o.leaseMs, now: o.now() })) {
-        const reason = `no heartbeat from ${claim.workerId} for ${Math.round(silentForMs / 1000)} s (presumed gone)`;
-        const done = await abandonTask(o.bus, claim, reason, {
-          maxAttempts: o.maxAttempts,
-          defaultModel: o.models.defaultModel,
-          defaultThinking: o.models.defaultThinking,
-          aliases: o.models.aliases,
-        }).catch((e: unknown) => (e instanceof LeaseLostError ? 'taken' : Promise.reject(e)));
-        this.emit('swept', { taskId: claim.task.id, from: claim.workerId, action: done, reason });
+  #sweepIfDue(): Promise<void> {
+    this.#sweeping ??= (async () => {
+      try {
+        if (!(await this.#sweeps.take())) return;
+        for (const swept of await this.#o.bus.sweep()) this.emit('swept', swept);
+      } catch (error) {
+        this.emit('warning', `sweep failed: ${errorMessage(error)}`);
       }
-    } catch (error) {
-      this.emit('warning', `sweep failed: ${errorMessage(error)}`);
-    }
+    })().finally(() => (this.#sweeping = null));
+    return this.#sweeping;
   }
 
-  async #claimNext(): Promise<Claim | null> {
+  // The claim won, and when its request was sent (monotonic): the claim is at most that old.
+  async #claimNext(): Promise<{ claim: Claim; sentAt: number } | null> {
     const tasks = spreadHead(await this.#o.bus.poll(), CLAIM_SPREAD, this.#o.random);
     for (const task of tasks) {
       if (this.#stopController.signal.aborted) return null;
+      if (this.#o.bus.claimHold?.()) break;
+      const sentAt = this.#o.monotonic();
       const claim = await this.#o.bus.claim(task, this.#o.workerId);
-      if (claim) return claim;
+      if (claim) return { claim, sentAt };
     }
     return null;
   }
 
-  async #work(claim: Claim): Promise<void> {
+  // Say in the status line when the bus pauses claims (a long rate limit, the thread cap), and when that ends.
+  async #showHold(): Promise<void> {
+    const hold: ClaimHold | null = this.#o.bus.claimHold?.() ?? null;
+    const key = hold ? `${hold.status}:${hold.detail}:${hold.until ?? ''}` : null;
+    if (key === this.#shownHold) return;
+    const was = this.#shownHold;
+    this.#shownHold = key;
+    if (hold) {
+      const until = hold.until ? ` until ${new Date(hold.until).toISOString()}` : '';
+      await this.#status(hold.status, `Not claiming${until}: ${hold.detail}`);
+    } else if (was) await this.#status('READY', 'Claiming again');
+  }
+
+  async #work(claim: Claim, wonAt: number): Promise<void> {
     const o = this.#o;
     this.#current = claim;
-    this.#leaseLost = false;
     this.emit('claimed', claim);
     await this.#status('CLAIMED', `Working on ${claim.task.id}`);
     const started = o.now();
     const agentController = new AbortController();
     this.#agentController = agentController;
     this.#armGrace();
-    const heartbeat = setInterval(() => {
-      const secs = Math.round((o.now() - started) / 1000);
-      o.bus
-        .heartbeat(claim, `⏳ Running on **${o.workerId}** · ${secs} s elapsed · runner ${o.runner.name}`)
-        .catch((e: unknown) => {
-          if (e instanceof LeaseLostError) {
-            // Another worker handed this task back (it thought this worker was gone): stop, report nothing.
-            this.#leaseLost = true;
-            agentController.abort(e);
-          }
-          this.emit('warning', `heartbeat failed: ${errorMessage(e)}`);
-        });
-    }, o.heartbeatMs);
-    heartbeat.unref();
+    const lease = new LeaseManager({
+      bus: o.bus,
+      claim,
+      intervalMs: o.heartbeatMs,
+      leaseMs: o.leaseMs,
+      wonAt,
+      monotonic: o.monotonic,
+      progress: () =>
+        `⏳ Running on **${o.workerId}** · ${Math.round((o.now() - started) / 1000)} s elapsed · runner ${o.runner.name}`,
+    });
+    lease.on('lost', (error) => {
+      // Another worker handed this task back (it thought this worker was gone): stop, report nothing.
+      agentController.abort(error);
+      this.emit('warning', `heartbeat failed: ${errorMessage(error)}`);
+    });
+    lease.on('failed', (error) => this.emit('warning', `heartbeat failed: ${errorMessage(error)}`));
+    // Busy workers sweep too: an abandoned claim is handed back about one lease after it went silent.
+    lease.on('tick', () => void this.#sweepIfDue());
+    lease.start();
     try {
-      const outcome = await this.#execute(claim, agentController.signal);
-      if (outcome === 'released') return;
-      await this.#deliver(claim, outcome);
+      const execution = await this.#execute(claim, agentController.signal, lease);
+      await lease.stop();
+      if (execution.kind === 'report') await this.#deliver(claim, execution.run, { fresh: lease.fresh() });
+      else if (execution.kind === 'hand-back') await this.#handBack(claim, execution.reason);
+      else {
+        this.emit('warning', `${claim.task.id}: ${execution.reason}; this run's result is dropped`);
+        this.emit('released', { claim, reason: execution.reason });
+      }
     } catch (error) {
+      await lease.stop();
       // A bug or an unexpected I/O failure after the claim: hand the task back rather than strand it.
       this.emit('warning', `task ${claim.task.id} failed inside the worker: ${errorMessage(error)}`);
-      await this.#release(claim, `worker error: ${errorMessage(error)}`);
+      await this.#handBack(claim, `worker error: ${errorMessage(error)}`);
     } finally {
-      clearInterval(heartbeat);
       if (this.#graceTimer) clearTimeout(this.#graceTimer);
       this.#graceTimer = null;
       this.#agentController = null;
@@ -237,29 +309,26 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
   }
 
-  /** Validate, prepare, run, and build the report. Returns 'released' when the task was handed back. */
-  async #execute(claim: Claim, signal: AbortSignal) {
+  /** Validate, prepare, run. Every "never ran" result is built by {@link #neverRan}. */
+  async #execute(claim: Claim, signal: AbortSignal, lease: LeaseManager): Promise<Execution> {
     const o = this.#o;
     const task = claim.task;
+    const thinking = resolveThinking(task.thinking, o.models.defaultThinking);
+    const level: ThinkingLevel = thinking.ok ? thinking.level : o.models.defaultThinking;
+    const requestedModel = task.model ?? o.models.defaultModel;
     let prompt: string;
     try {
       prompt = await this.#promptOf(task);
     } catch (error) {
-      const result = neverRan(
-        `could not read the task: ${errorMessage(error)}`,
-        task.model ?? o.models.defaultModel,
-      );
-      return {
+      return this.#neverRan(
         task,
-        prompt: task.prompt,
-        requestedModel: result.model,
-        thinking: o.models.defaultThinking,
-        result,
-        ws: null,
-      };
+        task.prompt,
+        requestedModel,
+        level,
+        `could not read the task: ${errorMessage(error)}`,
+      );
     }
     const model = resolveModel(task.model, o.models);
-    const thinking = resolveThinking(task.thinking, o.models.defaultThinking);
     const problems = [
       ...(task.tagErrors ?? []),
       ...(model.ok ? [] : [model.error]),
@@ -269,30 +338,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
         : []),
       ...(prompt.trim() === '' ? ['task is empty'] : []),
     ];
-    const requestedModel = task.model ?? o.models.defaultModel;
-    const level: ThinkingLevel = thinking.ok ? thinking.level : o.models.defaultThinking;
-    if (problems.length > 0 || !model.ok) {
-      return {
-        task,
-        prompt,
-        requestedModel,
-        thinking: level,
-        result: neverRan(problems.join('; '), requestedModel),
-        ws: null,
-      };
-    }
+    if (problems.length > 0 || !model.ok)
+      return this.#neverRan(task, prompt, requestedModel, level, problems.join('; '));
     let ws: Workspace;
     try {
       ws = await prepareWorkspace({ workDir: o.workDir, workerId: o.workerId, task, prompt, fetch: o.fetch });
     } catch (error) {
-      return {
+      return this.#neverRan(
         task,
         prompt,
-        requestedModel,
-        thinking: level,
-        result: neverRan(`could not prepare workspace: ${errorMessage(error)}`, model.model),
-        ws: null,
-      };
+        model.model,
+        level,
+        `could not prepare workspace: ${errorMessage(error)}`,
+      );
     }
     const result = await o.runner.run(
       {
@@ -307,32 +365,30 @@ export class Worker extends EventEmitter<WorkerEvents> {
       },
       signal,
     );
-    if (this.#leaseLost) {
-      this.emit(
-        'warning',
-        `${task.id} was requeued by another worker while running here; this run's result is dropped`,
-      );
-      return 'released' as const;
-    }
-    if (signal.aborted && this.#stopController.signal.aborted) {
-      await this.#release(claim, 'worker stopped before the task finished');
-      return 'released' as const;
-    }
+    if (lease.lost)
+      return { kind: 'lease-lost', reason: 'it was handed back by another worker while running here' };
+    if (signal.aborted && this.#stopController.signal.aborted)
+      return { kind: 'hand-back', reason: 'worker stopped before the task finished' };
     await writeFile(join(ws.dir, 'RESULT.txt'), result.text).catch(() => undefined);
-    return { task, prompt, requestedModel: model.model, thinking: level, result, ws };
+    return {
+      kind: 'report',
+      run: { task, prompt, requestedModel: model.model, thinking: level, result, ws },
+    };
   }
 
-  async #deliver(
-    claim: Claim,
-    run: {
-      task: Task;
-      prompt: string;
-      requestedModel: string;
-      thinking: ThinkingLevel;
-      result: AgentResult;
-      ws: Workspace | null;
-    },
-  ): Promise<void> {
+  /** A FAILED run for a task that never ran: the one place such results are built. */
+  #neverRan(
+    task: Task,
+    prompt: string,
+    requestedModel: string,
+    thinking: ThinkingLevel,
+    error: string,
+  ): Execution {
+    const result = failureResult(error, { model: requestedModel });
+    return { kind: 'report', run: { task, prompt, requestedModel, thinking, result, ws: null } };
+  }
+
+  async #deliver(claim: Claim, run: TaskRun, options: CompleteOptions): Promise<void> {
     const o = this.#o;
     const { result, ws } = run;
     const cost = o.cost.costOf(result);
@@ -374,61 +430,100 @@ export class Worker extends EventEmitter<WorkerEvents> {
         durationMs: result.durationMs,
       })
       .catch((e: unknown) => this.emit('warning', `ledger write failed: ${errorMessage(e)}`));
-    await this.#sendReport(claim, report);
-    this.emit('finished', { claim, outcome, costUsd: cost.costUsd, durationMs: result.durationMs });
+    await this.#sendReport(claim, report, options, {
+      outcome,
+      costUsd: cost.costUsd,
+      durationMs: result.durationMs,
+    });
   }
 
   /**
-   * Deliver through the outbox: persisted first, sent once now. When Discord is unreachable the report stays in
-   * the outbox and the loop retries it between polls, so the worker keeps running local tasks meanwhile.
+   * Deliver through the outbox: persisted first, sent once now. Transport trouble keeps it for a retry between
+   * polls (the worker keeps running local tasks meanwhile); a refusal sets it aside, and a 403 stops claiming: every
+   * later report would be refused the same way.
    */
-  async #sendReport(claim: Claim, report: Parameters<Outbox['send']>[2]): Promise<void> {
-    await this.#outbox.put(claim, report);
-    try {
-      await this.#o.bus.complete(claim, report);
-      await this.#outbox.remove(claim.task.id);
-    } catch (error) {
-      // Transport trouble passes: retry between polls. Anything else (a 4xx) will not change by retrying now; the
-      // report stays in the outbox for the next start, after a person fixed the cause.
-      const transient = error instanceof BusUnavailableError || error instanceof RateLimitedError;
-      this.emit(
-        'warning',
-        `report for ${claim.task.id} kept in the outbox${transient ? ', will retry' : ''}: ${errorMessage(error)}`,
-      );
-      if (transient) {
-        this.#outboxDirty = true;
-        this.#nextFlushAt = this.#o.now() + this.#o.outboxRetryMs;
+  async #sendReport(
+    claim: Claim,
+    report: TaskReport,
+    options: CompleteOptions,
+    info: { outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number },
+  ): Promise<void> {
+    const delivery = await this.#outbox.send(this.#o.bus, claim, report, options);
+    if (delivery.status === 'delivered') {
+      const done = delivery.completion;
+      if (done.outcome === 'superseded') {
+        this.emit('warning', `report for ${claim.task.id} dropped: ${done.reason}`);
+        this.emit('released', { claim, reason: done.reason });
+        return;
       }
+      if (done.late)
+        this.emit('warning', `${claim.task.id} was handed back while running; reported as ${done.taskId}`);
+      this.emit('finished', { claim, ...info });
+      return;
     }
+    const transient = delivery.status === 'kept';
+    this.emit(
+      'warning',
+      `report for ${claim.task.id} ${transient ? 'kept in the outbox, will retry' : 'set aside in the outbox (not retried)'}: ${errorMessage(delivery.error)}`,
+    );
+    if (transient) {
+      this.#outboxDirty = true;
+      this.#nextFlushAt = this.#o.now() + this.#o.outboxRetryMs;
+    } else this.#noteRefusal(delivery.error);
+    // The report is the outbox's now; the claim is no longer this run's to hand back.
+    this.emit('finished', { claim, ...info });
+  }
+
+  // A 403 on a report: the bot lacks a permission. Every later report would fail the same way: stop claiming.
+  #noteRefusal(error: unknown): void {
+    if (error instanceof DiscordApiError && error.status === 403 && !this.#blocked)
+      this.#blocked =
+        `Discord refused a report (403: ${error.message}); the bot lacks a permission in #results or #task-queue. ` +
+        'Fix it (dorch doctor lists what is missing) and restart the worker';
   }
 
   async #flushOutbox(): Promise<void> {
     try {
-      const n = await this.#outbox.flush(this.#o.bus);
+      const flushed = await this.#outbox.flush(this.#o.bus);
       this.#outboxDirty = false;
-      if (n > 0) this.emit('debug', `[worker] delivered ${n} report(s) left in the outbox`);
+      for (const { taskId, completion } of flushed.delivered)
+        this.emit(
+          'debug',
+          `[worker] outbox: ${taskId} ${completion.outcome === 'reported' ? `reported as ${completion.taskId}` : `dropped (${completion.reason})`}`,
+        );
+      for (const { taskId, error } of flushed.setAside) {
+        this.emit(
+          'warning',
+          `outbox: the report for ${taskId} was set aside (not retried): ${errorMessage(error)}`,
+        );
+        this.#noteRefusal(error);
+      }
     } catch (error) {
       this.#nextFlushAt = this.#o.now() + this.#o.outboxRetryMs;
       this.emit('warning', `outbox not delivered yet: ${errorMessage(error)}`);
     }
   }
 
-  async #release(claim: Claim, reason: string): Promise<void> {
-    const o = this.#o;
+  async #handBack(claim: Claim, reason: string): Promise<void> {
+    let result: HandBack;
     try {
-      const done = await abandonTask(o.bus, claim, reason, {
-        maxAttempts: o.maxAttempts,
-        defaultModel: o.models.defaultModel,
-        defaultThinking: o.models.defaultThinking,
-        aliases: o.models.aliases,
-      });
-      if (done === 'requeued') this.emit('released', { claim, reason });
-      // Out of attempts, abandonTask reported it FAILED: say so, or the manager still thinks the claim is held and
-      // recovers (reports) the task a second time when this process exits.
-      else this.emit('finished', { claim, outcome: 'FAILED', costUsd: 0, durationMs: 0 });
+      result = await this.#o.bus.handBack(claim, reason);
     } catch (error) {
-      this.emit('warning', `could not release ${claim.task.id}: ${errorMessage(error)}`);
+      this.emit('warning', `could not hand back ${claim.task.id}: ${errorMessage(error)}`);
+      return;
     }
+    // Out of attempts, the bus reported it FAILED: say so, or the manager still thinks the claim is held and
+    // recovers (reports) the task a second time when this process exits.
+    if (result.action === 'failed')
+      this.emit('finished', { claim, outcome: 'FAILED', costUsd: 0, durationMs: 0 });
+    else
+      this.emit('released', {
+        claim,
+        reason:
+          result.action === 'requeued'
+            ? `${reason} (requeued as ${result.taskId})`
+            : `${reason}; ${result.reason}`,
+      });
   }
 
   /**
@@ -451,9 +546,4 @@ export class Worker extends EventEmitter<WorkerEvents> {
       this.emit('warning', `status ${status} not posted: ${errorMessage(error)}`);
     }
   }
-}
-
-/** A FAILED result for a task that never ran. */
-function neverRan(error: string, model: string): AgentResult {
-  return failureResult(error, { model });
 }

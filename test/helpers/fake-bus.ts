@@ -2,13 +2,34 @@
  * An in-memory {@link Bus} for unit tests: records every call, serves a queue of tasks you push, can be told to
  * throw `BusUnavailableError` (N times or until reset), and can simulate losing a claim to another worker.
  */
-import type { Bus, Claim, SubmitOptions, Submitted, TaskReport, WorkerStatus } from '../../src/bus/bus.js';
+import type {
+  Bus,
+  Claim,
+  ClaimHold,
+  CompleteOptions,
+  Completion,
+  HandBack,
+  SubmitOptions,
+  Submitted,
+  SweptTask,
+  TaskReport,
+  WorkerStatus,
+} from '../../src/bus/bus.js';
 import { BusUnavailableError } from '../../src/lib/errors.js';
 import type { Task } from '../../src/task/task.js';
 
 /** Bus methods a {@link FakeBus} can be told to fail. */
 export type BusMethod =
-  'submit' | 'poll' | 'claim' | 'heartbeat' | 'complete' | 'release' | 'status' | 'findResult' | 'close';
+  | 'submit'
+  | 'poll'
+  | 'claim'
+  | 'heartbeat'
+  | 'complete'
+  | 'handBack'
+  | 'sweep'
+  | 'status'
+  | 'findResult'
+  | 'close';
 
 /** One recorded call. `failed` is true when the fake threw instead of answering. */
 export interface BusCall {
@@ -53,8 +74,21 @@ export class FakeBus implements Bus {
   readonly claims: Claim[] = [];
   /** Claim attempts, won or lost: task ids in order. */
   readonly claimAttempts: string[] = [];
-  readonly completes: { claim: Claim; report: TaskReport }[] = [];
+  readonly completes: { claim: Claim; report: TaskReport; options?: CompleteOptions }[] = [];
   readonly releases: { claim: Claim; reason: string }[] = [];
+  /** What the next `complete` calls answer (default: reported under the claim's id). */
+  completion: (claim: Claim) => Completion = (claim) => ({ outcome: 'reported', taskId: claim.task.id });
+  /** What `handBack` answers (default: requeued while attempts remain of 3, else failed). */
+  handBackResult: (claim: Claim) => HandBack = (claim) =>
+    claim.task.retry + 1 < 3
+      ? { action: 'requeued', taskId: `${claim.task.id}-retry` }
+      : { action: 'failed', taskId: `${claim.task.id}-retry` };
+  /** What `sweep` answers. */
+  swept: () => SweptTask[] = () => [];
+  /** Number of sweep() calls. */
+  sweeps = 0;
+  /** What `claimHold` answers. */
+  hold: ClaimHold | null = null;
   readonly heartbeats: { claim: Claim; progress: string }[] = [];
   readonly submitted: { text: string; options?: SubmitOptions }[] = [];
   /** Number of poll() calls, failed ones included. */
@@ -153,14 +187,27 @@ export class FakeBus implements Bus {
     this.heartbeats.push({ claim, progress });
   }
 
-  async complete(claim: Claim, report: TaskReport): Promise<void> {
-    this.#enter('complete', [claim, report]);
-    this.completes.push({ claim, report });
+  async complete(claim: Claim, report: TaskReport, options?: CompleteOptions): Promise<Completion> {
+    this.#enter('complete', [claim, report, options]);
+    const done = this.completion(claim);
+    if (done.outcome === 'reported') this.completes.push({ claim, report, ...(options ? { options } : {}) });
+    return done;
   }
 
-  async release(claim: Claim, reason: string): Promise<void> {
-    this.#enter('release', [claim, reason]);
+  async handBack(claim: Claim, reason: string): Promise<HandBack> {
+    this.#enter('handBack', [claim, reason]);
     this.releases.push({ claim, reason });
+    return this.handBackResult(claim);
+  }
+
+  async sweep(): Promise<SweptTask[]> {
+    this.sweeps++;
+    this.#enter('sweep', []);
+    return this.swept();
+  }
+
+  claimHold(): ClaimHold | null {
+    return this.hold;
   }
 
   async status(workerId: string, status: WorkerStatus, detail: string): Promise<void> {

@@ -6,7 +6,9 @@ import { join, resolve } from 'node:path';
 import type { EmulatorWorld, RunningEmulator } from '../../src/emulator/index.js';
 import { worldConfig } from '../../src/emulator/world-env.js';
 import { parseReportHeader } from '../../src/task/format.js';
-import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
+import { DiscordBus, type DiscordBusOptions } from '../../src/bus/discord/discord-bus.js';
+import { Authorizer } from '../../src/bus/discord/authorization.js';
+import { createRest } from '../../src/bus/discord/rest.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { AgentRunner } from '../../src/agent/runner.js';
 import { createWorker, type WiredWorker } from '../../src/worker/create-worker.js';
@@ -141,6 +143,35 @@ export async function startWorker(
   };
 }
 
+/**
+ * A DiscordBus acting as worker bot `index` (0-based), as a worker builds it: the fleet is the submitter and the
+ * workers, the operator may submit.
+ */
+export function workerBus(
+  world: EmulatorWorld,
+  index: number,
+  options: Partial<DiscordBusOptions> & { allowedUsers?: string[] } = {},
+): DiscordBus {
+  const token = world.tokens.workers[index]!;
+  const rest = createRest({ apiUrl: world.apiUrl, token });
+  const { allowedUsers, ...rest_ } = options;
+  return new DiscordBus({
+    apiUrl: world.apiUrl,
+    token,
+    taskQueueChannel: world.channels.taskQueue,
+    resultsChannel: world.channels.results,
+    workerPoolChannel: world.channels.workerPool,
+    rest,
+    authorizer: new Authorizer(rest, {
+      trustedBots: [world.users.submitter, ...world.users.workers],
+      allowedUsers: allowedUsers ?? [world.users.operator],
+      allowedRoles: [],
+    }),
+    actor: `worker-${index + 1}`,
+    ...rest_,
+  });
+}
+
 /** A bus acting as the world's submitter bot (posting only). */
 export function submitterBus(world: EmulatorWorld): DiscordBus {
   return new DiscordBus({
@@ -163,4 +194,12 @@ export function fixtureEnv(
     POLL_INTERVAL: '0.3',
     ...options.env,
   };
+}
+
+/** A thread as the emulator stores it. */
+export async function threadOf(
+  admin: { channel(id: string): Promise<unknown> },
+  id: string,
+): Promise<{ name: string; owner_id: string; thread_metadata: { archived: boolean; locked: boolean } }> {
+  return (await admin.channel(id)) as Awaited<ReturnType<typeof threadOf>>;
 }

@@ -1,6 +1,7 @@
 /**
- * Who may submit work. Posting rights equal shell access on every worker machine, so this fails closed:
- * without an allowlist only the fleet's own bots (the submitter and the workers, which post retries) are trusted.
+ * Who may submit work, and who is the fleet. Posting rights equal shell access on every worker machine, so this
+ * fails closed: without an allowlist only the fleet's own bots (the submitter and the workers, which post retries)
+ * are trusted. Only fleet bots' threads, reactions and thread messages count as claims, marks or heartbeats.
  */
 import { Routes, type APIGuildMember } from 'discord-api-types/v10';
 import type { REST } from '@discordjs/rest';
@@ -25,6 +26,7 @@ export class Authorizer {
   readonly #rest: REST;
   readonly #options: AuthorizerOptions;
   #allowed: Promise<Set<string>> | null = null;
+  #fleet: Promise<Set<string>> | null = null;
   readonly #roleCache = new Map<string, boolean>();
 
   constructor(rest: REST, options: AuthorizerOptions) {
@@ -33,14 +35,25 @@ export class Authorizer {
   }
 
   #allowedIds(): Promise<Set<string>> {
-    const { trustedBots, allowedUsers } = this.#options;
-    this.#allowed ??= (async () => {
-      const bots = typeof trustedBots === 'function' ? await trustedBots() : trustedBots;
-      return new Set([...bots, ...allowedUsers]);
-    })();
+    const { allowedUsers } = this.#options;
+    this.#allowed ??= (async () => new Set([...(await this.fleet()), ...allowedUsers]))();
     // A failed look-up is not cached: the next poll tries again.
     this.#allowed.catch(() => (this.#allowed = null));
     return this.#allowed;
+  }
+
+  /** The fleet's bot user ids (resolved on first use; a failed look-up is tried again next time). */
+  async fleet(): Promise<ReadonlySet<string>> {
+    const { trustedBots } = this.#options;
+    this.#fleet ??= (async () =>
+      new Set(typeof trustedBots === 'function' ? await trustedBots() : trustedBots))();
+    this.#fleet.catch(() => (this.#fleet = null));
+    return this.#fleet;
+  }
+
+  /** True when `userId` is one of the fleet's bots. */
+  async isFleetBot(userId: string): Promise<boolean> {
+    return (await this.fleet()).has(userId);
   }
 
   /** True when the author may submit. */

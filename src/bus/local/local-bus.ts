@@ -14,7 +14,21 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Bus, Claim, ReportFile, Submitted, SubmitOptions, TaskReport, WorkerStatus } from '../bus.js';
+import type {
+  Bus,
+  Claim,
+  CompleteOptions,
+  Completion,
+  HandBack,
+  ReportFile,
+  Submitted,
+  SubmitOptions,
+  SweptTask,
+  TaskReport,
+  WorkerStatus,
+} from '../bus.js';
+import { DEFAULT_GIVE_UP_REPORT, type GiveUpReport } from '../give-up.js';
+import { lateNote, retargetReport } from '../retarget.js';
 import type { Task, TaskAttachment } from '../../task/task.js';
 import { formatStatus } from '../../task/format.js';
 import { buildTaskText, parseTaskText, type ParsedTaskText, type TaskTextParts } from '../../task/tags.js';
@@ -64,6 +78,16 @@ export interface LocalBusOptions {
    */
   sweepIntervalMs?: number;
   /**
+   * Runs per task: handing back a task on its last attempt reports it FAILED instead of requeueing it.
+   * @defaultValue 3
+   */
+  maxAttempts?: number;
+  /**
+   * Builds the FAILED report of a task out of attempts.
+   * @defaultValue the task's own model tag (see `give-up.ts`)
+   */
+  giveUp?: GiveUpReport;
+  /**
    * Most tasks one `poll` returns (the oldest ones).
    * @defaultValue 100
    */
@@ -88,6 +112,8 @@ export const DEFAULT_LOCAL_BUS_OPTIONS = {
   authorId: 'local',
   leaseMs: 90_000,
   sweepIntervalMs: 30_000,
+  maxAttempts: 3,
+  giveUp: DEFAULT_GIVE_UP_REPORT,
   pollLimit: 100,
   parseText: parseTaskText,
   buildText: buildTaskText,
@@ -104,10 +130,12 @@ export interface LocalBusEvents {
   debug: [message: string];
 }
 
-/** What {@link LocalBus.sweep} did. */
+/** What {@link LocalBus.sweepQueue} did. */
 export interface SweepReport {
   /** Tasks requeued as retries: the old id and the retry's id. */
   requeued: Array<{ from: string; to: string }>;
+  /** Abandoned claims handed back (requeued, or FAILED when out of attempts), as {@link Bus.sweep} reports them. */
+  swept: SweptTask[];
   /** Interrupted changes (a process died half-way) that this sweep finished. */
   recovered: number;
 }
@@ -157,6 +185,9 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
     const merged = { ...DEFAULT_LOCAL_BUS_OPTIONS, ...options } as Required<LocalBusOptions>;
     checkPositive('leaseMs', merged.leaseMs, false);
     checkPositive('sweepIntervalMs', merged.sweepIntervalMs, true);
+    if (!Number.isInteger(merged.maxAttempts) || merged.maxAttempts < 1) {
+      throw new TypeError(`Expected \`maxAttempts\` to be an integer >= 1, got \`${merged.maxAttempts}\``);
+    }
     if (!Number.isInteger(merged.pollLimit) || merged.pollLimit < 1) {
       throw new TypeError(`Expected \`pollLimit\` to be an integer >= 1, got \`${merged.pollLimit}\``);
     }
@@ -190,7 +221,10 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
     if (parsed.model !== undefined) task.model = parsed.model;
     if (parsed.thinking !== undefined) task.thinking = parsed.thinking;
     if (parsed.origin !== undefined) task.origin = parsed.origin;
-    await this.store.writeJson(this.store.pendingPath(id), this.#taskRecord(task));
+    await this.store.writeJson(this.store.pendingPath(id), {
+      ...this.#taskRecord(task),
+      ...(options.nonce ? { nonce: options.nonce } : {}),
+    });
     return { taskId: id, messageId: digits, via: this.name };
   }
 
@@ -246,23 +280,71 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
     }
   }
 
-  /** Store the report in `done/`, append it to `results.log`, and end the claim. */
-  async complete(claim: Claim, report: TaskReport): Promise<void> {
+  /**
+   * Store the report in `done/`, append it to `results.log`, and end the claim. A claim that was swept while it ran
+   * is a late completion: if its retry is still pending this run claims the retry and reports as it (with a note);
+   * otherwise the report is dropped (`superseded`). Calling it again after it succeeded is a no-op.
+   */
+  async complete(claim: Claim, report: TaskReport, _options: CompleteOptions = {}): Promise<Completion> {
     await this.#ready();
     const id = claim.task.id;
-    await this.#holderLease(claim);
+    if (!(await this.#holds(claim))) return this.#lateCompletion(claim, report);
     const transition = this.store.transitionPath(id, 'complete', this.#options.clock());
-    if (!(await this.store.move(this.store.claimedPath(id), transition))) {
-      throw new LeaseLostError(`Lost the claim on ${id} before completing it`);
-    }
-    const task = (await this.#readTask(transition)) ?? claim.task;
+    if (!(await this.store.move(this.store.claimedPath(id), transition)))
+      return this.#lateCompletion(claim, report);
+    await this.#writeCompleted(transition, claim.task, claim.workerId, report);
+    return { outcome: 'reported', taskId: id };
+  }
+
+  // The claim is gone: done already by this holder (a replay), handed back (claim the retry if it still waits), or
+  // finished by someone else.
+  async #lateCompletion(claim: Claim, report: TaskReport): Promise<Completion> {
+    const id = claim.task.id;
+    const done = await this.#readDone(id);
+    if (
+      done?.state === 'completed' &&
+      done.workerId === claim.workerId &&
+      done.report?.content === report.content
+    )
+      return { outcome: 'reported', taskId: id };
+    if (done?.state !== 'released' || !done.requeuedAs)
+      return { outcome: 'superseded', reason: `${id} was finished or moved elsewhere while it ran here` };
+    const retryId = done.requeuedAs;
+    const retry = await this.#readTask(this.store.pendingPath(retryId));
+    const held = retry ? await this.claim(retry, claim.workerId) : null;
+    if (!held)
+      return {
+        outcome: 'superseded',
+        reason: `${id} was handed back as ${retryId} while it ran here, and another run carries it`,
+      };
+    const note = lateNote(id);
+    const retold: TaskReport = {
+      ...report,
+      content: retargetReport(report.content, id, retryId, note),
+      summary: `${report.summary}\n(${note})`,
+    };
+    const transition = this.store.transitionPath(retryId, 'complete', this.#options.clock());
+    if (!(await this.store.move(this.store.claimedPath(retryId), transition)))
+      return { outcome: 'superseded', reason: `${retryId} was taken while this run reported` };
+    await this.#writeCompleted(transition, held.task, claim.workerId, retold);
+    return { outcome: 'reported', taskId: retryId, late: true };
+  }
+
+  async #writeCompleted(
+    transition: string,
+    fallback: Task,
+    workerId: string,
+    report: TaskReport,
+  ): Promise<void> {
+    const task = (await this.#readTask(transition)) ?? fallback;
+    const id = task.id;
     const files = await this.store.writeFiles(this.store.doneFilesDir(id), report.files);
     const done: DoneRecord = {
       version: RECORD_VERSION,
       task,
       state: 'completed',
       finishedAt: this.#iso(),
-      workerId: claim.workerId,
+      workerId,
       report: { outcome: report.outcome, content: report.content, summary: report.summary, files },
     };
     await this.store.writeJson(this.store.donePath(id), done);
@@ -271,17 +353,25 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
     await this.store.remove(this.store.leasePath(id));
   }
 
-  /** Requeue the task as a new pending task with `retry + 1` and the origin; the old id never comes back. */
-  async release(claim: Claim, reason: string): Promise<void> {
+  /**
+   * Give the task back: a new pending task with `retry + 1` and the origin (the old id never comes back), or, on its
+   * last attempt, a FAILED report with the reason. A claim that is no longer held: `lost`.
+   */
+  async handBack(claim: Claim, reason: string): Promise<HandBack> {
     await this.#ready();
     const id = claim.task.id;
-    await this.#holderLease(claim);
+    if (!(await this.#holds(claim)))
+      return { action: 'lost', reason: `${claim.workerId} no longer holds ${id}` };
     const retryDigits = this.#nextId();
     const transition = this.store.transitionPath(id, `requeue-${retryDigits}`, this.#options.clock());
-    if (!(await this.store.move(this.store.claimedPath(id), transition))) {
-      throw new LeaseLostError(`Lost the claim on ${id} before releasing it`);
-    }
-    await this.#finishRequeue(transition, id, retryDigits, reason, claim.workerId, false);
+    if (!(await this.store.move(this.store.claimedPath(id), transition)))
+      return { action: 'lost', reason: `${id} was taken while it was being handed back` };
+    return this.#finishRequeue(transition, id, retryDigits, reason, claim.workerId, false);
+  }
+
+  /** Hand back claims whose lease ran out (see {@link sweepQueue}), as {@link Bus.sweep} reports them. */
+  async sweep(): Promise<SweptTask[]> {
+    return (await this.sweepQueue()).swept;
   }
 
   /** Append the seed's status line (`[worker-1] [READY] Online and waiting`) after an ISO time to `worker-pool.log`. */
@@ -356,7 +446,7 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
    * Requeue abandoned claims: a lease older than `leaseMs` (or a claimed file that never got a lease within
    * `leaseMs` of this bus first seeing it), and finish changes a dead process left half-done.
    */
-  async sweep(options: { leaseMs?: number; now?: number } = {}): Promise<SweepReport> {
+  async sweepQueue(options: { leaseMs?: number; now?: number } = {}): Promise<SweepReport> {
     await this.#ready();
     // One sweep at a time per instance; other processes are kept out by the renames.
     const run = (this.#sweeping ??= this.#sweep(
@@ -382,7 +472,8 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
       if (options.exclude?.has(id)) continue;
       const transition = this.store.transitionPath(id, 'drain', this.#options.clock());
       if (!(await this.store.move(this.store.pendingPath(id), transition))) continue;
-      const task = await this.#readTask(transition);
+      const record = await this.#readRecord(transition);
+      const task = record?.task;
       if (!task) {
         await this.store.move(transition, join(this.store.doneDir, `${id}.unreadable.json`));
         continue;
@@ -390,7 +481,10 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
       let submitted: Submitted;
       try {
         const files = await this.#readAttachments(task);
-        submitted = await target.submit(task.rawText, files.length > 0 ? { files } : {});
+        // The same nonce every time this task is drained (and the one its first try used, if any): a post the
+        // target took while its answer was lost is not doubled.
+        const nonce = record.nonce ?? `l${task.messageId}`.slice(0, 25);
+        submitted = await target.submit(task.rawText, { nonce, ...(files.length > 0 ? { files } : {}) });
       } catch (error) {
         await this.store.move(transition, this.store.pendingPath(id));
         if (isUnavailable(error)) throw error;
@@ -444,6 +538,10 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
 
   // The task in a record file; null when the file is gone or not a task record (reported as debug).
   async #readTask(path: string): Promise<Task | null> {
+    return (await this.#readRecord(path))?.task ?? null;
+  }
+
+  async #readRecord(path: string): Promise<TaskRecord | null> {
     const read = await this.store.readJson(path);
     if (!read) return null;
     const record = 'value' in read ? parseTaskRecord(read.value) : null;
@@ -451,7 +549,7 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
       this.emit('debug', `[local-bus] skipping unreadable task file ${path}`);
       return null;
     }
-    return record.task;
+    return record;
   }
 
   async #readDone(taskId: string): Promise<DoneRecord | null> {
@@ -459,6 +557,17 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
     await this.#ready();
     const read = await this.store.readJson(this.store.donePath(taskId));
     return read && 'value' in read ? parseDoneRecord(read.value) : null;
+  }
+
+  // True while the caller still holds the claim.
+  async #holds(claim: Claim): Promise<boolean> {
+    try {
+      await this.#holderLease(claim);
+      return true;
+    } catch (error) {
+      if (error instanceof LeaseLostError) return false;
+      throw error;
+    }
   }
 
   // The lease of a claim this caller still holds; LeaseLostError otherwise.
@@ -498,13 +607,13 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
   async #sweepIfDue(): Promise<void> {
     const interval = this.#options.sweepIntervalMs;
     if (interval === 0 || this.#options.clock() - this.#lastSweepAt < interval) return;
-    await this.sweep();
+    await this.sweepQueue();
   }
 
   async #sweep(leaseMs: number, nowOption: number | undefined): Promise<SweepReport> {
     const now = nowOption ?? this.#options.clock();
     this.#lastSweepAt = this.#options.clock();
-    const report: SweepReport = { requeued: [], recovered: 0 };
+    const report: SweepReport = { requeued: [], swept: [], recovered: 0 };
     const names = await this.store.list(this.store.claimedDir);
     const entries = names.map(parseClaimedName).filter((e) => e !== null);
     const claimed = new Set(entries.filter((e) => e.kind === 'claim').map((e) => e.id));
@@ -526,15 +635,24 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
             continue;
           }
           this.#leaselessSince.delete(entry.id);
-          const to = await this.#finishRequeue(transition, entry.id, retryDigits, stale, undefined, false);
-          report.requeued.push({ from: entry.id, to });
+          const from = stale.workerId ?? 'unknown worker';
+          const result = await this.#finishRequeue(
+            transition,
+            entry.id,
+            retryDigits,
+            stale.reason,
+            undefined,
+            false,
+          );
+          if (result.action === 'requeued') report.requeued.push({ from: entry.id, to: result.taskId });
+          report.swept.push({ taskId: entry.id, from, reason: stale.reason, result });
         } else if (
           entry.kind === 'transition' &&
           now - entry.stampMs > this.#transitionTimeout(entry.op, leaseMs)
         ) {
-          const to = await this.#recoverTransition(entry, now);
+          const result = await this.#recoverTransition(entry, now);
           report.recovered += 1;
-          if (to) report.requeued.push({ from: entry.id, to });
+          if (result?.action === 'requeued') report.requeued.push({ from: entry.id, to: result.taskId });
         } else if (entry.kind === 'lease' && !claimed.has(entry.id) && !inTransition.has(entry.id)) {
           // A lease whose claim is gone (written by a heartbeat that raced a sweep): drop it once stale.
           const read = await this.store.readJson(this.store.leasePath(entry.id));
@@ -556,27 +674,34 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
     return op === 'drain' ? Math.max(leaseMs, DRAIN_TIMEOUT_MS) : leaseMs;
   }
 
-  // Why a claim is abandoned, or null while it is alive.
-  async #staleClaim(id: string, now: number, leaseMs: number): Promise<string | null> {
+  // Why a claim is abandoned (and who held it), or null while it is alive.
+  async #staleClaim(
+    id: string,
+    now: number,
+    leaseMs: number,
+  ): Promise<{ reason: string; workerId?: string } | null> {
     const read = await this.store.readJson(this.store.leasePath(id));
     const lease = read && 'value' in read ? parseLeaseRecord(read.value) : null;
     if (lease) {
       if (now - lease.heartbeatAt <= leaseMs) return null;
-      return `lease expired: ${lease.workerId} last renewed it at ${new Date(lease.heartbeatAt).toISOString()}`;
+      return {
+        reason: `no heartbeat from ${lease.workerId} for ${Math.round((now - lease.heartbeatAt) / 1000)} s (presumed gone)`,
+        workerId: lease.workerId,
+      };
     }
     const since = this.#leaselessSince.get(id);
     if (since === undefined) {
       this.#leaselessSince.set(id, now);
       return null;
     }
-    return now - since > leaseMs ? 'claimed but never renewed (the claiming process died)' : null;
+    return now - since > leaseMs ? { reason: 'claimed but never renewed (the claiming process died)' } : null;
   }
 
   // Finish what a dead process started. Taking a transition over is itself a rename, so two sweepers never both do.
   async #recoverTransition(
     entry: Extract<ReturnType<typeof parseClaimedName>, { kind: 'transition' }>,
     now: number,
-  ): Promise<string | null> {
+  ): Promise<HandBack | null> {
     const { id } = entry;
     const path = this.store.transitionPath(id, entry.op, entry.stampMs);
     this.emit('debug', `[local-bus] finishing an interrupted ${entry.op} of ${id}`);
@@ -602,7 +727,8 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
     return this.#finishRequeue(takeover, id, retryDigits, reason, undefined, true);
   }
 
-  // Write the retry (unless it already exists), mark the old task released, remove the transition and lease.
+  // Write the retry (unless it already exists) and mark the old task released; or, on the last attempt, write the
+  // FAILED report. Then remove the transition and lease.
   async #finishRequeue(
     transition: string,
     id: string,
@@ -610,10 +736,22 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
     reason: string,
     workerId: string | undefined,
     recovering: boolean,
-  ): Promise<string> {
+  ): Promise<HandBack> {
     const retryId = `local-${retryDigits}`;
     const task = await this.#readTask(transition);
     if (!task) throw new Error(`Cannot requeue ${id}: its task file is unreadable (${transition})`);
+    const retryNumber = task.retry + 1;
+    if (retryNumber >= this.#options.maxAttempts) {
+      if (!(await this.store.exists(this.store.donePath(id)))) {
+        const actor = workerId ?? 'local-sweeper';
+        const report = this.#options.giveUp(task, actor, retryNumber, reason);
+        await this.#writeCompleted(transition, task, actor, report);
+      } else {
+        await this.store.remove(transition);
+        await this.store.remove(this.store.leasePath(id));
+      }
+      return { action: 'failed', taskId: id };
+    }
     if (!recovering || !(await this.#knownAnywhere(retryId))) {
       const retry: Task = {
         ...task,
@@ -623,10 +761,10 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
           prompt: task.prompt,
           model: task.model,
           thinking: task.thinking,
-          retry: task.retry + 1,
+          retry: retryNumber,
           origin: task.origin ?? task.id,
         }),
-        retry: task.retry + 1,
+        retry: retryNumber,
         origin: task.origin ?? task.id,
         submittedAt: this.#iso(),
       };
@@ -647,7 +785,7 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
     await this.store.remove(transition);
     await this.store.remove(this.store.leasePath(id));
     this.emit('requeued', { from: id, to: retryId, reason });
-    return retryId;
+    return { action: 'requeued', taskId: retryId };
   }
 
   async #knownAnywhere(id: string): Promise<boolean> {

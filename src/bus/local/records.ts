@@ -27,9 +27,14 @@ const taskSchema = z.object({
 export interface TaskRecord {
   version: number;
   task: Task;
+  /**
+   * The nonce the submission was first tried with on the other bus (Discord): draining reposts with it, so a post
+   * Discord took while its answer was lost is not doubled (within Discord's nonce window).
+   */
+  nonce?: string;
 }
 
-const taskRecordSchema = z.object({ version: z.number(), task: taskSchema });
+const taskRecordSchema = z.object({ version: z.number(), task: taskSchema, nonce: z.string().optional() });
 
 /** The lease beside a claimed task (`claimed/<id>.lease.json`), rewritten by every heartbeat. */
 export interface LeaseRecord {

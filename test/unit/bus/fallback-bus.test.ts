@@ -299,17 +299,17 @@ describe('FallbackBus reports for primary claims', () => {
     expect(await bus.findResult(task!.id)).toBe('delivered');
   });
 
-  it('release of a primary claim retries the same way and requeues on the primary', async () => {
+  it('handBack of a primary claim retries the same way and requeues on the primary', async () => {
     const { bus, local } = setup({ reportAttempts: 3 });
     await bus.submit('discord task');
     const [task] = await bus.poll();
     const claim = await bus.claim(task!, 'worker-1');
     primary.down = true;
-    await expect(bus.release(claim!, 'shutdown')).rejects.toBeInstanceOf(BusUnavailableError);
-    expect(primaryCalls('release')).toBe(3);
+    await expect(bus.handBack(claim!, 'shutdown')).rejects.toBeInstanceOf(BusUnavailableError);
+    expect(primaryCalls('handBack')).toBe(3);
     expect(await local.poll()).toEqual([]);
     primary.down = false;
-    await bus.release(claim!, 'shutdown');
+    await bus.handBack(claim!, 'shutdown');
     const [retry] = await bus.poll();
     expect(retry).toMatchObject({ retry: 1, origin: task!.id });
   });
@@ -322,6 +322,83 @@ describe('FallbackBus reports for primary claims', () => {
     primary.down = true;
     await expect(bus.heartbeat(claim!, 'x')).rejects.toBeInstanceOf(BusUnavailableError);
     expect(events).toEqual(['down']);
+  });
+});
+
+describe('FallbackBus: what the protocol work added', () => {
+  it('a local result the primary refuses to publish (a 4xx) never stops poll; it stays in the local log', async () => {
+    const { bus, local } = setup();
+    primary.down = true;
+    const { taskId } = await bus.submit('finish me offline');
+    const [task] = await bus.poll();
+    const claim = await bus.claim(task!, 'worker-1');
+    await bus.complete(claim!, report(`[SUCCESS] ${taskId} by worker-1`));
+    primary.down = false;
+    now += PROBE;
+    const memory = bus.primary as MemoryBus;
+    Object.assign(memory, {
+      publish: async () => {
+        throw new TaskInvalidError('Discord refused the result (400)');
+      },
+    });
+    const debug: string[] = [];
+    bus.on('debug', (m) => debug.push(m));
+    await bus.submit('a discord task');
+    for (let i = 0; i < 6; i++) expect((await bus.poll()).map((t) => t.prompt)).toEqual(['a discord task']);
+    expect(debug.filter((m) => m.includes(`refused the local result of ${taskId}`))).toHaveLength(1);
+    expect(await readFile(local.store.resultsLog, 'utf8')).toContain(taskId);
+  });
+
+  it('a retried complete of a primary claim is a replay (the first try may have posted)', async () => {
+    const { bus } = setup({ reportAttempts: 3 });
+    await bus.submit('discord task');
+    const [task] = await bus.poll();
+    const claim = await bus.claim(task!, 'worker-1');
+    const seen: unknown[] = [];
+    const memory = bus.primary as MemoryBus;
+    const real = memory.complete.bind(memory);
+    memory.complete = async (c, r, options) => {
+      seen.push(options);
+      if (seen.length === 1) throw new BusUnavailableError('answer lost');
+      return real(c, r, options);
+    };
+    expect(await bus.complete(claim!, report('once'), { fresh: true })).toEqual({
+      outcome: 'reported',
+      taskId: task!.id,
+    });
+    expect(seen).toEqual([{ fresh: true }, { fresh: true, replay: true }]);
+  });
+
+  it('submit gives the primary and the local queue the same nonce, so a drain cannot double a lost post', async () => {
+    const { bus, local } = setup();
+    const nonces: (string | undefined)[] = [];
+    const memory = bus.primary as MemoryBus;
+    const real = memory.submit.bind(memory);
+    memory.submit = async (text, options) => {
+      nonces.push(options?.nonce);
+      if (nonces.length === 1) throw new BusUnavailableError('answer lost');
+      return real(text, options);
+    };
+    const submitted = await bus.submit('exactly once please');
+    expect(submitted.via).toBe('local');
+    now += PROBE;
+    await bus.poll(); // drains the local copy into the primary
+    expect(nonces).toHaveLength(2);
+    expect(nonces[0]).toMatch(/^\w{1,25}$/);
+    expect(nonces[1]).toBe(nonces[0]);
+    expect(await local.poll()).toEqual([]);
+  });
+
+  it('sweep hands back abandoned claims on both queues', async () => {
+    const { bus } = setup();
+    primary.leaseMs = 1000;
+    primary.now = () => now;
+    await bus.submit('primary task');
+    const [task] = await bus.poll();
+    await bus.claim(task!, 'worker-1');
+    now += 2000;
+    const swept = await bus.sweep();
+    expect(swept.map((s) => [s.taskId, s.result.action])).toEqual([[task!.id, 'requeued']]);
   });
 });
 

@@ -62,7 +62,13 @@ function setup(options: Partial<SupervisorOptions> = {}) {
     return child as unknown as ChildProcess;
   });
   const recoverTask = vi.fn(
-    async (_slot: WorkerSlot, _claim: Claim, _reason: string): Promise<'requeued' | 'failed'> => 'requeued',
+    async (
+      _slot: WorkerSlot,
+      _claim: Claim,
+      _reason: string,
+    ): Promise<{ action: string; detail?: string }> => ({
+      action: 'requeued',
+    }),
   );
   const sup = new Supervisor({ workers: 1, spawnWorker, recoverTask, now: () => Date.now(), ...options });
   const exits: {
@@ -322,7 +328,7 @@ describe('Supervisor: stop', () => {
     const { sup, latest, recoverTask, recovered } = setup();
     let finishRecovery!: () => void;
     recoverTask.mockImplementationOnce(
-      () => new Promise<'requeued'>((resolve) => (finishRecovery = () => resolve('requeued'))),
+      () => new Promise((resolve) => (finishRecovery = () => resolve({ action: 'requeued' }))),
     );
     sup.start();
     const claim = claimFor('worker-1');

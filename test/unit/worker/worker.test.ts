@@ -2,6 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AgentRequest } from '../../../src/agent/runner.js';
+import { DiscordApiError } from '../../../src/lib/errors.js';
 import { parseReportHeader } from '../../../src/task/format.js';
 import { Worker } from '../../../src/worker/worker.js';
 import { FakeBus, makeTask } from '../../helpers/fake-bus.js';
@@ -513,23 +514,24 @@ describe('Worker: stop', () => {
     expect(w.current).toBeNull();
   });
 
-  it('reports FAILED instead of requeueing when the attempts are used up', async () => {
+  it('when the bus reports FAILED (out of attempts) on hand-back, the worker says the claim is settled', async () => {
     const r = await rig();
     r.runner.script(HANG);
     const task = makeTask({ retry: 2 });
     r.bus.push(task);
     const w = r.worker({ maxAttempts: 3 });
     const finished = vi.fn();
+    const released = vi.fn();
     w.on('finished', finished);
+    w.on('released', released);
     const done = w.run();
     await r.runner.started();
     w.stop(0);
     expect(await done).toBe('stopped');
-    expect(r.bus.releases).toHaveLength(0);
-    expect(r.bus.completes).toHaveLength(1);
-    const { report } = r.bus.completes[0]!;
-    expect(report.outcome).toBe('FAILED');
-    expect(report.content).toContain('gave up after 3 attempts');
+    // The decision (requeue or FAILED) is the bus's: the worker hands back once and reports nothing itself.
+    expect(r.bus.releases.map((x) => x.claim.task.id)).toEqual([task.id]);
+    expect(r.bus.completes).toHaveLength(0);
+    expect(released).not.toHaveBeenCalled();
     // The manager must learn the claim is settled, or it would recover (and report) the task a second time.
     expect(finished).toHaveBeenCalledWith(
       expect.objectContaining({ outcome: 'FAILED', claim: expect.objectContaining({ task }) }),
@@ -636,5 +638,116 @@ describe('Worker options', () => {
     expect(() => r.worker({ maxIdleMs: -1 })).toThrow(/maxIdleMs/);
     expect(() => r.worker({ maxAttempts: 0 })).toThrow(/maxAttempts/);
     expect(r.worker({ pollIntervalMs: undefined })).toBeInstanceOf(Worker);
+  });
+});
+
+describe('Worker: lifecycle and protocol outcomes', () => {
+  it('close() stops and resolves once the run is over; it is memoized, and a later close(true) cuts the grace short', async () => {
+    const r = await rig();
+    r.runner.script(HANG);
+    r.bus.push(makeTask());
+    const w = r.worker();
+    const done = w.run();
+    await r.runner.started();
+    const graceful = w.close(false, 60_000);
+    expect(w.close()).toBe(graceful);
+    // Still running: the agent may finish within the grace period. An emergency close hands the task back now.
+    const forced = w.close(true);
+    expect(forced).toBe(graceful);
+    await forced;
+    expect(await done).toBe('stopped');
+    expect(r.runner.aborted).toHaveLength(1);
+    expect(r.bus.releases).toHaveLength(1);
+    // Closing a worker that never ran resolves at once.
+    await expect(r.worker().close()).resolves.toBeUndefined();
+  });
+
+  it('a known bus error out of poll() many times in a row is waited out with a reason, never a crash', async () => {
+    const r = await rig();
+    let polls = 0;
+    const poll = r.bus.poll.bind(r.bus);
+    r.bus.poll = async () => {
+      if (++polls <= 7)
+        throw new DiscordApiError({
+          status: 403,
+          discordCode: 50001,
+          method: 'GET',
+          route: '/channels/:id/messages',
+          message: 'Missing Access',
+        });
+      return poll();
+    };
+    r.bus.push(makeTask());
+    const w = r.worker({ maxBackoffMs: 1 });
+    const warnings: string[] = [];
+    w.on('warning', (m) => warnings.push(m));
+    expect(await w.run()).toBe('restart');
+    expect(polls).toBe(8);
+    expect(warnings[6]).toMatch(/poll\/claim failed 7 time\(s\) in a row \(.*Missing Access\)/);
+    expect(r.bus.completes).toHaveLength(1);
+  });
+
+  it('a 403 on a report sets it aside and stops claiming with a clear ERROR status', async () => {
+    const r = await rig();
+    r.bus.complete = async () => {
+      throw new DiscordApiError({
+        status: 403,
+        discordCode: 50013,
+        method: 'POST',
+        route: '/channels/:id/messages',
+        message: 'Missing Permissions',
+      });
+    };
+    r.bus.push(makeTask(), makeTask());
+    const w = r.worker({ keepAlive: true, maxIdleMs: 50 });
+    expect(await w.run()).toBe('idle');
+    expect(r.bus.claims).toHaveLength(1);
+    const error = r.bus.statuses.find((s) => s.status === 'ERROR');
+    expect(error?.detail).toMatch(
+      /^Not claiming: Discord refused a report \(403: .*Missing Permissions\).*lacks a permission/,
+    );
+    expect(await readdir(join(r.runtimeDir, 'outbox', 'w1', 'set-aside'))).toEqual([
+      `${r.bus.claims[0]!.task.id}.json`,
+    ]);
+  });
+
+  it('says THROTTLED (and until when) while the bus pauses claims, and READY when it claims again', async () => {
+    const r = await rig();
+    const until = Date.parse('2030-01-01T00:00:00.000Z');
+    r.bus.hold = { status: 'THROTTLED', detail: 'Discord throttles thread creation', until };
+    r.bus.push(makeTask());
+    let polls = 0;
+    const poll = r.bus.poll.bind(r.bus);
+    r.bus.poll = async () => {
+      if (++polls === 3) r.bus.hold = null;
+      return poll();
+    };
+    expect(await r.worker().run()).toBe('restart');
+    expect(r.bus.statusNames).toEqual(['READY', 'THROTTLED', 'READY', 'CLAIMED', 'RESTARTING']);
+    expect(r.bus.statuses[1]!.detail).toBe(
+      'Not claiming until 2030-01-01T00:00:00.000Z: Discord throttles thread creation',
+    );
+    // While held, no claim was tried (a claim would be a thread creation).
+    expect(r.bus.claimAttempts).toHaveLength(1);
+  });
+
+  it('a superseded report (the claim was handed back and run elsewhere) is dropped and the claim released', async () => {
+    const r = await rig();
+    r.bus.completion = () => ({
+      outcome: 'superseded',
+      reason: 'handed back as discord-9; another run carries it',
+    });
+    r.bus.push(makeTask());
+    const w = r.worker();
+    const finished = vi.fn();
+    const released = vi.fn();
+    w.on('finished', finished);
+    w.on('released', released);
+    expect(await w.run()).toBe('restart');
+    expect(finished).not.toHaveBeenCalled();
+    expect(released).toHaveBeenCalledWith(
+      expect.objectContaining({ reason: expect.stringContaining('another run') }),
+    );
+    expect(await readdir(join(r.runtimeDir, 'outbox', 'w1'))).toEqual([]);
   });
 });

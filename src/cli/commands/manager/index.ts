@@ -6,12 +6,13 @@ import { mkdirSync, openSync, closeSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRunner } from '../../../agent/create-runner.js';
-import type { Bus } from '../../../bus/bus.js';
-import { createDiscordBus } from '../../../bus/create-bus.js';
+import { checkWorkerPermissions, createResilientBus, type ResilientBus } from '../../../bus/create-bus.js';
 import { requireDiscordKeys } from '../../../config/require-discord.js';
 import { cliCommand } from '../../../lib/cli-entry.js';
 import { Supervisor, type WorkerSlot } from '../../../manager/supervisor.js';
-import { abandonTask } from '../../../worker/abandon.js';
+import { recoverClaim } from '../../../manager/recover.js';
+import { Outbox } from '../../../worker/outbox.js';
+import { BusUnavailableError } from '../../../lib/errors.js';
 import { loadRuntime } from '../../runtime.js';
 
 /** Options of `dorch manager`. */
@@ -47,10 +48,23 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
   mkdirSync(logDir, { recursive: true });
   const tokenFor = (slot: WorkerSlot) =>
     config.discord.workerTokens[slot.index - 1] ?? config.discord.botToken!;
-  const buses = new Map<string, Promise<Bus>>();
+  // Refuse to start (one clear error) rather than let N workers each refuse in a restart loop. Discord being
+  // unreachable is not a reason to stop: workers then serve the local queue.
+  const tokens = new Set(
+    Array.from({ length: options.workers }, (_, i) => tokenFor({ index: i + 1 } as WorkerSlot)),
+  );
+  for (const [i, token] of [...tokens].entries())
+    await checkWorkerPermissions(config, token, `the bot of worker token ${i + 1}`).catch(
+      (error: unknown) => {
+        if (!(error instanceof BusUnavailableError)) throw error;
+      },
+    );
+  // The same resilient bus the workers use, so a dead worker's local (`local-…`) claim is recovered on the local
+  // queue and a Discord claim on Discord.
+  const buses = new Map<string, Promise<ResilientBus>>();
   const busFor = (slot: WorkerSlot) => {
     const token = tokenFor(slot);
-    if (!buses.has(token)) buses.set(token, createDiscordBus(config, { token, role: 'submitter' }));
+    if (!buses.has(token)) buses.set(token, createResilientBus(config, { token, actor: 'manager' }));
     return buses.get(token)!;
   };
 
@@ -71,12 +85,12 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
       return child;
     },
     recoverTask: async (slot, claim, reason) =>
-      abandonTask(await busFor(slot), claim, reason, {
-        maxAttempts: config.worker.maxAttempts,
-        defaultModel: config.models.defaultModel,
-        defaultThinking: config.models.defaultThinking,
-        aliases: config.models.aliases,
-      }),
+      recoverClaim(
+        (await busFor(slot)).bus,
+        new Outbox(config.worker.runtimeDir, slot.workerId),
+        claim,
+        reason,
+      ),
   });
   // Worker messages carry foreign text (error messages): redact before printing or logging.
   wireOutput(
@@ -97,7 +111,7 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
   await waitForStop(options.until);
   print('Manager: stopping workers (a running task gets up to 30 s to finish, else it is requeued)…');
   await supervisor.stop();
-  for (const b of buses.values()) await (await b).close();
+  for (const b of buses.values()) await (await b).bus.close();
   await rm(pidFile, { force: true });
   print('Manager: stopped.');
   summary(supervisor, print);
@@ -125,7 +139,10 @@ function wireOutput(supervisor: Supervisor, print: (l: string) => void, log: (l:
     line(slot, `EXITED     ${info.reason}${next}`);
   });
   supervisor.on('task-recovered', (slot, info) =>
-    line(slot, `RECOVERED  ${info.taskId}: ${info.action}${info.error ? ` (${info.error})` : ''}`),
+    line(
+      slot,
+      `RECOVERED  ${info.taskId}: ${info.action}${info.detail ? ` ${info.detail}` : ''}${info.error ? ` (${info.error})` : ''}`,
+    ),
   );
 }
 

@@ -4,6 +4,7 @@
 import { writeFile, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { requireDiscordKeys } from '../../../config/require-discord.js';
+import type { HandBack } from '../../../bus/bus.js';
 import type { WorkerMessage } from '../../../manager/supervisor.js';
 import { createWorker } from '../../../worker/create-worker.js';
 import { loadRuntime } from '../../runtime.js';
@@ -18,6 +19,20 @@ export interface WorkerCommandOptions {
 }
 
 const STOP_GRACE_MS = 30_000;
+
+/** One line for what a hand-back (or a sweep) did. */
+function describe(result: HandBack | { action: 'finished'; taskId: string }): string {
+  switch (result.action) {
+    case 'requeued':
+      return `requeued as ${result.taskId}`;
+    case 'failed':
+      return `out of attempts, reported FAILED as ${result.taskId}`;
+    case 'finished':
+      return 'its result was posted already; closed it';
+    default:
+      return `${result.action}: ${result.reason}`;
+  }
+}
 
 /** Run one worker until it exits (after a task, idle, or on a signal). */
 export async function worker(options: WorkerCommandOptions): Promise<void> {
@@ -52,9 +67,14 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     logger.info(`Discord is back after ${Math.round(downForMs / 1000)} s`),
   );
   bus.on('drained', (report) => logger.info({ report }, 'moved locally queued tasks to Discord'));
-  discord.on('rejected', (i) =>
-    logger.warn({ ...i }, 'ignored a task from an author who may not submit (marked 🚫)'),
+  discord.on('rejected', (i) => logger.warn({ ...i }, `refused ${i.taskId} (marked 🚫): ${i.how}`));
+  discord.on('foreign', (i) =>
+    logger.warn(
+      { ...i },
+      `a thread on ${i.taskId} was opened by ${i.ownerId}, who is not a fleet bot: not a claim; ${describe(i.result)}`,
+    ),
   );
+  discord.on('duplicate', (i) => logger.info({ ...i }, `${i.taskId} is not the live copy (♻️): ${i.why}`));
   discord.on('unreadable', (i) =>
     logger.warn(
       { ...i },
@@ -84,8 +104,11 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     send({ type: 'warning', message: m });
   });
   w.on('swept', (info) => {
-    logger.warn({ ...info }, `handed back an abandoned task: ${info.reason}`);
-    send({ type: 'warning', message: `handed back ${info.taskId} (${info.action}): ${info.reason}` });
+    logger.warn(
+      { ...info },
+      `abandoned claim on ${info.taskId} by ${info.from}: ${info.reason}; ${describe(info.result)}`,
+    );
+    send({ type: 'warning', message: `swept ${info.taskId} (${describe(info.result)}): ${info.reason}` });
   });
   w.on('debug', (m) => logger.debug(m));
 

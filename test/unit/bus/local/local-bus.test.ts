@@ -143,14 +143,15 @@ describe('LocalBus files', () => {
     expect(await bus.findResult(claim.task.id)).toBe('[SUCCESS] result one\nline two\n');
   });
 
-  it('release writes a retry with retry+1, the origin and rebuilt tags, and records why', async () => {
+  it('handBack writes a retry with retry+1, the origin and rebuilt tags, and records why', async () => {
     const bus = open();
     const requeued: unknown[] = [];
     bus.on('requeued', (info) => requeued.push(info));
     const claim = await submitAndClaim(bus, 'fix it [model:coder]');
-    await bus.release(claim, 'shutting down');
+    const handed = await bus.handBack(claim, 'shutting down');
 
     const [retry] = await bus.poll();
+    expect(handed).toEqual({ action: 'requeued', taskId: retry!.id });
     expect(retry).toMatchObject({
       prompt: 'fix it',
       rawText: `fix it [model:coder] [retry:1] [origin:${claim.task.id}]`,
@@ -169,9 +170,19 @@ describe('LocalBus files', () => {
     expect(await readdir(bus.store.claimedDir)).toEqual([]);
     // Retries keep the first attempt's origin and attachments.
     const second = await bus.claim(retry!, 'worker-2');
-    await bus.release(second!, 'again');
+    await bus.handBack(second!, 'again');
     const [third] = await bus.poll();
     expect(third).toMatchObject({ retry: 2, origin: claim.task.id });
+  });
+
+  it('handBack on the last attempt reports FAILED with the reason instead of requeueing', async () => {
+    const bus = open({ maxAttempts: 2 });
+    const claim = await submitAndClaim(bus, 'doomed [retry:1] [origin:local-1]');
+    expect(await bus.handBack(claim, 'agent hung')).toEqual({ action: 'failed', taskId: claim.task.id });
+    expect(await bus.poll()).toEqual([]);
+    const result = await bus.findResult(claim.task.id);
+    expect(result).toContain(`[FAILED] ${claim.task.id} by worker-1`);
+    expect(result).toContain('gave up after 2 attempts; last: agent hung');
   });
 
   it('status appends the seed line to worker-pool.log, one line each', async () => {
@@ -233,22 +244,23 @@ describe('LocalBus claims and leases', () => {
     expect(await bus.findResult('local-../../etc')).toBeNull();
   });
 
-  it('a claim with a wrong handle cannot heartbeat, complete or release', async () => {
+  it('a claim with a wrong handle cannot heartbeat, complete or hand back', async () => {
     const bus = open();
     const claim = await submitAndClaim(bus);
     const forged = { ...claim, handle: 'not-the-token' };
     await expect(bus.heartbeat(forged, 'x')).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(bus.complete(forged, report('x'))).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(bus.release(forged, 'x')).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(bus.complete(claim, report('real'))).resolves.toBeUndefined();
+    expect(await bus.complete(forged, report('x'))).toMatchObject({ outcome: 'superseded' });
+    expect(await bus.handBack(forged, 'x')).toMatchObject({ action: 'lost' });
+    expect(await bus.complete(claim, report('real'))).toEqual({ outcome: 'reported', taskId: claim.task.id });
   });
 
-  it('a finished claim cannot be finished again', async () => {
+  it('a finished claim cannot be finished again; repeating the same complete is a no-op', async () => {
     const bus = open();
     const claim = await submitAndClaim(bus);
     await bus.complete(claim, report('once'));
-    await expect(bus.complete(claim, report('twice'))).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(bus.release(claim, 'late')).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await bus.complete(claim, report('once'))).toEqual({ outcome: 'reported', taskId: claim.task.id });
+    expect(await bus.complete(claim, report('twice'))).toMatchObject({ outcome: 'superseded' });
+    expect(await bus.handBack(claim, 'late')).toMatchObject({ action: 'lost' });
     expect(await bus.poll()).toEqual([]);
     expect(await bus.findResult(claim.task.id)).toBe('once');
   });
@@ -272,27 +284,37 @@ describe('LocalBus sweep', () => {
     now += 40_000;
     await bus.heartbeat(fresh, 'still here');
 
-    const result = await bus.sweep();
+    const result = await bus.sweepQueue();
     expect(result.requeued).toHaveLength(1);
     expect(result.requeued[0]?.from).toBe(stale.task.id);
+    expect(result.swept).toEqual([
+      {
+        taskId: stale.task.id,
+        from: 'worker-1',
+        reason: 'no heartbeat from worker-1 for 100 s (presumed gone)',
+        result: { action: 'requeued', taskId: result.requeued[0]!.to },
+      },
+    ]);
     const pending = await bus.poll();
     expect(pending.map((t) => [t.prompt, t.retry, t.origin])).toEqual([['stale', 1, stale.task.id]]);
     expect(await json(bus.store.donePath(stale.task.id))).toMatchObject({ state: 'released' });
-    expect(String((await json(bus.store.donePath(stale.task.id))).reason)).toContain('lease expired');
 
-    // The holder of the swept claim learns it lost it and cannot finish it.
+    // The holder of the swept claim learns it lost it; a late report wins the waiting retry and counts as it.
     await expect(bus.heartbeat(stale, 'late')).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(bus.complete(stale, report('late'))).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(bus.release(stale, 'late')).rejects.toBeInstanceOf(LeaseLostError);
-    await expect(bus.complete(fresh, report('fresh done'))).resolves.toBeUndefined();
-    expect((await bus.sweep()).requeued).toEqual([]);
+    expect(await bus.handBack(stale, 'late')).toMatchObject({ action: 'lost' });
+    const late = await bus.complete(stale, report(`[SUCCESS] ${stale.task.id} by worker-1\nlate`));
+    expect(late).toEqual({ outcome: 'reported', taskId: result.requeued[0]!.to, late: true });
+    expect(await bus.findResult(result.requeued[0]!.to)).toContain(`first run as ${stale.task.id}`);
+    expect(await bus.poll()).toEqual([]);
+    expect(await bus.complete(fresh, report('fresh done'))).toMatchObject({ outcome: 'reported' });
+    expect((await bus.sweepQueue()).requeued).toEqual([]);
   });
 
   it('honours leaseMs and now given to sweep', async () => {
     const bus = open();
     const claim = await submitAndClaim(bus);
-    expect((await bus.sweep({ leaseMs: 10, now: START + 10 })).requeued).toEqual([]);
-    expect((await bus.sweep({ leaseMs: 10, now: START + 11 })).requeued.map((r) => r.from)).toEqual([
+    expect((await bus.sweepQueue({ leaseMs: 10, now: START + 10 })).requeued).toEqual([]);
+    expect((await bus.sweepQueue({ leaseMs: 10, now: START + 11 })).requeued.map((r) => r.from)).toEqual([
       claim.task.id,
     ]);
   });
@@ -301,11 +323,11 @@ describe('LocalBus sweep', () => {
     const bus = open();
     const { taskId } = await bus.submit('orphan');
     await rename(bus.store.pendingPath(taskId), bus.store.claimedPath(taskId));
-    expect((await bus.sweep()).requeued).toEqual([]);
+    expect((await bus.sweepQueue()).requeued).toEqual([]);
     now += LEASE;
-    expect((await bus.sweep()).requeued).toEqual([]);
+    expect((await bus.sweepQueue()).requeued).toEqual([]);
     now += 1;
-    expect((await bus.sweep()).requeued.map((r) => r.from)).toEqual([taskId]);
+    expect((await bus.sweepQueue()).requeued.map((r) => r.from)).toEqual([taskId]);
     expect((await bus.poll()).map((t) => t.origin)).toEqual([taskId]);
   });
 
@@ -314,7 +336,7 @@ describe('LocalBus sweep', () => {
     const b = open();
     const claim = await submitAndClaim(a);
     now += LEASE + 1;
-    const [ra, rb] = await Promise.all([a.sweep(), b.sweep()]);
+    const [ra, rb] = await Promise.all([a.sweepQueue(), b.sweepQueue()]);
     expect(ra.requeued.length + rb.requeued.length).toBe(1);
     expect((await a.poll()).map((t) => t.origin)).toEqual([claim.task.id]);
   });
@@ -328,9 +350,9 @@ describe('LocalBus sweep', () => {
         bus.store.transitionPath(claim.task.id, 'complete', now),
       );
       now += LEASE;
-      expect((await bus.sweep()).recovered).toBe(0);
+      expect((await bus.sweepQueue()).recovered).toBe(0);
       now += 1;
-      const result = await bus.sweep();
+      const result = await bus.sweepQueue();
       expect(result.recovered).toBe(1);
       expect((await bus.poll()).map((t) => t.origin)).toEqual([claim.task.id]);
       expect(await readdir(bus.store.claimedDir)).toEqual([]);
@@ -349,7 +371,7 @@ describe('LocalBus sweep', () => {
         report: { outcome: 'SUCCESS', content: 'stored', summary: 's', files: [] },
       });
       now += LEASE + 1;
-      expect((await bus.sweep()).recovered).toBe(1);
+      expect((await bus.sweepQueue()).recovered).toBe(1);
       expect(await bus.poll()).toEqual([]);
       expect(await readdir(bus.store.claimedDir)).toEqual([]);
       expect(await bus.findResult(claim.task.id)).toBe('stored');
@@ -376,7 +398,7 @@ describe('LocalBus sweep', () => {
         bus.store.transitionPath(other.task.id, `requeue-${missing}`, now),
       );
       now += LEASE + 1;
-      const result = await bus.sweep();
+      const result = await bus.sweepQueue();
       expect(result.recovered).toBe(2);
       expect((await bus.poll()).map((t) => t.id).sort()).toEqual([`local-${written}`, `local-${missing}`]);
       expect(await json(bus.store.donePath(other.task.id))).toMatchObject({ requeuedAs: `local-${missing}` });
@@ -388,9 +410,9 @@ describe('LocalBus sweep', () => {
       await rename(bus.store.pendingPath(taskId), bus.store.transitionPath(taskId, 'drain', now));
       expect(await bus.poll()).toEqual([]);
       now += DRAIN_TIMEOUT_MS;
-      expect((await bus.sweep()).recovered).toBe(0);
+      expect((await bus.sweepQueue()).recovered).toBe(0);
       now += 1;
-      expect((await bus.sweep()).recovered).toBe(1);
+      expect((await bus.sweepQueue()).recovered).toBe(1);
       expect((await bus.poll()).map((t) => t.id)).toEqual([taskId]);
     });
   });

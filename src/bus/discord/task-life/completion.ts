@@ -1,0 +1,142 @@
+/**
+ * Transition 3, complete (the holder only; claimed → done/failed), and its late case: a holder whose claim was
+ * handed back while it ran either wins the live copy's claim and reports as that copy, or its report is dropped.
+ */
+import type { Claim, CompleteOptions, Completion, TaskReport } from '../../bus.js';
+import { parseReportHeader } from '../../../task/format.js';
+import { lateNote, retargetReport } from '../../retarget.js';
+import { isFleet, mayRun, type Life } from './context.js';
+import { Marks, namedCopy } from './names.js';
+import { readMessage } from './reading.js';
+import { closeThread, isClosedUnderUs, winThread } from './thread-claim.js';
+
+/** Pages of `#results` a look-up for a task's result reads at most. */
+export const RESULT_PAGES = 5;
+
+/**
+ * Report a finished task (transition 3):
+ * a. fence: edit the progress message with the short form (an edit fails with 50083 once the thread was archived,
+ *    i.e. handed back or cancelled); without a progress message, only a fresh claim goes on unchecked;
+ * b. post the result to `#results` (nonce `r<id>`; a replay first looks for an earlier post);
+ * c. 🏁 or ❌ on the task; d. archive and lock the thread; e. the short form goes into the thread by the fence edit,
+ *    or (no progress message, fresh claim) as a post before (d).
+ * Closed under us at (a): {@link lateCompletion}.
+ */
+export async function complete(
+  life: Life,
+  claim: Claim,
+  report: TaskReport,
+  options: CompleteOptions = {},
+): Promise<Completion> {
+  const id = claim.task.messageId;
+  const fencedAt = life.fencedAt(id);
+  const fresh =
+    options.fresh === true ||
+    (fencedAt !== undefined && life.settings.monotonic() - fencedAt < life.settings.leaseMs / 3);
+  if (claim.handle) {
+    try {
+      await life.channel.edit(id, claim.handle, report.summary);
+    } catch (error) {
+      if (!isClosedUnderUs(error)) throw error;
+      return lateCompletion(life, claim, report, options);
+    }
+  } else if (!fresh) {
+    const thread = await life.channel.channel(id);
+    const archived = thread && 'thread_metadata' in thread ? thread.thread_metadata?.archived : true;
+    if (archived) return lateCompletion(life, claim, report, options);
+  }
+  if (!(options.replay && (await findResult(life, claim.task.id)))) await postResult(life, id, report);
+  if (!claim.handle) await life.channel.post(id, { content: report.summary, nonce: `s${id}` });
+  await finish(life, id, report.outcome);
+  return { outcome: 'reported', taskId: claim.task.id };
+}
+
+/**
+ * 3f: the claim was closed under its holder. If the thread names a live copy R, try to claim R: won → report as R
+ * (with a note), lost → another run carries the task, drop this report. No copy named (cancelled, or archived by a
+ * person): drop it. A replay whose result was already posted is done.
+ */
+export async function lateCompletion(
+  life: Life,
+  claim: Claim,
+  report: TaskReport,
+  options: CompleteOptions,
+): Promise<Completion> {
+  const task = claim.task;
+  if (options.replay && (await findResult(life, task.id))) {
+    await finish(life, task.messageId, report.outcome);
+    return { outcome: 'reported', taskId: task.id };
+  }
+  const thread = await life.channel.channel(task.messageId);
+  const copyId = namedCopy(thread && 'name' in thread ? thread.name : null);
+  if (!copyId)
+    return {
+      outcome: 'superseded',
+      reason: `${task.id} was closed while it ran, without a retry copy (cancelled, or archived by a person)`,
+    };
+  const message = await life.channel.message(life.settings.taskQueueChannel, copyId);
+  if (!message) return { outcome: 'superseded', reason: `${task.id} was handed back; its copy is gone` };
+  const copy = (await readMessage(message, life.settings.taskQueueChannel, (u) => isFleet(life, u))).task;
+  const won = await winThread(life, copy, claim.workerId);
+  if (!won.won)
+    return {
+      outcome: 'superseded',
+      reason: `${task.id} was handed back as ${copy.id} while it ran here, and another run carries it`,
+    };
+  life.fenced(copy.messageId, won.sentAt);
+  if (!(await mayRun(life, copy.authorId))) {
+    await life.channel.react(life.settings.taskQueueChannel, copy.messageId, Marks.refused);
+    await closeThread(life, copy.messageId);
+    return { outcome: 'superseded', reason: `${copy.id}'s author may not submit any more` };
+  }
+  const note = lateNote(task.id);
+  await life.channel.post(copy.messageId, {
+    content: `${report.summary}\n(${note})`,
+    nonce: `s${copy.messageId}`,
+  });
+  await postResult(life, copy.messageId, {
+    ...report,
+    content: retargetReport(report.content, task.id, copy.id, note),
+  });
+  await finish(life, copy.messageId, report.outcome);
+  return { outcome: 'reported', taskId: copy.id, late: true };
+}
+
+/** Post a result to `#results` under the task message's nonce (a retry within Discord's window is not doubled). */
+export async function postResult(life: Life, messageId: string, report: TaskReport): Promise<void> {
+  const channel = life.settings.resultsChannel;
+  if (!channel) return;
+  await life.channel.post(channel, { content: report.content, nonce: `r${messageId}` }, report.files);
+}
+
+/** The end of a report: 🏁 or ❌ on the task, its thread archived and locked. */
+export async function finish(life: Life, messageId: string, outcome: TaskReport['outcome']): Promise<void> {
+  await life.channel.react(
+    life.settings.taskQueueChannel,
+    messageId,
+    outcome === 'SUCCESS' ? Marks.done : Marks.failed,
+  );
+  life.marks.note(messageId, outcome === 'SUCCESS' ? Marks.done : Marks.failed);
+  await closeThread(life, messageId);
+}
+
+/** The result message text for a task id, or null: the newest pages of `#results`. */
+export async function findResult(
+  life: Life,
+  taskId: string,
+  maxPages = RESULT_PAGES,
+): Promise<string | null> {
+  const channel = life.settings.resultsChannel;
+  if (!channel) return null;
+  const needle = `] ${taskId} by `;
+  for await (const messages of life.channel.pages(channel, maxPages)) {
+    const hit = messages.find((m) => m.content.includes(needle));
+    if (hit) return hit.content;
+  }
+  return null;
+}
+
+/** The outcome a posted result shows, or FAILED when it cannot be read. */
+export function outcomeOf(content: string): TaskReport['outcome'] {
+  return parseReportHeader(content)?.outcome ?? 'FAILED';
+}

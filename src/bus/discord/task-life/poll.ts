@@ -1,0 +1,183 @@
+/**
+ * Transition 5, poll (any worker): read the queue, refuse what may not run, hand back strangers' threads, and offer
+ * the waiting tasks (retry copies only while live). Transition 6, sweep (any worker, busy or idle): hand back
+ * claims whose holder went silent for longer than the lease.
+ */
+import type { APIMessage } from 'discord-api-types/v10';
+import type { SweptTask } from '../../bus.js';
+import type { Task } from '../../../task/task.js';
+import { findResult, finish, outcomeOf } from './completion.js';
+import { isFleet, mayRun, type Life } from './context.js';
+import { handBack, refuse } from './hand-back.js';
+import { BLOCKING_MARKS, Marks, claimerOf, compareSnowflakes, isEndStateName, namedCopy } from './names.js';
+import { isTaskMessageType, readMessage, type TaskView } from './reading.js';
+
+/** What a poll read: the tasks it offers, the claims in flight (the sweeper's list), and every message it read. */
+export interface PollReading {
+  tasks: Task[];
+  inFlight: TaskView[];
+  views: Map<string, TaskView>;
+}
+
+/**
+ * Read pages of the queue, newest first, and stop at a page with nothing waiting or in flight. Per message:
+ * a fleet thread is a claim (in flight while not archived); a stranger's thread is no claim and is handed back at
+ * once (or the task refused); without a thread, a fleet 🚫 ♻️ 🛑 or final mark ends it, an author who may not submit
+ * gets 🚫, an empty text is unreadable, a retry copy waits until it is live and settled.
+ */
+export async function poll(life: Life): Promise<PollReading> {
+  if (!life.authorizer) throw new TypeError('DiscordBus.poll needs an `authorizer` option');
+  const queue = life.settings.taskQueueChannel;
+  const fleet = (id: string) => isFleet(life, id);
+  const waiting: TaskView[] = [];
+  const inFlight: TaskView[] = [];
+  const views = new Map<string, TaskView>();
+  for await (const page of life.channel.pages(queue, life.settings.maxPollPages)) {
+    let open = 0;
+    for (const message of page) {
+      if (!isTaskMessageType(message)) continue;
+      const view = await readMessage(message, queue, fleet);
+      views.set(message.id, view);
+      const thread = view.thread;
+      if (thread?.fleetOwned) {
+        if (!thread.archived) {
+          inFlight.push(view);
+          open++;
+        }
+        continue;
+      }
+      if (thread) {
+        // Locked or renamed by the fleet: a stranger's thread the fleet already dealt with.
+        if (thread.locked || isEndStateName(thread.name)) continue;
+        open++;
+        await handBackForeign(life, view);
+        continue;
+      }
+      if (await life.marks.first(queue, message, BLOCKING_MARKS)) continue;
+      if (!(await mayRun(life, view.task.authorId))) {
+        await refuse(life, view.task, undefined, `its author ${view.task.authorId} may not submit`);
+        continue;
+      }
+      if (message.content.trim() === '' && message.attachments.length === 0) {
+        life.emit('unreadable', { messageId: message.id, authorId: message.author.id });
+        continue;
+      }
+      open++;
+      waiting.push(view);
+    }
+    if (open === 0) break;
+  }
+  waiting.sort((a, b) => compareSnowflakes(a.message.id, b.message.id));
+  const tasks: Task[] = [];
+  const names = new Map<string, string | null>();
+  for (const view of waiting) {
+    if (!view.copyOf || (await liveCopy(life, view, views, names))) tasks.push(view.task);
+  }
+  return { tasks, inFlight, views };
+}
+
+// A stranger's thread is not a claim: hand the task back at once as a retry copy (refused if its author may not
+// submit), saying why.
+async function handBackForeign(life: Life, view: TaskView): Promise<void> {
+  const thread = view.thread!;
+  const reason = `a thread on it was opened by ${thread.ownerId}, who is not a fleet bot (a stranger's thread is not a claim)`;
+  const result = await handBack(life, {
+    task: view.task,
+    thread,
+    reason,
+    caller: 'foreign',
+    actor: life.settings.actor,
+  });
+  life.emit('foreign', { taskId: view.task.id, ownerId: thread.ownerId, result });
+}
+
+/**
+ * The live-copy rule at poll time: a retry copy R of T is offered only while T's thread names it and R has settled
+ * (is at least `retrySettleMs` old). R is marked ♻️ once it cannot become live: T names another copy, T's thread
+ * ended without naming it, or R is older than the lease while T still does not name it (its hand-back died).
+ */
+async function liveCopy(
+  life: Life,
+  view: TaskView,
+  views: Map<string, TaskView>,
+  names: Map<string, string | null>,
+): Promise<boolean> {
+  const origin = view.copyOf!;
+  if (!names.has(origin)) {
+    const seen = views.get(origin);
+    if (seen) names.set(origin, seen.thread?.name ?? null);
+    else {
+      const channel = await life.channel.channel(origin);
+      names.set(origin, channel && 'name' in channel ? (channel.name ?? null) : null);
+    }
+  }
+  const name = names.get(origin) ?? null;
+  const named = namedCopy(name);
+  const age = life.settings.now() - Date.parse(view.message.timestamp);
+  if (named === view.message.id) return age >= life.settings.retrySettleMs;
+  const originView = views.get(origin);
+  let why: string | null = null;
+  if (named) why = `discord-${origin} names discord-${named} as its live copy`;
+  else if (originView?.thread?.archived) why = `discord-${origin} ended without naming it`;
+  else if (age > life.settings.leaseMs)
+    why = `discord-${origin} never named it (its hand-back did not finish)`;
+  if (why) {
+    await life.channel.react(life.settings.taskQueueChannel, view.message.id, Marks.duplicate);
+    life.marks.note(view.message.id, Marks.duplicate);
+    life.emit('duplicate', { taskId: view.task.id, copyOf: `discord-${origin}`, why });
+  }
+  return false;
+}
+
+/**
+ * 6. For each claim in flight older than the lease: its silence is the time since the last message its thread's
+ * owner wrote or edited there (only the owner's messages count: a stranger editing a message in the thread every
+ * few seconds changes nothing), else since the thread was created. Silent longer than the lease: if its result was
+ * posted already (a holder killed between posting and archiving) finish it, else hand it back.
+ */
+export async function sweep(life: Life, inFlight: readonly TaskView[]): Promise<SweptTask[]> {
+  const swept: SweptTask[] = [];
+  const now = life.settings.now();
+  const lease = life.settings.leaseMs;
+  for (const view of inFlight) {
+    const thread = view.thread!;
+    if (thread.createdAt !== undefined && now - thread.createdAt <= lease) continue;
+    const messages = await life.channel.threadMessages(thread.id);
+    const last = lastSign(messages, thread.ownerId) ?? thread.createdAt ?? 0;
+    const silentMs = now - last;
+    if (silentMs <= lease) continue;
+    const from = claimerOf(thread.name);
+    const reason = `no heartbeat from ${from} for ${Math.round(silentMs / 1000)} s (presumed gone)`;
+    const posted = await findResult(life, view.task.id);
+    if (posted) {
+      await finish(life, view.task.messageId, outcomeOf(posted));
+      swept.push({
+        taskId: view.task.id,
+        from,
+        reason,
+        result: { action: 'finished', taskId: view.task.id },
+      });
+      continue;
+    }
+    const result = await handBack(life, {
+      task: view.task,
+      thread,
+      reason,
+      caller: 'sweeper',
+      actor: life.settings.actor,
+    });
+    swept.push({ taskId: view.task.id, from, reason, result });
+  }
+  return swept;
+}
+
+// The latest sign of life the thread's owner left: its messages' last edit or post time.
+function lastSign(messages: readonly APIMessage[], ownerId: string): number | undefined {
+  let last: number | undefined;
+  for (const m of messages) {
+    if (m.author.id !== ownerId) continue;
+    const at = Date.parse(m.edited_timestamp ?? m.timestamp);
+    if (Number.isFinite(at) && (last === undefined || at > last)) last = at;
+  }
+  return last;
+}
