@@ -8,16 +8,15 @@ import { messageObject } from '../serialize.js';
 import { isSnowflake, snowflakeTime } from '../snowflake.js';
 import { discordTimestamp, EmulatorState } from '../state.js';
 import { readMessageInput, MAX_ATTACHMENTS, type MessageInput } from './message-input.js';
+import {
+  assertMessageDeletable,
+  assertMessageEditable,
+  checkThreadPost,
+  setArchived,
+} from './thread-rules.js';
 
 const TEXT_TYPES = new Set([0, 5, 10, 11, 12]);
 const BULK_DELETE_MAX_AGE_MS = 14 * 24 * 3600_000;
-
-/** Threads refuse writes while archived (50083), and while locked unless the user may manage threads (160005). */
-export function assertThreadWritable(channel: StoredChannel, perms: bigint): void {
-  if (!channel.thread) return;
-  if (channel.thread.archived) throw Errors.archivedThread();
-  if (channel.thread.locked && !(perms & Permission.ManageThreads)) throw Errors.threadLocked();
-}
 
 function buildAttachments(state: EmulatorState, channelId: string, input: MessageInput): StoredAttachment[] {
   return input.files.map((file) => {
@@ -52,7 +51,7 @@ async function createMessage(ctx: RouteContext): Promise<RouteResult> {
   const needed = channel.thread ? Permission.SendMessagesInThreads : Permission.SendMessages;
   if (!(perms & needed)) throw Errors.missingPermissions();
   if (input.files.length > 0 && !(perms & Permission.AttachFiles)) throw Errors.missingPermissions();
-  assertThreadWritable(channel, perms);
+  const unarchives = checkThreadPost(state, channel, perms);
 
   let reference: StoredMessage['reference'];
   let repliedUserId: string | undefined;
@@ -105,6 +104,7 @@ async function createMessage(ctx: RouteContext): Promise<RouteResult> {
   };
   if (input.nonce !== undefined) message.nonce = input.nonce;
   if (reference) message.reference = reference;
+  if (unarchives) setArchived(channel.thread!, false);
   state.insertMessage(channel, message);
   channel.thread?.memberIds.add(user.id);
   if (input.enforceNonce) state.rememberNonce(message);
@@ -185,7 +185,7 @@ async function editMessage(ctx: RouteContext): Promise<RouteResult> {
   const message = state.message(channel, ctx.params.message_id!);
   if (message.authorId !== user.id) throw Errors.cannotEditOthers();
   const input = readMessageInput(await ctx.body.payload(), true);
-  assertThreadWritable(channel, perms);
+  assertMessageEditable(channel, perms);
   let attachments = message.attachments;
   if (input.attachments) {
     const keep = new Set(input.attachments.map((a) => a.id));
@@ -244,7 +244,7 @@ function deleteMessage(ctx: RouteContext): RouteResult {
   const { channel, perms } = readableChannel(ctx);
   const message = state.message(channel, ctx.params.message_id!);
   if (message.authorId !== user.id && !(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
-  if (channel.thread?.archived) throw Errors.archivedThread();
+  assertMessageDeletable(channel, perms);
   state.removeMessage(channel, message);
   return { status: 204 };
 }
@@ -265,7 +265,7 @@ async function bulkDelete(ctx: RouteContext): Promise<RouteResult> {
   });
   errors.throwIfAny();
   if (!(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
-  if (channel.thread?.archived) throw Errors.archivedThread();
+  assertMessageDeletable(channel, perms);
   const now = Date.now();
   if (ids.some((id) => now - snowflakeTime(String(id)) > BULK_DELETE_MAX_AGE_MS))
     throw Errors.bulkDeleteTooOld();

@@ -6,6 +6,7 @@ import { Permission } from '../permissions.js';
 import type { Route, RouteContext, RouteResult } from '../router.js';
 import { userObject } from '../serialize.js';
 import { isSnowflake } from '../snowflake.js';
+import { assertThreadActive } from './thread-rules.js';
 
 const MAX_DISTINCT_EMOJI = 20;
 
@@ -19,7 +20,7 @@ function addOwn(ctx: RouteContext): RouteResult {
   const { channel, perms, message } = target(ctx);
   const { key, emoji } = parseEmoji(ctx.params.emoji!);
   if (!(perms & Permission.ReadMessageHistory)) throw Errors.missingAccess();
-  if (channel.thread?.archived) throw Errors.archivedThread();
+  assertThreadActive(channel);
   let reaction = message.reactions.get(key);
   if (!reaction) {
     // Only the first reactor of an emoji needs ADD_REACTIONS.
@@ -36,7 +37,7 @@ function removeUser(ctx: RouteContext, userId: string): RouteResult {
   const { channel, perms, message } = target(ctx);
   const { key } = parseEmoji(ctx.params.emoji!);
   if (userId !== ctx.user.id && !(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
-  if (channel.thread?.archived) throw Errors.archivedThread();
+  assertThreadActive(channel);
   const reaction = message.reactions.get(key);
   if (reaction) {
     reaction.userIds.delete(userId);
@@ -88,7 +89,7 @@ function clearEmoji(ctx: RouteContext): RouteResult {
   const { channel, perms, message } = target(ctx);
   const { key } = parseEmoji(ctx.params.emoji!);
   if (!(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
-  if (channel.thread?.archived) throw Errors.archivedThread();
+  assertThreadActive(channel);
   message.reactions.delete(key);
   return { status: 204 };
 }
@@ -96,7 +97,7 @@ function clearEmoji(ctx: RouteContext): RouteResult {
 function clearAll(ctx: RouteContext): RouteResult {
   const { channel, perms, message } = target(ctx);
   if (!(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
-  if (channel.thread?.archived) throw Errors.archivedThread();
+  assertThreadActive(channel);
   message.reactions.clear();
   return { status: 204 };
 }
