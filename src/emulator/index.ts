@@ -7,6 +7,7 @@ import { createAdminHandler } from './admin/routes.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type BucketLimit, type RateLimitConfig } from './rate-limit.js';
 import { EmulatorServer } from './server.js';
 import { EmulatorState } from './state.js';
+import { DEFAULT_THREAD_THROTTLE, ThreadThrottle, type ThreadThrottleConfig } from './thread-throttle.js';
 import { seedWorld, type EmulatorWorld } from './world.js';
 
 export { EmulatorAdmin, EmulatorAdminError, type CreatedUser } from './admin/client.js';
@@ -14,6 +15,8 @@ export type { RawMessage } from './admin/routes.js';
 export type { FaultConfig } from './faults.js';
 export type { BucketLimit, RateLimitConfig } from './rate-limit.js';
 export type { EmulatorStats } from './stats.js';
+export type { ActiveThrottle, ThreadThrottleConfig, ThrottleTarget } from './thread-throttle.js';
+export type { ThreadThrottleStatus } from './admin/traffic-routes.js';
 export type { EmulatorWorld } from './world.js';
 
 /** Options of {@link startEmulator}. */
@@ -28,6 +31,11 @@ export interface EmulatorOptions {
   activeThreadLimit?: number;
   /** Thread-creation bucket (per bot per guild). @defaultValue 10 per 10 s */
   threadCreateLimit?: BucketLimit;
+  /**
+   * Discord's dynamic thread-creation throttle (shared-scope 429s with a long `retry_after`), changeable at runtime
+   * through the admin API. @defaultValue off; when enabled 20 creations per 10 min per bot, then 200 s
+   */
+  threadThrottle?: Partial<ThreadThrottleConfig>;
   /** Receives unexpected server errors (answered as 500). @defaultValue ignore */
   onInternalError?: (error: unknown) => void;
 }
@@ -39,6 +47,7 @@ export const DEFAULT_EMULATOR_OPTIONS = {
   rateLimits: true,
   activeThreadLimit: 1000,
   threadCreateLimit: DEFAULT_RATE_LIMITS.buckets.threadCreate,
+  threadThrottle: DEFAULT_THREAD_THROTTLE,
   onInternalError: () => {},
 } as const satisfies Required<EmulatorOptions>;
 
@@ -75,6 +84,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const server = new EmulatorServer({
     state,
     limiter: new RateLimiter(rateConfig),
+    threadThrottle: new ThreadThrottle(opts.threadThrottle),
     onInternalError: opts.onInternalError,
   });
   const port = await server.listen(opts.port);
@@ -93,6 +103,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       server.state = state;
       server.stats.reset();
       server.limiter.reset();
+      server.threadThrottle.lift();
       server.faults.clear();
       world = { ...urls, ...seeded };
       running.world = world;

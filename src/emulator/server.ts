@@ -8,7 +8,7 @@ import { sleep } from '../lib/sleep.js';
 import { ApiError, Errors } from './api-error.js';
 import { FaultInjector, type FaultFate } from './faults.js';
 import type { StoredUser } from './models.js';
-import { RateLimiter } from './rate-limit.js';
+import { RateLimiter, rateLimitBody } from './rate-limit.js';
 import { RequestBody } from './request-body.js';
 import { Router, type Route } from './router.js';
 import { guildRoutes } from './routes/guilds.js';
@@ -17,6 +17,7 @@ import { reactionRoutes } from './routes/reactions.js';
 import { threadRoutes } from './routes/threads.js';
 import { StatsRecorder } from './stats.js';
 import type { EmulatorState } from './state.js';
+import { ThreadThrottle } from './thread-throttle.js';
 
 /** Largest request body: Discord's 25 MiB per request plus room for multipart framing. */
 export const MAX_REQUEST_BYTES = 25 * 1024 * 1024 + 512 * 1024;
@@ -45,6 +46,8 @@ export type AdminHandler = (request: AdminRequest) => Promise<{ status: number; 
 export interface EmulatorServerOptions {
   state: EmulatorState;
   limiter: RateLimiter;
+  /** Thread-creation throttle. @defaultValue a disabled one */
+  threadThrottle?: ThreadThrottle;
   /** Called with unexpected errors (answered as 500 to the client). @defaultValue ignore */
   onInternalError?: (error: unknown) => void;
 }
@@ -58,6 +61,7 @@ export class EmulatorServer {
   /** Replaced wholesale when the admin API reseeds the world. */
   state: EmulatorState;
   readonly limiter: RateLimiter;
+  readonly threadThrottle: ThreadThrottle;
   readonly faults = new FaultInjector();
   readonly stats = new StatsRecorder();
   readonly router = new Router().add(...guildRoutes, ...threadRoutes, ...messageRoutes, ...reactionRoutes);
@@ -69,6 +73,7 @@ export class EmulatorServer {
   constructor(options: EmulatorServerOptions) {
     this.state = options.state;
     this.limiter = options.limiter;
+    this.threadThrottle = options.threadThrottle ?? new ThreadThrottle();
     this.#onInternalError = options.onInternalError ?? (() => {});
     this.#server = createServer({ keepAliveTimeout: 10_000 }, (req, res) => {
       this.#dispatch(req, res).catch((error: unknown) => this.#internal(res, error));
@@ -205,7 +210,7 @@ export class EmulatorServer {
       status: number,
       body: unknown,
       headers: Record<string, string> = {},
-      rateLimited?: 'route' | 'global',
+      rateLimited?: 'route' | 'global' | 'shared',
       scope?: string,
     ): void => {
       if (fate !== 'ok') return this.#fault(req, res, fate, routeKey, userName);
@@ -240,12 +245,23 @@ export class EmulatorServer {
       headers = decision.headers;
       if (decision.limited) {
         const { retryAfterMs, global, scope } = decision.limited;
-        const body: Record<string, unknown> = {
-          message: 'You are being rate limited.',
-          retry_after: Number((retryAfterMs / 1000).toFixed(3)),
-          global,
+        const kind = global ? 'global' : scope === 'shared' ? 'shared' : 'route';
+        return finish(429, rateLimitBody(retryAfterMs, global, scope), headers, kind, scope);
+      }
+    }
+    const throttled = route.bucket === 'threadCreate' && user;
+    const guildId = throttled ? (this.state.channels.get(match.params.channel_id ?? '')?.guildId ?? '') : '';
+    if (throttled) {
+      // Discord's dynamic thread-creation limit: a shared-scope 429 with a long Retry-After, next to the route's
+      // normal headers (rate-limits.mdx, "Example Exceeded Resource Rate Limit Response").
+      const waitMs = this.threadThrottle.check(user.id, guildId);
+      if (waitMs > 0) {
+        const throttleHeaders = {
+          ...headers,
+          'Retry-After': String(Math.ceil(waitMs / 1000)),
+          'X-RateLimit-Scope': 'shared',
         };
-        return finish(429, body, headers, global ? 'global' : 'route', scope);
+        return finish(429, rateLimitBody(waitMs, false, 'shared'), throttleHeaders, 'shared', 'shared');
       }
     }
     try {
@@ -256,6 +272,7 @@ export class EmulatorServer {
         query: new URLSearchParams(search),
         body: new RequestBody(raw, req.headers['content-type'] ?? ''),
       });
+      if (throttled && result.status === 201) this.threadThrottle.record(user.id, guildId);
       finish(result.status, result.body, headers);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;

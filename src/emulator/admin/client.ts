@@ -4,8 +4,10 @@ import type { BucketLimit, RateLimitConfig } from '../rate-limit.js';
 import type { BucketName } from '../router.js';
 import type { StateConfig } from '../state.js';
 import type { EmulatorStats } from '../stats.js';
+import type { ThreadThrottleConfig, ThrottleTarget } from '../thread-throttle.js';
 import type { EmulatorWorld } from '../world.js';
 import type { RawMessage } from './routes.js';
+import type { ThreadThrottleStatus } from './traffic-routes.js';
 
 /** A user created through the admin API. */
 export interface CreatedUser {
@@ -128,6 +130,29 @@ export class EmulatorAdmin {
   /** Thread-creation limit per bot per guild; `scope: 'shared'` makes its 429s look like Discord's shared limits. */
   async setThreadCreateLimit(limit: BucketLimit): Promise<void> {
     await this.#call('PUT', '/rate-limits', { buckets: { threadCreate: limit } });
+  }
+
+  /** The thread-creation throttle: its settings and the throttles now active. */
+  threadThrottle(): Promise<ThreadThrottleStatus> {
+    return this.#call('GET', '/thread-throttle');
+  }
+
+  /** Change the thread-creation throttle rule (e.g. `{enabled: true, maxCreations: 3, retryAfterMs: 150_000}`). */
+  configureThreadThrottle(changes: Partial<ThreadThrottleConfig>): Promise<ThreadThrottleStatus> {
+    return this.#call('PUT', '/thread-throttle', changes);
+  }
+
+  /**
+   * Throttle thread creation right now for `durationMs`: for one bot (`userId`), one guild, or everyone. Creations
+   * get shared-scope 429s with `retry_after` = what is left of the duration.
+   */
+  throttleThreadCreation(durationMs: number, target: ThrottleTarget = {}): Promise<ThreadThrottleStatus> {
+    return this.#call('POST', '/thread-throttle/now', { durationMs, ...target });
+  }
+
+  /** Lift every thread-creation throttle (the rule's settings stay). */
+  async liftThreadThrottle(): Promise<void> {
+    await this.#call('DELETE', '/thread-throttle');
   }
 
   /** Maximum active threads per guild before 160006. */

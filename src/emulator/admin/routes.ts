@@ -7,6 +7,7 @@ import type { BucketName } from '../router.js';
 import { channelObject, messageObject } from '../serialize.js';
 import type { AdminHandler, AdminRequest, EmulatorServer } from '../server.js';
 import type { EmulatorWorld } from '../world.js';
+import { throttleRoutes } from './traffic-routes.js';
 
 /** What the admin handler needs from the running emulator. */
 export interface AdminContext {
@@ -181,7 +182,7 @@ export function createAdminHandler(ctx: AdminContext): AdminHandler {
         server.faults.clear();
         return { status: 204 };
       default:
-        return undefined;
+        return throttleRoutes(server, req, route);
     }
   };
 }
