@@ -5,6 +5,7 @@
 import { EmulatorAdmin } from './admin/client.js';
 import { createAdminHandler } from './admin/routes.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type BucketLimit, type RateLimitConfig } from './rate-limit.js';
+import { DEFAULT_EVENT_CAPACITY } from './events.js';
 import { EmulatorServer } from './server.js';
 import { EmulatorState } from './state.js';
 import { DEFAULT_THREAD_THROTTLE, ThreadThrottle, type ThreadThrottleConfig } from './thread-throttle.js';
@@ -12,6 +13,8 @@ import { seedWorld, type EmulatorWorld } from './world.js';
 
 export { EmulatorAdmin, EmulatorAdminError, type CreatedUser } from './admin/client.js';
 export type { RawMessage } from './admin/routes.js';
+export type { EmulatorEvent, EventPage } from './events.js';
+export type { FaultMatch, FaultRule, FaultRuleState } from './fault-rules.js';
 export type { FaultConfig } from './faults.js';
 export type { BucketLimit, RateLimitConfig } from './rate-limit.js';
 export type { EmulatorStats } from './stats.js';
@@ -36,6 +39,8 @@ export interface EmulatorOptions {
    * through the admin API. @defaultValue off; when enabled 20 creations per 10 min per bot, then 200 s
    */
   threadThrottle?: Partial<ThreadThrottleConfig>;
+  /** Committed writes kept for the admin event feed (`GET /_emulator/events`). @defaultValue 10000 */
+  eventCapacity?: number;
   /** Receives unexpected server errors (answered as 500). @defaultValue ignore */
   onInternalError?: (error: unknown) => void;
 }
@@ -48,6 +53,7 @@ export const DEFAULT_EMULATOR_OPTIONS = {
   activeThreadLimit: 1000,
   threadCreateLimit: DEFAULT_RATE_LIMITS.buckets.threadCreate,
   threadThrottle: DEFAULT_THREAD_THROTTLE,
+  eventCapacity: DEFAULT_EVENT_CAPACITY,
   onInternalError: () => {},
 } as const satisfies Required<EmulatorOptions>;
 
@@ -85,6 +91,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     state,
     limiter: new RateLimiter(rateConfig),
     threadThrottle: new ThreadThrottle(opts.threadThrottle),
+    eventCapacity: opts.eventCapacity,
     onInternalError: opts.onInternalError,
   });
   const port = await server.listen(opts.port);
@@ -105,6 +112,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       server.limiter.reset();
       server.threadThrottle.lift();
       server.faults.clear();
+      server.events.clear();
       world = { ...urls, ...seeded };
       running.world = world;
       return world;

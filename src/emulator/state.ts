@@ -255,6 +255,11 @@ export class EmulatorState {
     });
   }
 
+  /** Forget every remembered nonce, as if the window had passed for all of them. */
+  forgetNonces(): void {
+    this.#nonces.clear();
+  }
+
   /** Active (unarchived) threads in a guild. */
   activeThreads(guildId: string): StoredChannel[] {
     const threads: StoredChannel[] = [];

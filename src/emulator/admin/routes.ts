@@ -7,7 +7,7 @@ import type { BucketName } from '../router.js';
 import { channelObject, messageObject } from '../serialize.js';
 import type { AdminHandler, AdminRequest, EmulatorServer } from '../server.js';
 import type { EmulatorWorld } from '../world.js';
-import { throttleRoutes } from './traffic-routes.js';
+import { eventRoutes, faultRuleRoutes, throttleRoutes } from './traffic-routes.js';
 
 /** What the admin handler needs from the running emulator. */
 export interface AdminContext {
@@ -166,6 +166,9 @@ export function createAdminHandler(ctx: AdminContext): AdminHandler {
           state.config.nonceWindowMs = positive(body.nonceWindowMs, 'nonceWindowMs', true);
         return { status: 200, body: state.config };
       }
+      case 'DELETE /nonces':
+        state.forgetNonces();
+        return { status: 204 };
       case 'GET /stats':
         return { status: 200, body: server.stats.snapshot() };
       case 'DELETE /stats':
@@ -182,7 +185,11 @@ export function createAdminHandler(ctx: AdminContext): AdminHandler {
         server.faults.clear();
         return { status: 204 };
       default:
-        return throttleRoutes(server, req, route);
+        return (
+          throttleRoutes(server, req, route) ??
+          faultRuleRoutes(server, req, route) ??
+          (await eventRoutes(server, req, route))
+        );
     }
   };
 }

@@ -1,4 +1,5 @@
-/** Admin routes that shape `/api` traffic: the thread-creation throttle. */
+/** Admin routes about `/api` traffic: the thread-creation throttle, fault rules, the event feed. */
+import type { FaultRule } from '../fault-rules.js';
 import type { AdminRequest, EmulatorServer } from '../server.js';
 import type { ThreadThrottle, ThreadThrottleConfig, ThrottleTarget } from '../thread-throttle.js';
 
@@ -46,4 +47,50 @@ export function throttleRoutes(server: EmulatorServer, req: AdminRequest, route:
     default:
       return undefined;
   }
+}
+
+/** Longest long-poll wait of `GET /_emulator/events`. */
+export const MAX_EVENT_WAIT_MS = 60_000;
+
+function queryNumber(query: URLSearchParams, name: string, fallback: number, max: number): number {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0)
+    throw new TypeError(`Expected \`${name}\` to be an integer >= 0, got \`${raw}\``);
+  return Math.min(n, max);
+}
+
+/** Handle `/faults/rules` routes. */
+export function faultRuleRoutes(server: EmulatorServer, req: AdminRequest, route: string): AdminResult {
+  const faults = server.faults;
+  if (route === 'GET /faults/rules') return { status: 200, body: faults.rules() };
+  if (route === 'POST /faults/rules') return { status: 201, body: faults.addRule(req.body as FaultRule) };
+  if (route === 'DELETE /faults/rules') {
+    faults.clearRules();
+    return { status: 204 };
+  }
+  const id = /^DELETE \/faults\/rules\/([\w-]+)$/.exec(route)?.[1];
+  if (id === undefined) return undefined;
+  return faults.removeRule(id)
+    ? { status: 204 }
+    : { status: 404, body: { message: `no fault rule ${id}`, code: 0 } };
+}
+
+/** Handle `/events` routes: `GET /events?after=<seq>&wait=<ms>&limit=<n>` long-polls. */
+export async function eventRoutes(
+  server: EmulatorServer,
+  req: AdminRequest,
+  route: string,
+): Promise<AdminResult> {
+  if (route === 'DELETE /events') {
+    server.events.clear();
+    return { status: 204 };
+  }
+  if (route !== 'GET /events') return undefined;
+  const after = queryNumber(req.query, 'after', 0, Number.MAX_SAFE_INTEGER);
+  const wait = queryNumber(req.query, 'wait', 0, MAX_EVENT_WAIT_MS);
+  const limit = Math.max(1, queryNumber(req.query, 'limit', 1000, 10_000));
+  await server.events.wait(after, wait);
+  return { status: 200, body: server.events.since(after, limit) };
 }

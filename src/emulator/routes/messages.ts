@@ -42,7 +42,10 @@ async function createMessage(ctx: RouteContext): Promise<RouteResult> {
 
   if (input.enforceNonce && input.nonce !== undefined) {
     const existing = state.findNonce(user.id, input.nonce);
-    if (existing) return { status: 200, body: messageObject(state, existing, user.id, { withNonce: true }) };
+    if (existing) {
+      const body = messageObject(state, existing, user.id, { withNonce: true });
+      return { status: 200, body, committed: false };
+    }
   }
   const content = input.content ?? '';
   if (content.trim() === '' && !input.embeds?.length && input.files.length === 0 && !input.components?.length)

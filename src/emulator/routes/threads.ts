@@ -269,6 +269,7 @@ export const threadRoutes: Route[] = [
     method: 'POST',
     path: '/channels/{channel_id}/typing',
     bucket: 'default',
+    write: false,
     major: 'channel_id',
     handler: typing,
   },
