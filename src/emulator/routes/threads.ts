@@ -151,7 +151,15 @@ async function editChannel(ctx: RouteContext): Promise<RouteResult> {
 
 function getChannel(ctx: RouteContext): RouteResult {
   const { channel } = ctx.state.visibleChannel(ctx.user.id, ctx.params.channel_id!);
-  return { status: 200, body: channelObject(channel) };
+  const body = channelObject(channel);
+  // threads.mdx: "getting a channel will return the thread member object for the current user as a property on the
+  // channel, if the current user is a member of the thread."
+  if (channel.thread?.memberIds.has(ctx.user.id)) body.member = threadMember(channel, ctx.user.id);
+  return { status: 200, body };
+}
+
+function threadMember(thread: StoredChannel, userId: string): Record<string, unknown> {
+  return { id: thread.id, user_id: userId, join_timestamp: thread.thread!.createTimestamp, flags: 1 };
 }
 
 function deleteChannel(ctx: RouteContext): RouteResult {
@@ -194,7 +202,7 @@ function archivedPublicThreads(ctx: RouteContext): RouteResult {
   const page = archived.slice(0, limit);
   const members = page
     .filter((t) => t.thread!.memberIds.has(ctx.user.id))
-    .map((t) => ({ id: t.id, user_id: ctx.user.id, join_timestamp: t.thread!.createTimestamp, flags: 1 }));
+    .map((t) => threadMember(t, ctx.user.id));
   return {
     status: 200,
     body: { threads: page.map(channelObject), members, has_more: archived.length > limit },
@@ -224,7 +232,7 @@ function activeThreads(ctx: RouteContext): RouteResult {
     .filter((t) => ctx.state.permissions(ctx.user.id, t) !== 0n);
   const members = threads
     .filter((t) => t.thread!.memberIds.has(ctx.user.id))
-    .map((t) => ({ id: t.id, user_id: ctx.user.id, join_timestamp: t.thread!.createTimestamp, flags: 1 }));
+    .map((t) => threadMember(t, ctx.user.id));
   return { status: 200, body: { threads: threads.map(channelObject), members } };
 }
 

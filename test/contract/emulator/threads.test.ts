@@ -221,9 +221,16 @@ describe('threads from messages', () => {
   it('lets members join a thread and send typing', async () => {
     const m = await task();
     await claim(w1, m.id);
+    // threads.mdx: getting a channel returns "the thread member object for the current user as a property on the
+    // channel, if the current user is a member of the thread."
+    expect(((await w2.get(Routes.channel(m.id))) as APIThreadChannel).member).toBeUndefined();
     await w2.put(Routes.threadMembers(m.id, '@me'));
     await w2.post(Routes.channelTyping(m.id));
     const thread = (await w1.get(Routes.channel(m.id))) as APIThreadChannel;
     expect(thread.member_count).toBe(2);
+    expect(thread.member).toMatchObject({ id: m.id, user_id: emu.world.users.workers[0] });
+    expect(((await w2.get(Routes.channel(m.id))) as APIThreadChannel).member?.user_id).toBe(
+      emu.world.users.workers[1],
+    );
   });
 });
