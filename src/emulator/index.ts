@@ -4,6 +4,7 @@
  */
 import { EmulatorAdmin } from './admin/client.js';
 import { createAdminHandler } from './admin/routes.js';
+import type { GatewayConfig } from './gateway/config.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type BucketLimit, type RateLimitConfig } from './rate-limit.js';
 import { EmulatorServer } from './server.js';
 import { EmulatorState } from './state.js';
@@ -12,6 +13,10 @@ import { seedWorld, type EmulatorWorld } from './world.js';
 export { EmulatorAdmin, EmulatorAdminError, type CreatedUser } from './admin/client.js';
 export type { RawMessage } from './admin/routes.js';
 export type { FaultConfig } from './faults.js';
+export type { GatewayAdmin, GatewayTargetOptions } from './gateway/admin-client.js';
+export { DEFAULT_GATEWAY_CONFIG, type GatewayConfig } from './gateway/config.js';
+export type { GatewayFaultConfig } from './gateway/faults.js';
+export type { GatewayBotStats, GatewayStats } from './gateway/stats.js';
 export type { BucketLimit, RateLimitConfig } from './rate-limit.js';
 export type { EmulatorStats } from './stats.js';
 export type { EmulatorWorld } from './world.js';
@@ -30,6 +35,8 @@ export interface EmulatorOptions {
   threadCreateLimit?: BucketLimit;
   /** Receives unexpected server errors (answered as 500). @defaultValue ignore */
   onInternalError?: (error: unknown) => void;
+  /** Gateway settings (heartbeat interval, session-start limit, …). @defaultValue DEFAULT_GATEWAY_CONFIG */
+  gateway?: Partial<GatewayConfig>;
 }
 
 /** Defaults of {@link EmulatorOptions}. */
@@ -40,6 +47,7 @@ export const DEFAULT_EMULATOR_OPTIONS = {
   activeThreadLimit: 1000,
   threadCreateLimit: DEFAULT_RATE_LIMITS.buckets.threadCreate,
   onInternalError: () => {},
+  gateway: {},
 } as const satisfies Required<EmulatorOptions>;
 
 /** A running emulator. */
@@ -68,6 +76,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const makeState = (): EmulatorState => {
     const state = new EmulatorState();
     state.config.activeThreadLimit = opts.activeThreadLimit;
+    state.gateway.configure(opts.gateway);
     return state;
   };
   let state = makeState();
@@ -91,6 +100,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       state.baseUrl = baseUrl;
       seeded = seedWorld(state, workers);
       server.state = state;
+      server.gateway.attach(state);
       server.stats.reset();
       server.limiter.reset();
       server.faults.clear();
