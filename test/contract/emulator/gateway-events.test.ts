@@ -152,6 +152,11 @@ describe('gateway dispatches', () => {
     });
     const update = await worker.dispatch('MESSAGE_UPDATE', (p) => p.d.id === task.id);
     expect(update.d).toMatchObject({ thread: { id: task.id } });
+    const inThread = await post(task.id, { content: 'heartbeat' }, emu.world.tokens.workers[2]!);
+    expect((await created(worker, inThread.id)).d).toMatchObject({
+      channel_id: task.id,
+      guild_id: emu.world.guildId,
+    });
     await restFor(emu.world, emu.world.tokens.workers[2]!).patch(Routes.channel(task.id), {
       body: { archived: true },
     });
@@ -204,6 +209,28 @@ describe('gateway dispatches', () => {
     await emu.admin.clearPermissions(hidden, bot);
     const visible = await post(hidden, { content: 'now you can' });
     await created(worker, visible.id);
+  });
+
+  it('sends MESSAGE_DELETE_BULK, MESSAGE_REACTION_REMOVE_ALL and THREAD_DELETE', async () => {
+    const worker = await connected(
+      emu.world.tokens.workers[0]!,
+      I.Guilds | I.GuildMessages | I.GuildMessageReactions,
+    );
+    const a = await post(channel, { content: 'bulk a' });
+    const b = await post(channel, { content: 'bulk b' });
+    await submitter().put(Routes.channelMessageOwnReaction(channel, a.id, encodeURIComponent('✅')));
+    await submitter().delete(Routes.channelMessageAllReactions(channel, a.id));
+    const cleared = await worker.dispatch('MESSAGE_REACTION_REMOVE_ALL', (p) => p.d.message_id === a.id);
+    expect(cleared.d).toEqual({ channel_id: channel, message_id: a.id, guild_id: emu.world.guildId });
+    await submitter().post(Routes.threads(channel, b.id), { body: { name: 'short-lived' } });
+    await restFor(emu.world, emu.world.tokens.workers[0]!).delete(Routes.channel(b.id));
+    const gone = await worker.dispatch('THREAD_DELETE', (p) => p.d.id === b.id);
+    expect(gone.d).toEqual({ id: b.id, guild_id: emu.world.guildId, parent_id: channel, type: 11 });
+    await restFor(emu.world, emu.world.tokens.workers[0]!).post(Routes.channelBulkDelete(channel), {
+      body: { messages: [a.id, b.id] },
+    });
+    const bulk = await worker.dispatch('MESSAGE_DELETE_BULK');
+    expect(bulk.d).toEqual({ ids: [a.id, b.id], channel_id: channel, guild_id: emu.world.guildId });
   });
 
   it('sends CHANNEL_CREATE when a channel is added', async () => {

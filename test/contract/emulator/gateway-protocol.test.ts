@@ -126,6 +126,36 @@ describe('gateway protocol', () => {
     expect((await unknown.closed).code).toBe(4001);
   });
 
+  it('closes 4010 on an invalid shard, and routes a guild only to its shard ((guild_id >> 22) % num_shards)', async () => {
+    const invalid = await connect();
+    invalid.send({
+      op: 2,
+      d: {
+        token: worker(),
+        intents: I.Guilds,
+        properties: { os: 'x', browser: 'x', device: 'x' },
+        shard: [2, 2],
+      },
+    });
+    expect((await invalid.closed).code).toBe(4010);
+    const home = Number((BigInt(emu.world.guildId) >> 22n) % 2n);
+    const seen = async (shard: number) => {
+      const raw = await connect();
+      raw.send({
+        op: 2,
+        d: {
+          token: worker(),
+          intents: I.Guilds,
+          properties: { os: 'x', browser: 'x', device: 'x' },
+          shard: [shard, 2],
+        },
+      });
+      return (await ready(raw)).d as { guilds: { id: string }[]; shard: number[] };
+    };
+    expect(await seen(home)).toMatchObject({ guilds: [{ id: emu.world.guildId }], shard: [home, 2] });
+    expect(await seen(1 - home)).toMatchObject({ guilds: [], shard: [1 - home, 2] });
+  });
+
   it('closes 4012 for an API version other than 9 or 10', async () => {
     const raw = await connect('v=8&encoding=json');
     expect((await raw.closed).code).toBe(4012);
@@ -248,5 +278,18 @@ describe('gateway protocol', () => {
     await expect(
       emu.admin.gateway.setFaults({ withholdHeartbeatAcks: 'yes' as unknown as boolean }),
     ).rejects.toThrow(/withholdHeartbeatAcks/);
+  });
+
+  // Last: it replaces the file's world.
+  it('drops every gateway connection when the world is reseeded', async () => {
+    const raw = await connect();
+    raw.identify(worker(), MESSAGES);
+    await ready(raw);
+    const oldToken = worker();
+    await emu.admin.seed();
+    expect((await raw.closed).code).toBe(1006);
+    const again = await connect();
+    again.identify(oldToken, MESSAGES);
+    expect((await again.closed).code).toBe(4004);
   });
 });
