@@ -66,12 +66,12 @@ export class GatewayConnection {
     if (!this.partitioned && this.open) this.ws.send(payload);
   }
 
-  /** Close with a close frame carrying `code` and Discord's description. */
-  close(code: number): void {
+  /** Close with a close frame carrying `code` and `reason` (default: Discord's description of the code). */
+  close(code: number, reason = CLOSE_REASONS[code] ?? ''): void {
     if (!this.open) return;
     this.serverClose = code;
     this.#clearDeadline();
-    this.ws.close(code, CLOSE_REASONS[code] ?? '');
+    this.ws.close(code, reason);
   }
 
   /** Cut the TCP connection without a close frame (the client sees 1006). */
@@ -99,7 +99,10 @@ export class GatewayConnection {
     const { heartbeatIntervalMs, heartbeatTimeoutFactor } = this.#host.config();
     // Discord closes a connection that stops heartbeating with 1000; the session stays resumable (client
     // reports: discord.py #229, Discord.Net #143, DiscordPHP #20, discord-api-docs #2922).
-    this.#deadline = setTimeout(() => this.close(1000), heartbeatIntervalMs * heartbeatTimeoutFactor);
+    this.#deadline = setTimeout(
+      () => this.close(1000, 'Heartbeat timed out'),
+      heartbeatIntervalMs * heartbeatTimeoutFactor,
+    );
     this.#deadline.unref();
   }
 

@@ -145,8 +145,10 @@ export class GatewayServer implements ConnectionHost {
     if (session.expiry) clearTimeout(session.expiry);
     session.expiry = undefined;
     connection.session = session;
-    connection.bot = { name: session.botName, userId: session.viewer.userId };
     session.connection = connection;
+    // A socket counts once, even when it resumes after INVALID_SESSION true.
+    if (connection.bot) return;
+    connection.bot = { name: session.botName, userId: session.viewer.userId };
     this.#stats.count(connection.bot, 'connections');
   }
 

@@ -57,7 +57,6 @@ export const CLIENT_ENDING_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 100
 
 /** The reason text sent with each close code (Discord's "Description" column). */
 export const CLOSE_REASONS: Readonly<Record<number, string>> = {
-  1000: 'Heartbeat timed out',
   4000: 'Unknown error',
   4001: 'Unknown opcode',
   4002: 'Decode error',

@@ -120,7 +120,7 @@ describe('gateway faults with @discordjs/ws', () => {
     await emu.admin.gateway.invalidSession({ userId: bot.userId, resumable: true });
     await worker.dispatch('RESUMED');
     const stats = (await emu.admin.gateway.stats()).byBot['invalid-true']!;
-    expect(stats).toMatchObject({ identifies: 1, resumes: 1 });
+    expect(stats).toMatchObject({ identifies: 1, resumes: 1, connections: 1 });
     // Same socket: no close on either side.
     expect(stats.closedByClient).toEqual({});
     expect(stats.closedByServer).toEqual({});
