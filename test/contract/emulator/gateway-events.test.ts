@@ -15,7 +15,11 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { restFor, useEmulator } from '../../helpers/emulator.js';
 import { recordedGateway, type RecordedGateway } from '../../helpers/gateway.js';
 
-const emu = useEmulator({ rateLimits: false, gateway: { heartbeatIntervalMs: 1000, identifyWindowMs: 0 } });
+// A slow test machine must not trip the server's heartbeat timeout; the protocol tests cover that rule.
+const emu = useEmulator({
+  rateLimits: false,
+  gateway: { heartbeatIntervalMs: 1000, heartbeatTimeoutFactor: 10, identifyWindowMs: 0 },
+});
 
 const clients: RecordedGateway[] = [];
 async function connected(token: string, intents: number): Promise<RecordedGateway> {

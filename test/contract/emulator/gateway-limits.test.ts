@@ -9,7 +9,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { restFor, useEmulator } from '../../helpers/emulator.js';
 import { gatewayUrl, rawGateway, recordedGateway, type RecordedGateway } from '../../helpers/gateway.js';
 
-const emu = useEmulator({ rateLimits: false, gateway: { heartbeatIntervalMs: 1000, identifyWindowMs: 0 } });
+// A slow test machine must not trip the server's heartbeat timeout; the protocol tests cover that rule.
+const emu = useEmulator({
+  rateLimits: false,
+  gateway: { heartbeatIntervalMs: 1000, heartbeatTimeoutFactor: 10, identifyWindowMs: 0 },
+});
 const INTENTS = I.Guilds | I.GuildMessages;
 
 const clients: RecordedGateway[] = [];

@@ -8,7 +8,11 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { restFor, useEmulator } from '../../helpers/emulator.js';
 import { recordedGateway, type RecordedGateway } from '../../helpers/gateway.js';
 
-const emu = useEmulator({ rateLimits: false, gateway: { heartbeatIntervalMs: 500, identifyWindowMs: 0 } });
+// A slow test machine must not trip the server's heartbeat timeout; the protocol tests cover that rule.
+const emu = useEmulator({
+  rateLimits: false,
+  gateway: { heartbeatIntervalMs: 500, heartbeatTimeoutFactor: 10, identifyWindowMs: 0 },
+});
 const INTENTS = I.Guilds | I.GuildMessages | I.MessageContent;
 
 const clients: RecordedGateway[] = [];
