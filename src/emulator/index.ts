@@ -4,6 +4,7 @@
  */
 import { EmulatorAdmin } from './admin/client.js';
 import { createAdminHandler } from './admin/routes.js';
+import type { GatewayConfig } from './gateway/config.js';
 import { DEFAULT_RATE_LIMITS, RateLimiter, type BucketLimit, type RateLimitConfig } from './rate-limit.js';
 import { DEFAULT_EVENT_CAPACITY } from './events.js';
 import { EmulatorServer } from './server.js';
@@ -16,6 +17,10 @@ export type { RawMessage } from './admin/routes.js';
 export type { EmulatorEvent, EventPage } from './events.js';
 export type { FaultMatch, FaultRule, FaultRuleState } from './fault-rules.js';
 export type { FaultConfig } from './faults.js';
+export type { GatewayAdmin, GatewayTargetOptions } from './gateway/admin-client.js';
+export { DEFAULT_GATEWAY_CONFIG, type GatewayConfig } from './gateway/config.js';
+export type { GatewayFaultConfig } from './gateway/faults.js';
+export type { GatewayBotStats, GatewayStats } from './gateway/stats.js';
 export type { BucketLimit, RateLimitConfig } from './rate-limit.js';
 export type { EmulatorStats } from './stats.js';
 export type { ActiveThrottle, ThreadThrottleConfig, ThrottleTarget } from './thread-throttle.js';
@@ -43,6 +48,8 @@ export interface EmulatorOptions {
   eventCapacity?: number;
   /** Receives unexpected server errors (answered as 500). @defaultValue ignore */
   onInternalError?: (error: unknown) => void;
+  /** Gateway settings (heartbeat interval, session-start limit, …). @defaultValue DEFAULT_GATEWAY_CONFIG */
+  gateway?: Partial<GatewayConfig>;
 }
 
 /** Defaults of {@link EmulatorOptions}. */
@@ -55,6 +62,7 @@ export const DEFAULT_EMULATOR_OPTIONS = {
   threadThrottle: DEFAULT_THREAD_THROTTLE,
   eventCapacity: DEFAULT_EVENT_CAPACITY,
   onInternalError: () => {},
+  gateway: {},
 } as const satisfies Required<EmulatorOptions>;
 
 /** A running emulator. */
@@ -83,6 +91,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const makeState = (): EmulatorState => {
     const state = new EmulatorState();
     state.config.activeThreadLimit = opts.activeThreadLimit;
+    state.gateway.configure(opts.gateway);
     return state;
   };
   let state = makeState();
@@ -108,6 +117,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       state.baseUrl = baseUrl;
       seeded = seedWorld(state, workers);
       server.state = state;
+      server.gateway.attach(state);
       server.stats.reset();
       server.limiter.reset();
       server.threadThrottle.lift();

@@ -1,6 +1,7 @@
 /**
  * The HTTP server: `/api/v9|v10/...` (Discord routes, behind faults, auth and rate limits), `/attachments/...`
- * (file downloads, the CDN stand-in) and `/_emulator/...` (admin API, loopback only, never faulted).
+ * (file downloads, the CDN stand-in) and `/_emulator/...` (admin API, loopback only, never faulted), plus
+ * WebSocket upgrades for the gateway (`gateway/`).
  */
 import {
   createServer,
@@ -10,10 +11,12 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { sleep } from '../lib/sleep.js';
 import { ApiError, Errors } from './api-error.js';
 import { describeWrite, EventLog, isWrite, type EmulatorEvent } from './events.js';
 import { FaultInjector, type FaultPlan } from './faults.js';
+import { GatewayServer } from './gateway/gateway-server.js';
 import type { StoredUser } from './models.js';
 import { RateLimiter, rateLimitBody } from './rate-limit.js';
 import { RequestBody } from './request-body.js';
@@ -75,6 +78,8 @@ export class EmulatorServer {
   readonly stats = new StatsRecorder();
   readonly events: EventLog;
   readonly router = new Router().add(...guildRoutes, ...threadRoutes, ...messageRoutes, ...reactionRoutes);
+  /** The gateway; `gateway.attach(state)` after replacing {@link EmulatorServer.state}. */
+  readonly gateway: GatewayServer;
   adminHandler: AdminHandler = () => Promise.resolve(undefined);
   readonly #server: Server;
   readonly #onInternalError: (error: unknown) => void;
@@ -89,6 +94,10 @@ export class EmulatorServer {
     this.#onInternalError = options.onInternalError ?? (() => {});
     this.#server = createServer({ keepAliveTimeout: 10_000 }, (req, res) => {
       this.#dispatch(req, res).catch((error: unknown) => this.#internal(res, error));
+    });
+    this.gateway = new GatewayServer(this.state);
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!this.gateway.handleUpgrade(req, socket, head)) socket.destroy();
     });
   }
 
@@ -108,6 +117,7 @@ export class EmulatorServer {
   close(): Promise<void> {
     this.events.close();
     this.#closing ??= new Promise<void>((resolve) => {
+      this.gateway.close();
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });

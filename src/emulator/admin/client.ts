@@ -2,6 +2,7 @@
 import type { EmulatorEvent, EventPage } from '../events.js';
 import type { FaultRule, FaultRuleState } from '../fault-rules.js';
 import type { FaultConfig } from '../faults.js';
+import { GatewayAdmin } from '../gateway/admin-client.js';
 import type { BucketLimit, RateLimitConfig } from '../rate-limit.js';
 import type { BucketName } from '../router.js';
 import type { StateConfig } from '../state.js';
@@ -36,11 +37,14 @@ export interface EmulatorAdminOptions {
 /** Client of `http://127.0.0.1:P/_emulator`. Faults never apply to these requests. */
 export class EmulatorAdmin {
   readonly adminUrl: string;
+  /** Gateway settings, stats and faults (`/_emulator/gateway/...`). */
+  readonly gateway: GatewayAdmin;
   readonly #fetch: typeof fetch;
 
   constructor(adminUrl: string, options: EmulatorAdminOptions = {}) {
     this.adminUrl = adminUrl.replace(/\/$/, '');
     this.#fetch = options.fetch ?? globalThis.fetch;
+    this.gateway = new GatewayAdmin((method, path, body) => this.#call(method, path, body));
   }
 
   async #call<T>(method: string, path: string, body?: unknown): Promise<T> {

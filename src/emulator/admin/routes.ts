@@ -1,6 +1,7 @@
 /** The admin API under `/_emulator`: seed the world, add users and channels, set permissions, faults, limits; read stats. */
 import { Errors } from '../api-error.js';
 import type { StoredChannel, StoredGuild, StoredMessage } from '../models.js';
+import { gatewayAdmin } from '../gateway/admin-routes.js';
 import { EVERYONE_PERMISSIONS } from '../permissions.js';
 import type { BucketLimit, RateLimitConfig } from '../rate-limit.js';
 import type { BucketName } from '../router.js';
@@ -71,6 +72,7 @@ export function createAdminHandler(ctx: AdminContext): AdminHandler {
     const state = server.state;
     const { method, body } = req;
     const parts = req.path.split('/').filter(Boolean);
+    if (parts[0] === 'gateway') return gatewayAdmin(server, req);
     const route = `${method} /${parts.map((p, i) => (i % 2 === 1 && /^\d+$/.test(p) ? ':id' : p)).join('/')}`;
     switch (route) {
       case 'GET /world':
@@ -108,6 +110,7 @@ export function createAdminHandler(ctx: AdminContext): AdminHandler {
           text(body.name, 'name'),
           typeof body.topic === 'string' ? body.topic : null,
         );
+        state.gateway.emit({ type: 'channelCreate', channel: created });
         return { status: 201, body: channelObject(created) };
       }
       case 'GET /channels/:id':

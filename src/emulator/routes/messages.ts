@@ -111,6 +111,9 @@ async function createMessage(ctx: RouteContext): Promise<RouteResult> {
   state.insertMessage(channel, message);
   channel.thread?.memberIds.add(user.id);
   if (input.enforceNonce) state.rememberNonce(message);
+  // Discord sends THREAD_UPDATE when a post revives an archived thread.
+  if (unarchives) state.gateway.emit({ type: 'threadUpdate', thread: channel });
+  state.gateway.emit({ type: 'messageCreate', channel, message });
   return { status: 200, body: messageObject(state, message, user.id, { withNonce: true }) };
 }
 
@@ -239,6 +242,7 @@ async function editMessage(ctx: RouteContext): Promise<RouteResult> {
   if (input.components) message.components = input.components;
   if (input.flags !== undefined) message.flags = input.flags;
   message.editedTimestamp = discordTimestamp();
+  state.gateway.emit({ type: 'messageUpdate', channel, message });
   return { status: 200, body: messageObject(state, message, user.id) };
 }
 
@@ -249,6 +253,7 @@ function deleteMessage(ctx: RouteContext): RouteResult {
   if (message.authorId !== user.id && !(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
   assertMessageDeletable(channel, perms);
   state.removeMessage(channel, message);
+  state.gateway.emit({ type: 'messageDelete', channel, messageId: message.id });
   return { status: 204 };
 }
 
@@ -272,13 +277,16 @@ async function bulkDelete(ctx: RouteContext): Promise<RouteResult> {
   const now = Date.now();
   if (ids.some((id) => now - snowflakeTime(String(id)) > BULK_DELETE_MAX_AGE_MS))
     throw Errors.bulkDeleteTooOld();
+  const removed: string[] = [];
   for (const id of new Set(ids.map(String))) {
     try {
       state.removeMessage(channel, state.message(channel, id));
+      removed.push(id);
     } catch {
       // Discord ignores ids that are not messages of this channel.
     }
   }
+  if (removed.length > 0) state.gateway.emit({ type: 'messageDeleteBulk', channel, messageIds: removed });
   return { status: 204 };
 }
 

@@ -29,7 +29,16 @@ function addOwn(ctx: RouteContext): RouteResult {
     reaction = { emoji, userIds: new Set() };
     message.reactions.set(key, reaction);
   }
-  reaction.userIds.add(ctx.user.id);
+  if (!reaction.userIds.has(ctx.user.id)) {
+    reaction.userIds.add(ctx.user.id);
+    ctx.state.gateway.emit({
+      type: 'reactionAdd',
+      channel,
+      message,
+      userId: ctx.user.id,
+      emoji: reaction.emoji,
+    });
+  }
   return { status: 204 };
 }
 
@@ -39,9 +48,9 @@ function removeUser(ctx: RouteContext, userId: string): RouteResult {
   if (userId !== ctx.user.id && !(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
   assertThreadActive(channel);
   const reaction = message.reactions.get(key);
-  if (reaction) {
-    reaction.userIds.delete(userId);
+  if (reaction?.userIds.delete(userId)) {
     if (reaction.userIds.size === 0) message.reactions.delete(key);
+    ctx.state.gateway.emit({ type: 'reactionRemove', channel, message, userId, emoji: reaction.emoji });
   }
   return { status: 204 };
 }
@@ -90,7 +99,9 @@ function clearEmoji(ctx: RouteContext): RouteResult {
   const { key } = parseEmoji(ctx.params.emoji!);
   if (!(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
   assertThreadActive(channel);
-  message.reactions.delete(key);
+  const reaction = message.reactions.get(key);
+  if (reaction && message.reactions.delete(key))
+    ctx.state.gateway.emit({ type: 'reactionRemoveEmoji', channel, message, emoji: reaction.emoji });
   return { status: 204 };
 }
 
@@ -98,7 +109,10 @@ function clearAll(ctx: RouteContext): RouteResult {
   const { channel, perms, message } = target(ctx);
   if (!(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
   assertThreadActive(channel);
-  message.reactions.clear();
+  if (message.reactions.size > 0) {
+    message.reactions.clear();
+    ctx.state.gateway.emit({ type: 'reactionRemoveAll', channel, message });
+  }
   return { status: 204 };
 }
 

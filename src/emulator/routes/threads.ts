@@ -78,6 +78,9 @@ async function startFromMessage(ctx: RouteContext): Promise<RouteResult> {
   };
   state.channels.set(thread.id, thread);
   message.threadId = thread.id;
+  // Starting a thread fires THREAD_CREATE and a MESSAGE_UPDATE of the message, which gains `thread` [chan].
+  state.gateway.emit({ type: 'threadCreate', thread });
+  state.gateway.emit({ type: 'messageUpdate', channel: parent, message });
   return { status: 201, body: channelObject(thread) };
 }
 
@@ -126,6 +129,7 @@ function editThread(
     thread.archiveTimestamp = discordTimestamp();
   }
   if (typeof json.archived === 'boolean') setArchived(thread, json.archived);
+  ctx.state.gateway.emit({ type: 'threadUpdate', thread: channel });
   return { status: 200, body: channelObject(channel) };
 }
 
@@ -146,6 +150,7 @@ async function editChannel(ctx: RouteContext): Promise<RouteResult> {
   if (!(perms & Permission.ManageChannels)) throw Errors.missingPermissions();
   if (typeof json.name === 'string') channel.name = json.name;
   if (json.topic !== undefined) channel.topic = (json.topic as string | null) ?? null;
+  ctx.state.gateway.emit({ type: 'channelUpdate', channel });
   return { status: 200, body: channelObject(channel) };
 }
 
@@ -174,6 +179,8 @@ function deleteChannel(ctx: RouteContext): RouteResult {
   if (guild) guild.channelIds = guild.channelIds.filter((id) => id !== channel.id);
   // The parent message keeps its thread marker: whether Discord allows a new thread afterwards is unknown, and
   // refusing it (160004) is the stricter choice.
+  if (channel.thread) state.gateway.emit({ type: 'threadDelete', thread: channel });
+  else state.gateway.emit({ type: 'channelDelete', channel });
   return { status: 200, body };
 }
 
