@@ -58,6 +58,13 @@ export function selfOwner(): string {
   return self;
 }
 
+/** Whether the process an `owner` part names is still running (not a later process that reused its pid). */
+export function ownerRunning(table: ProcessTable, owner: string): boolean {
+  const pid = Number(owner.slice(0, owner.indexOf('.')));
+  const entry = Number.isInteger(pid) && pid > 0 ? table.get(pid) : undefined;
+  return entry !== undefined && entry.state !== 'Z' && ownerTag(entry) === owner;
+}
+
 /** `scope/owner/run`. */
 export function formatMarker(marker: AgentMarker): string {
   return `${marker.scope}/${marker.owner}/${marker.run}`;
