@@ -7,7 +7,7 @@
  * marker: descendants that left the group with `setsid` or a double fork keep their environment, so they are found
  * through `/proc` and ended with the group. Out of reach: a descendant that rewrites its environment (`env -i`, or
  * clearing the variable) and also leaves the group; processes of other uids; environments where they cannot be
- * read (no `/proc`: macOS), where only the group is ended.
+ * read (no `/proc`: macOS), where only the group is ended. README ("Processes an agent starts") has the full list.
  *
  * Orphans: every live run is recorded, and a `process.on('exit')` hook SIGKILLs them all, marked processes
  * included (`killOnParentExit`). This covers a normal exit, `process.exit()`, and uncaught exceptions. It cannot
