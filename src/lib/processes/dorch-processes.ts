@@ -2,15 +2,16 @@
  * Finding the dorch workers and managers of this user on this machine, wherever they were started, without pid
  * files: a process is one when
  * - it runs under this uid;
- * - its command line runs this package's CLI (`…/dist/cli/index.js` or `…/src/cli/index.ts`, directly or through a
- *   symlink such as an npm-installed `dorch`, in a folder whose package.json names `discord-orchestration`) with the
- *   command `worker`, or `manager`, `start` or `demo` (which run a manager); a relative entry path is resolved
- *   against the process's working directory, so without `/proc` only absolute ones are recognised;
+ * - its command line runs this package's CLI (`…/dist/cli/index.js` or `…/src/cli/index.ts` in a folder whose
+ *   package.json names `discord-orchestration`, directly or through a symlink named `dorch` or
+ *   `discord-orchestration` as npm installs them) with the command `worker`, or `manager`, `start` or `demo` (which
+ *   run a manager); a relative entry path is resolved against the process's working directory, so without `/proc`
+ *   only absolute ones are recognised;
  * - where environments are readable, it runs with the same `HOME` as the caller: a user's processes share one
  *   HOME, and tests that run one fleet per HOME on a shared machine stay apart.
  */
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, resolve } from 'node:path';
 import { currentUid, type ProcessTable } from './process-table.js';
 import type { ProcessIdentity } from './signal.js';
 
@@ -27,6 +28,7 @@ export interface DorchProcess extends ProcessIdentity {
 
 const PACKAGE_NAME = 'discord-orchestration';
 const ENTRY = /^(.*)\/(?:dist\/cli\/index\.js|src\/cli\/index\.ts)$/;
+const ENTRY_NAMES = new Set(['index.js', 'index.ts', 'dorch', PACKAGE_NAME]);
 const COMMANDS: Partial<Record<string, DorchProcess['role']>> = {
   worker: 'worker',
   manager: 'manager',
@@ -56,7 +58,8 @@ function isOurPackage(root: string): boolean {
 export function cliEntryIndex(argv: readonly string[], cwd: string | undefined): number {
   for (let i = 1; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg.startsWith('-') || arg.includes('://')) continue;
+    // Only names the entry can have (directly, or as the npm bin symlink): no path lookups for other arguments.
+    if (arg.startsWith('-') || !ENTRY_NAMES.has(basename(arg))) continue;
     if (!isAbsolute(arg) && cwd === undefined) continue;
     const path = isAbsolute(arg) ? arg : resolve(cwd!, arg);
     let real: string;
