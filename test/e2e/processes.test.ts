@@ -215,6 +215,7 @@ describe('the manager is killed', () => {
       const { taskId } = await bus.submit('outlive your manager');
       await waitFor(async () => (await agentRuns(agentLog)).includes(taskId), 30_000, 'the agent to start');
       const pid = workerPid(dir, 'worker-1')!;
+      expect(pid).toBeGreaterThan(0);
       manager.kill('SIGKILL');
       await run.exited;
       const result = await resultFor(emu, taskId);

@@ -95,6 +95,8 @@ describe.skipIf(!hasProc)('findMarked and killMarked on this machine', () => {
     const memberPid = await new Promise<number>((resolve) =>
       leader.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))),
     );
+    // `$!` is known as soon as sh forks: wait until the child has exec'd sleep with its empty environment.
+    expect(await waitFor(() => table.cmdline(memberPid)?.[0] === 'sleep')).toBe(true);
     expect(table.get(memberPid)?.pgid).toBe(leader.pid);
     expect(table.environ(memberPid)?.has(AGENT_OWNER_ENV)).toBe(false);
 
