@@ -116,7 +116,7 @@ export function findMarked(table: ProcessTable, match: MarkerMatch): MarkedProce
   const out: MarkedProcess[] = [];
   for (const entry of table.list()) {
     if (entry.pid === process.pid || entry.state === 'Z' || (uid >= 0 && entry.uid !== uid)) continue;
-    const markers = parseMarkers(table.environ(entry.pid)?.get(AGENT_OWNER_ENV));
+    const markers = parseMarkers(table.getenv(entry.pid, AGENT_OWNER_ENV) ?? undefined);
     if (markers.some(match)) out.push({ ...entry, markers });
   }
   return out;

@@ -77,7 +77,7 @@ export function cliEntryIndex(argv: readonly string[], cwd: string | undefined):
 /** Reads the role, command and worker id from the arguments after the CLI entry. */
 function describe(
   args: readonly string[],
-  env: Map<string, string> | undefined,
+  workerIdFromEnv: string | undefined,
   pid: number,
 ): Pick<DorchProcess, 'role' | 'command' | 'workerId'> | undefined {
   // The command is the first argument that is neither an option nor the value of the global `--config <path>`.
@@ -92,7 +92,7 @@ function describe(
     if (args[i] === '--id') workerId = args[i + 1];
     else if (args[i]!.startsWith('--id=')) workerId = args[i]!.slice('--id='.length);
   }
-  return { role, command, workerId: workerId ?? env?.get('WORKER_ID') ?? `worker-${pid}` };
+  return { role, command, workerId: workerId ?? workerIdFromEnv ?? `worker-${pid}` };
 }
 
 /** Options of {@link findDorchProcesses}. */
@@ -115,9 +115,11 @@ export function findDorchProcesses(options: FindDorchOptions): DorchProcess[] {
     const cwd = table.cwd(entry.pid);
     const at = cliEntryIndex(argv, cwd);
     if (at < 0) continue;
-    const env = table.environ(entry.pid);
-    if (table.hasEnvironments && (env === undefined || (env.get('HOME') ?? '') !== home)) continue;
-    const what = describe(argv.slice(at + 1), env, entry.pid);
+    if (table.hasEnvironments) {
+      const theirs = table.getenv(entry.pid, 'HOME');
+      if (theirs === null || (theirs ?? '') !== home) continue;
+    }
+    const what = describe(argv.slice(at + 1), table.getenv(entry.pid, 'WORKER_ID') ?? undefined, entry.pid);
     if (!what) continue;
     out.push({ pid: entry.pid, startTime: entry.startTime, ...what, ...(cwd ? { cwd } : {}) });
   }

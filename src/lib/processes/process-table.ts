@@ -44,6 +44,11 @@ export interface ProcessTable {
   cmdline(pid: number): string[] | undefined;
   /** Its environment as it was at exec, or undefined when unreadable (another user's process) or unsupported. */
   environ(pid: number): Map<string, string> | undefined;
+  /**
+   * One variable of {@link environ}, without parsing the rest: undefined when it is not set, null when the
+   * environment is unreadable or unsupported.
+   */
+  getenv(pid: number, name: string): string | undefined | null;
   /** Its working directory, or undefined when unreadable or unsupported. */
   cwd(pid: number): string | undefined;
 }
@@ -121,6 +126,20 @@ export function procTable(root = '/proc'): ProcessTable {
       }
       return env;
     },
+    getenv(pid, name) {
+      const raw = read(pid, 'environ');
+      if (!raw) return null;
+      const key = Buffer.from(`${name}=`);
+      let at = raw.subarray(0, key.length).equals(key) ? 0 : -1;
+      if (at < 0) {
+        const inner = raw.indexOf(Buffer.concat([Buffer.from([0]), key]));
+        if (inner < 0) return undefined;
+        at = inner + 1;
+      }
+      const start = at + key.length;
+      const end = raw.indexOf(0, start);
+      return raw.toString('utf8', start, end < 0 ? raw.length : end);
+    },
     cwd(pid) {
       try {
         return readlinkSync(join(root, String(pid), 'cwd'));
@@ -187,6 +206,7 @@ export function psTable(run: PsRunner = runPs): ProcessTable {
       return found?.args ? found.args.split(' ') : undefined;
     },
     environ: () => undefined,
+    getenv: () => null,
     cwd: () => undefined,
   };
 }

@@ -62,6 +62,7 @@ describe('findMarked', () => {
       get: () => me,
       cmdline: () => undefined,
       environ: () => new Map([[AGENT_OWNER_ENV, 's/o/r']]),
+      getenv: () => 's/o/r',
       cwd: () => undefined,
     };
     expect(findMarked(table, () => true)).toEqual([]);

@@ -30,8 +30,13 @@ describe('procTable on a fake /proc', () => {
         ['EQ', 'a=b'],
       ]),
     );
+    expect(table.getenv(123, 'HOME')).toBe('/h');
+    expect(table.getenv(123, 'EQ')).toBe('a=b');
+    expect(table.getenv(123, 'Q')).toBeUndefined(); // EQ ends in Q: only whole names match
+    expect(table.getenv(123, 'junk')).toBeUndefined();
     expect(table.get(999)).toBeUndefined();
     expect(table.environ(999)).toBeUndefined();
+    expect(table.getenv(999, 'HOME')).toBeNull();
   });
 });
 
