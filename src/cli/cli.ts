@@ -89,6 +89,15 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('requeue')
+    .description('Run a refused (🚫) or failed (❌) task again, if its author is allowed now')
+    .argument('<task-id>', 'the task id, e.g. discord-1471241464699945010')
+    .action(async (taskId, opts) => {
+      const { requeue } = await import('./commands/requeue/index.js');
+      await requeue({ ...program.opts(), ...opts, taskId });
+    });
+
+  program
     .command('stop')
     .description('Stop every worker on this machine gracefully')
     .option('--force', 'emergency stop: kill workers and agents at once')

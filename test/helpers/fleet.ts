@@ -10,7 +10,7 @@ import { DiscordBus, type DiscordBusOptions } from '../../src/bus/discord/discor
 import { Authorizer } from '../../src/bus/discord/authorization.js';
 import { createRest } from '../../src/bus/discord/rest.js';
 import { loadConfig } from '../../src/config/load.js';
-import type { AgentRunner } from '../../src/agent/runner.js';
+import type { AgentRequest, AgentResult, AgentRunner } from '../../src/agent/runner.js';
 import { createWorker, type WiredWorker } from '../../src/worker/create-worker.js';
 import type { WorkerOptions } from '../../src/worker/options.js';
 
@@ -202,4 +202,39 @@ export async function threadOf(
   id: string,
 ): Promise<{ name: string; owner_id: string; thread_metadata: { archived: boolean; locked: boolean } }> {
   return (await admin.channel(id)) as Awaited<ReturnType<typeof threadOf>>;
+}
+
+/** An agent stand-in that counts runs per prompt (a task and its retry copies share one), optionally waiting. */
+export class PromptRunner implements AgentRunner {
+  readonly name = 'prompt-counter';
+  /** Prompt → runs. */
+  readonly runs = new Map<string, number>();
+  /** Task ids in the order they started. */
+  readonly started: string[] = [];
+  /** Runs wait for this before answering, when set. */
+  gate: Promise<void> | null = null;
+  constructor(readonly delayMs = 10) {}
+  async check(): Promise<void> {}
+  async run(request: AgentRequest): Promise<AgentResult> {
+    this.runs.set(request.prompt, (this.runs.get(request.prompt) ?? 0) + 1);
+    this.started.push(request.taskId);
+    await new Promise((r) => setTimeout(r, this.delayMs));
+    if (this.gate) await this.gate;
+    return {
+      ok: true,
+      text: `done: ${request.prompt}`,
+      exitCode: 0,
+      signal: null,
+      timedOut: false,
+      durationMs: this.delayMs,
+      model: request.model,
+      usage: { input: 10, output: 5, cacheRead: 0, cacheWrite: 0 },
+      costUsd: 0,
+      notes: [],
+    };
+  }
+  /** How often a prompt ran. */
+  count(prompt: string): number {
+    return this.runs.get(prompt) ?? 0;
+  }
 }

@@ -11,6 +11,7 @@ const { spies, loaded } = vi.hoisted(() => {
     'worker',
     'submit',
     'clear',
+    'requeue',
     'stop',
     'doctor',
     'costs',
@@ -31,6 +32,10 @@ vi.mock(
 vi.mock('../../../src/cli/commands/worker/index.js', () => (loaded.add('worker'), { worker: spies.worker }));
 vi.mock('../../../src/cli/commands/submit/index.js', () => (loaded.add('submit'), { submit: spies.submit }));
 vi.mock('../../../src/cli/commands/clear/index.js', () => (loaded.add('clear'), { clear: spies.clear }));
+vi.mock(
+  '../../../src/cli/commands/requeue/index.js',
+  () => (loaded.add('requeue'), { requeue: spies.requeue }),
+);
 vi.mock('../../../src/cli/commands/stop/index.js', () => (loaded.add('stop'), { stop: spies.stop }));
 vi.mock('../../../src/cli/commands/doctor/index.js', () => (loaded.add('doctor'), { doctor: spies.doctor }));
 vi.mock('../../../src/cli/commands/costs/index.js', () => (loaded.add('costs'), { costs: spies.costs }));
@@ -120,6 +125,11 @@ describe('dorch command table', () => {
     { argv: ['stop', '--force'], command: 'stop', options: { config: CONFIG, force: true } },
     { argv: ['stop'], command: 'stop', options: { config: CONFIG } },
     {
+      argv: ['requeue', 'discord-1471241464699945010'],
+      command: 'requeue',
+      options: { config: CONFIG, taskId: 'discord-1471241464699945010' },
+    },
+    {
       argv: ['--config', 'other.env', 'clear', '--all'],
       command: 'clear',
       options: { config: 'other.env', all: true },
@@ -153,6 +163,7 @@ describe('dorch command table', () => {
     { argv: ['emulator', '--port', '70000'], code: 'commander.invalidArgument', message: /port 0-65535/ },
     { argv: ['submit', 'x', '--timeout', '-5'], code: 'commander.invalidArgument', message: /got "-5"/ },
     { argv: ['submit'], code: 'commander.missingArgument', message: /missing required argument 'text'/ },
+    { argv: ['requeue'], code: 'commander.missingArgument', message: /missing required argument 'task-id'/ },
     { argv: ['worker', '--bogus'], code: 'commander.unknownOption', message: /unknown option '--bogus'/ },
     { argv: ['nope'], code: 'commander.unknownCommand', message: /unknown command 'nope'/ },
   ];
