@@ -103,9 +103,20 @@ export async function createResilientBus(
 ): Promise<ResilientBus> {
   const discord = await createDiscordBus(config, options);
   const local = createLocalBus(config);
+  // Local tasks were first tried on Discord by `dorch submit` (the submitter's identity): drain them as the same
+  // bot, so Discord's nonce check (per author) finds a post it took while the answer was lost.
+  const submitter = config.discord.submitterToken;
+  const drainTarget =
+    submitter && submitter !== options.token
+      ? await createDiscordBus(config, { token: submitter, role: 'submitter' })
+      : undefined;
   // One attempt per report: the worker's outbox keeps undelivered reports and retries them between polls, so
   // an outage never stalls a worker that could be running local tasks.
-  return { bus: new FallbackBus(discord, local, { reportAttempts: 1 }), discord, local };
+  return {
+    bus: new FallbackBus(discord, local, { reportAttempts: 1, ...(drainTarget ? { drainTarget } : {}) }),
+    discord,
+    local,
+  };
 }
 
 /** How long a passed permission check is trusted (workers restart after every task; permissions rarely change). */

@@ -84,6 +84,12 @@ export interface FallbackBusOptions {
    */
   reportMaxBackoffMs?: number;
   /**
+   * The bus that posts drained local tasks to the primary's queue: the identity `submit` first tried, so Discord's
+   * nonce check (per author) recognises a post it took while its answer was lost. Closed with this bus.
+   * @defaultValue the primary
+   */
+  drainTarget?: Bus;
+  /**
    * Current time in ms.
    * @defaultValue `Date.now`
    */
@@ -109,7 +115,10 @@ export const DEFAULT_FALLBACK_BUS_OPTIONS = {
   clock: Date.now,
   sleep: (ms: number) => sleep(ms),
   random: Math.random,
-} as const satisfies Required<FallbackBusOptions>;
+} as const satisfies Required<Omit<FallbackBusOptions, 'drainTarget'>>;
+
+type ResolvedOptions = Required<Omit<FallbackBusOptions, 'drainTarget'>> &
+  Pick<FallbackBusOptions, 'drainTarget'>;
 
 /** Event names of {@link FallbackBus}. */
 export const FallbackBusEvent = {
@@ -141,7 +150,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
   readonly name = 'fallback';
   readonly primary: Bus;
   readonly fallback: FallbackQueue;
-  readonly #options: Required<FallbackBusOptions>;
+  readonly #options: ResolvedOptions;
   #down = false;
   #downSince = 0;
   #lastProbeAt = 0;
@@ -155,7 +164,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
 
   constructor(primary: Bus, fallback: FallbackQueue, options: FallbackBusOptions = {}) {
     super();
-    const merged = { ...DEFAULT_FALLBACK_BUS_OPTIONS, ...options } as Required<FallbackBusOptions>;
+    const merged = { ...DEFAULT_FALLBACK_BUS_OPTIONS, ...options } as ResolvedOptions;
     for (const key of ['probeIntervalMs', 'reportBackoffMs', 'reportMaxBackoffMs'] as const) {
       const value = merged[key];
       if (!Number.isFinite(value) || value < 0) {
@@ -199,7 +208,9 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
   async poll(): Promise<Task[]> {
     if (this.#primaryDue()) {
       try {
-        const drained = await this.fallback.drainTo(this.primary, { exclude: this.#undrainable });
+        const drained = await this.fallback.drainTo(this.#options.drainTarget ?? this.primary, {
+          exclude: this.#undrainable,
+        });
         this.#reportDrain(drained);
         await this.#publishLocalResults();
         const tasks = await this.primary.poll();
@@ -348,7 +359,12 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
   /** Close both buses (each step catches its own error, reported as `debug`). Idempotent. */
   close(): Promise<void> {
     this.#closing ??= (async () => {
-      for (const bus of [this.primary, this.fallback]) {
+      const drainer = this.#options.drainTarget;
+      for (const bus of [
+        this.primary,
+        this.fallback,
+        ...(drainer && drainer !== this.primary ? [drainer] : []),
+      ]) {
         try {
           await bus.close();
         } catch (error) {
