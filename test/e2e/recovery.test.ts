@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PermissionFlagsBits } from 'discord-api-types/v10';
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
 import { isAlive } from '../unit/agent/helpers.js';
@@ -21,6 +22,28 @@ import {
 
 describe('recovery', () => {
   const emu = useEmulator({ workers: 1 });
+
+  it('the manager refuses to start, naming the key and the permission, when a worker bot lacks one', async () => {
+    const dir = await scratch();
+    await emu.admin.denyPermission(
+      emu.world.channels.taskQueue,
+      emu.world.users.workers[0]!,
+      PermissionFlagsBits.CreatePublicThreads,
+    );
+    try {
+      const run = collect(
+        spawnCli(['manager', '--workers', '1'], {
+          cwd: dir,
+          env: fixtureEnv(emu.world, { agent: 'ok', agentLog: join(dir, 'agent.log'), workers: 1 }),
+        }),
+      );
+      expect(await run.exited).not.toBe(0);
+      expect(run.output()).toMatch(/TASK_QUEUE_CHANNEL: .* lacks Create Public Threads in channel \d+/);
+      expect(run.output()).not.toContain('starting 1 worker');
+    } finally {
+      await emu.admin.clearPermissions(emu.world.channels.taskQueue, emu.world.users.workers[0]!);
+    }
+  }, 60_000);
 
   it('requeues the task of a worker killed mid-task; the retry runs once and reports once', async () => {
     const dir = await scratch();
