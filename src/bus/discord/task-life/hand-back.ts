@@ -90,8 +90,8 @@ export async function handBack(life: Life, input: HandBackInput): Promise<HandBa
   // d + e. The arbiter: only the hand-back whose PATCH named its copy (and reads it back) goes on.
   const named = await nameCopy(life, task, copy.id, input);
   if (!named.ok) {
-    if (!named.same)
-      await life.channel.delete(queue, copy.id).catch((e: unknown) => debug(life, 'delete copy', e));
+    // Our copy lost: remove it (if the delete fails it stays non-live, and polls mark it ♻️).
+    await life.channel.delete(queue, copy.id).catch((e: unknown) => debug(life, 'delete copy', e));
     return { action: 'lost', reason: named.reason };
   }
   const now = await life.channel.channel(task.messageId);
@@ -153,7 +153,7 @@ export async function refuse(
   });
 }
 
-type Named = { ok: true } | { ok: false; same: boolean; reason: string };
+type Named = { ok: true } | { ok: false; reason: string };
 
 /**
  * d. `PATCH /channels/{T}` `{name: "↩️ T → R", archived, locked}` in one request: an archived thread refuses any
@@ -180,7 +180,7 @@ async function nameCopy(life: Life, task: Task, copyId: string, input: HandBackI
     if (!hasDiscordCode(error, DiscordCode.ThreadArchived)) throw error;
   }
   const raw: APIChannel | null = await life.channel.channel(task.messageId);
-  if (!raw) return { ok: false, same: false, reason: `${task.id}'s thread is gone` };
+  if (!raw) return { ok: false, reason: `${task.id}'s thread is gone` };
   const current = await readThread(raw, (u) => isFleet(life, u));
   // The same copy: a retried PATCH whose first answer was lost, or another process of this bot (same nonce).
   if (namedCopy(current.name) === copyId) return { ok: true };
@@ -193,7 +193,6 @@ async function nameCopy(life: Life, task: Task, copyId: string, input: HandBackI
   }
   return {
     ok: false,
-    same: false,
     reason: `${task.id} was already closed (finished or handed back by another worker first)`,
   };
 }

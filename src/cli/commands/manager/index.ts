@@ -45,13 +45,10 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
 
   const logDir = join(config.worker.runtimeDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const tokenFor = (slot: WorkerSlot) =>
-    config.discord.workerTokens[slot.index - 1] ?? config.discord.botToken!;
+  const tokenFor = (index: number) => config.discord.workerTokens[index - 1] ?? config.discord.botToken!;
   // Refuse to start (one clear error) rather than let N workers each refuse in a restart loop. Discord being
   // unreachable is not a reason to stop: workers then serve the local queue.
-  const tokens = new Set(
-    Array.from({ length: options.workers }, (_, i) => tokenFor({ index: i + 1 } as WorkerSlot)),
-  );
+  const tokens = new Set(Array.from({ length: options.workers }, (_, i) => tokenFor(i + 1)));
   for (const [i, token] of [...tokens].entries())
     await checkWorkerPermissions(config, token, `the bot of worker token ${i + 1}`).catch(
       (error: unknown) => {
@@ -62,7 +59,7 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
   // queue and a Discord claim on Discord.
   const buses = new Map<string, Promise<ResilientBus>>();
   const busFor = (slot: WorkerSlot) => {
-    const token = tokenFor(slot);
+    const token = tokenFor(slot.index);
     if (!buses.has(token)) buses.set(token, createResilientBus(config, { token, actor: 'manager' }));
     return buses.get(token)!;
   };
@@ -77,7 +74,7 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
       args.push('worker', '--id', slot.workerId);
       if (options.keepAlive) args.push('--keep-alive');
       const child = spawn(cli[0]!, args, {
-        env: { ...process.env, ...options.env, BOT_TOKEN: tokenFor(slot), WORKER_ID: slot.workerId },
+        env: { ...process.env, ...options.env, BOT_TOKEN: tokenFor(slot.index), WORKER_ID: slot.workerId },
         stdio: ['ignore', log, log, 'ipc'],
       });
       closeSync(log);
