@@ -23,7 +23,8 @@ export interface PollReading {
  * Read pages of the queue, newest first, and stop at a page with nothing waiting or in flight. Per message:
  * a fleet thread is a claim (in flight while not archived); a stranger's thread is no claim and is handed back at
  * once (or the task refused); without a thread, a fleet 🚫 ♻️ 🛑 or final mark ends it, an author who may not submit
- * gets 🚫, an empty text is unreadable, a retry copy waits until it is live and settled.
+ * gets 🚫, an empty text is unreadable, a retry copy waits until it is live and settled. Reaction lists are read only
+ * for an allowed task carrying a state mark this bot did not set (rare: a stranger's mark, another bot's ♻️).
  */
 export async function poll(life: Life): Promise<PollReading> {
   if (!life.authorizer) throw new TypeError('DiscordBus.poll needs an `authorizer` option');
@@ -53,11 +54,15 @@ export async function poll(life: Life): Promise<PollReading> {
         await handBackForeign(life, view);
         continue;
       }
-      if (await life.marks.first(queue, message, BLOCKING_MARKS)) continue;
       if (!(await mayRun(life, view.task.authorId))) {
-        await refuse(life, view.task, undefined, `its author ${view.task.authorId} may not submit`);
+        // Refused once, by whoever sees it first; whose 🚫 it carries does not matter (it is not run either way),
+        // so no reaction list is read for it.
+        if (!message.reactions?.some((r) => r.emoji.name === Marks.refused))
+          await refuse(life, view.task, undefined, `its author ${view.task.authorId} may not submit`);
         continue;
       }
+      // An allowed task: only a fleet bot's mark ends it (a stranger's 🚫 or ♻️ blocks nothing).
+      if (await life.marks.first(queue, message, BLOCKING_MARKS)) continue;
       if (message.content.trim() === '' && message.attachments.length === 0) {
         life.emit('unreadable', { messageId: message.id, authorId: message.author.id });
         continue;
