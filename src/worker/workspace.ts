@@ -114,7 +114,7 @@ const NOTE_NAME_CHARS = 40;
 /** The agent's files as they may be posted, and notes saying what was left out or changed, and why. */
 export interface Attachments {
   files: ReportFile[];
-  /** One line per kind of change, naming the files (`not attached: … hold a secret`). */
+  /** At most three lines naming the files left out (and why) or redacted. */
   notes: string[];
 }
 
@@ -161,20 +161,27 @@ export async function attachableFiles(
     files.push(screened.file);
     if (screened.redacted) redacted.push(screened.file.name);
   }
+  // Few lines: the report shows at most four notes, and the first says what was kept back and why.
   const notes: string[] = [];
-  if (withheld.length) notes.push(`not attached, they hold a secret: ${names(withheld)}`);
-  if (redacted.length) notes.push(`secrets removed from the attached ${names(redacted)}`);
-  if (renamed) notes.push('a file name held a secret; it is shown redacted');
-  if (links.length) notes.push(`not attached, symbolic links are not followed: ${names(links)}`);
+  const kept = [
+    ...withheld.map((n) => `${quoted(n)} (holds a secret)`),
+    ...links.map((n) => `${quoted(n)} (symbolic link, not followed)`),
+  ];
+  if (kept.length) notes.push(`not attached: ${kept.join(', ')}`);
+  if (redacted.length || renamed) {
+    const where = [
+      ...(redacted.length ? [`the attached ${redacted.map(quoted).join(', ')}`] : []),
+      ...(renamed ? ['a file name'] : []),
+    ];
+    notes.push(`secrets redacted from ${where.join(' and from ')}`);
+  }
   if (limits.length)
     notes.push(`not attached (Discord limits): ${limits.join(', ')}; they are in the workspace`);
   return { files, notes };
 }
 
-function names(list: string[]): string {
-  return list
-    .map((n) => `\`${n.length > NOTE_NAME_CHARS ? `${n.slice(0, NOTE_NAME_CHARS - 1)}…` : n}\``)
-    .join(', ');
+function quoted(name: string): string {
+  return `\`${name.length > NOTE_NAME_CHARS ? `${name.slice(0, NOTE_NAME_CHARS - 1)}…` : name}\``;
 }
 
 /**

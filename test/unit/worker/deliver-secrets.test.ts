@@ -58,9 +58,10 @@ describe('Worker: what a hostile agent produces', () => {
     const { report } = r.bus.completes[0]!;
     expect(report.files.map((f) => f.name)).toEqual(['env.txt', '_redacted_.txt']);
     expect(report.files[0]!.data.toString()).toBe('WORKER1_TOKEN=[redacted]\nPATH=/usr/bin\n');
-    expect(report.content).toContain('Note: not attached, they hold a secret: `dump.bin`');
-    expect(report.content).toContain('Note: secrets removed from the attached `env.txt`');
-    expect(report.content).toContain('Note: a file name held a secret; it is shown redacted');
+    expect(report.content).toContain('Note: not attached: `dump.bin` (holds a secret)');
+    expect(report.content).toContain(
+      'Note: secrets redacted from the attached `env.txt` and from a file name',
+    );
     expect(report.content).not.toContain(TOKEN);
   });
 });

@@ -148,7 +148,7 @@ describe('attachableFiles', () => {
     expect(files[0]!.data.toString()).toBe(
       'WORKER1_TOKEN=[redacted]\nOPENROUTER_API_KEY=[redacted]\nTASK_QUEUE_CHANNEL=1471241464699945010\n',
     );
-    expect(notes).toEqual(['secrets removed from the attached `copy.env`, `hardlink.env`']);
+    expect(notes).toEqual(['secrets redacted from the attached `copy.env`, `hardlink.env`']);
     // The original behind the hard link is untouched.
     expect(await readFile(join(root, 'discord-config.env'), 'utf8')).toBe(config);
   });
@@ -162,7 +162,7 @@ describe('attachableFiles', () => {
     });
     const { files, notes } = await attachableFiles(ws, redact);
     expect(files.map((f) => f.name)).toEqual(['clean.bin']);
-    expect(notes).toEqual(['not attached, they hold a secret: `enc.bin`, `raw.bin`']);
+    expect(notes).toEqual(['not attached: `enc.bin` (holds a secret), `raw.bin` (holds a secret)']);
   });
 
   it('redacts a text file holding the secret base64-encoded and wrapped at 76 columns', async () => {
@@ -187,7 +187,9 @@ describe('attachableFiles', () => {
     });
     const { files, notes } = await attachableFiles(ws, redact);
     expect(files.map((f) => f.name)).toEqual(['inside.txt']);
-    expect(notes).toEqual(['not attached, symbolic links are not followed: `in-link.txt`, `out-link.env`']);
+    expect(notes).toEqual([
+      'not attached: `in-link.txt` (symbolic link, not followed), `out-link.env` (symbolic link, not followed)',
+    ]);
   });
 
   it('redacts a file name holding a secret and does not block on a FIFO', async () => {
@@ -198,7 +200,7 @@ describe('attachableFiles', () => {
     const { files, notes } = await attachableFiles(ws, redact);
     expect(files.map((f) => f.name)).toEqual(['_redacted_.txt']);
     expect(notes.join('\n')).not.toContain(TOKEN);
-    expect(notes).toEqual(['a file name held a secret; it is shown redacted']);
+    expect(notes).toEqual(['secrets redacted from a file name']);
   });
 
   it('reads at most 9 files of at most 10 MiB and lists the rest', async () => {
