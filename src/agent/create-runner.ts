@@ -3,6 +3,7 @@
  * uses one never loads the others.
  */
 import type { Config } from '../config/schema.js';
+import { processRedactor } from '../lib/redact.js';
 import type { AgentRunner } from './runner.js';
 
 /** Per-worker context a runner may need. */
@@ -45,7 +46,7 @@ export async function createRunner(config: Config, context: RunnerContext): Prom
     }
     case 'openclaw': {
       const { createOpenClawRunner } = await import('./openclaw/index.js');
-      return createOpenClawRunner({
+      const runner = createOpenClawRunner({
         bin: a.openclawBin,
         stateDir: a.openclawStateDir,
         configPath: a.openclawConfigPath,
@@ -56,6 +57,9 @@ export async function createRunner(config: Config, context: RunnerContext): Prom
         stripEnv: context.stripEnv ?? [],
         secretValues,
       });
+      // Keys written in the user's OpenClaw config are secrets of this process too (logs, attached files).
+      for (const secret of runner.secretValues) processRedactor.add(secret);
+      return runner;
     }
   }
 }

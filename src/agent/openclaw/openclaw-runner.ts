@@ -30,6 +30,7 @@ import {
   decideThinking,
   defaultOpenClawConfigPath,
   expandHome,
+  literalSecrets,
   readOpenClawConfig,
   userSandboxSettings,
   type OpenClawConfig,
@@ -163,6 +164,12 @@ export class OpenClawRunner implements AgentRunner {
   readonly stateDir: string;
   /** The user's OpenClaw config file. */
   readonly configPath: string;
+  /**
+   * Secret values this runner knows: the worker's Discord tokens, secret-named variables of its environment, and
+   * keys written literally in the user's OpenClaw config. Everything the runner returns is redacted with them; the
+   * worker adds them to its own redactor too (files, logs).
+   */
+  readonly secretValues: readonly string[];
   readonly #options: ResolvedOptions;
   readonly #env: NodeJS.ProcessEnv;
   readonly #redact: (text: string) => string;
@@ -187,9 +194,14 @@ export class OpenClawRunner implements AgentRunner {
       : resolve(merged.workDir, merged.workerId, 'openclaw-state');
     const configured = merged.configPath || this.#env.OPENCLAW_CONFIG_PATH;
     this.configPath = configured ? expandHome(configured, home) : defaultOpenClawConfigPath(home);
-    const secrets = [...secretValuesIn(this.#env, merged.stripEnv), ...(merged.secretValues ?? [])].filter(
-      (s) => s.length >= 6,
-    );
+    this.secretValues = [
+      ...new Set([
+        ...secretValuesIn(this.#env, merged.stripEnv),
+        ...(merged.secretValues ?? []),
+        ...literalSecrets(this.#readUserConfig()),
+      ]),
+    ];
+    const secrets = this.secretValues.filter((s) => s.length >= 6);
     const extra = merged.redact ?? ((t: string) => t);
     this.#redact = (text) => extra(secrets.reduce((out, s) => out.split(s).join('[redacted]'), text));
   }

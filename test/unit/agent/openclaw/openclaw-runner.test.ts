@@ -320,6 +320,20 @@ describe('OpenClawRunner.run', () => {
     expect(result.error).toBe('openclaw exited with code 1 without a JSON result: bad token [redacted]');
   });
 
+  it('redacts a key written literally in the user’s OpenClaw config, and exposes it for the worker', async () => {
+    writeFileSync(
+      configPath,
+      JSON.stringify({ models: { providers: { fake: { apiKey: 'sk-literal-in-config', models: [] } } } }),
+    );
+    fakeRun(undefined, 1, '[openclaw] Reason: provider said sk-literal-in-config is wrong');
+    const r = runner();
+    expect(r.secretValues).toContain('sk-literal-in-config');
+    const result = await r.run(request());
+    expect(result.error).toBe(
+      'openclaw exited with code 1 without a JSON result: provider said [redacted] is wrong',
+    );
+  });
+
   it('resolves with a failure (never throws) when openclaw cannot be found', async () => {
     const result = await runner({ bin: join(dir, 'missing') }).run(request());
     expect(result.ok).toBe(false);
