@@ -203,6 +203,15 @@ describe('attachableFiles', () => {
     expect(notes).toEqual(['secrets redacted from a file name']);
   });
 
+  it('attaches a file whose name has spaces or Markdown under a safe name (it used to fail the task)', async () => {
+    const { ws } = await workspaceWith(async (dir) => {
+      await writeFile(join(dir, 'my report (final) `v2`.txt'), 'report');
+    });
+    const { files, notes } = await attachableFiles(ws, redact);
+    expect(files.map((f) => [f.name, f.data.toString()])).toEqual([['my_report__final___v2_.txt', 'report']]);
+    expect(notes).toEqual([]);
+  });
+
   it('reads at most 9 files of at most 10 MiB and lists the rest', async () => {
     const { ws } = await workspaceWith(async (dir) => {
       await writeFile(join(dir, 'a-big.bin'), Buffer.alloc(10 * 1024 * 1024 + 1));
