@@ -174,6 +174,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
           lastWork = o.now();
           // A stop during the task ends the worker as 'stopped', not as a clean 'restart' the manager would relaunch.
           if (stop.aborted) break;
+          // Tasks shorter than a heartbeat never tick the lease timer: a fleet busy with them still sweeps here.
+          await this.#sweepIfDue();
           if (!o.keepAlive) {
             await this.#status('RESTARTING', 'Task done; restarting for a clean context');
             return 'restart';

@@ -102,7 +102,7 @@ export interface InProcessWorker {
   stop(): Promise<void>;
 }
 
-/** Start a keep-alive worker for worker bot `index` (0-based) in `dir`. */
+/** Start a worker (keep-alive unless told) for worker bot `index` (0-based) in `dir`. */
 export async function startWorker(
   world: EmulatorWorld,
   options: {
@@ -111,6 +111,8 @@ export async function startWorker(
     env?: Record<string, string>;
     runner?: AgentRunner;
     overrides?: Partial<WorkerOptions>;
+    /** Stay up between tasks (default), or exit after one task as under the manager. */
+    keepAlive?: boolean;
   },
 ): Promise<InProcessWorker> {
   const index = options.index ?? 0;
@@ -128,7 +130,7 @@ export async function startWorker(
   const wired = await createWorker(config, {
     workerId: `worker-${index + 1}`,
     token: world.tokens.workers[index]!,
-    keepAlive: true,
+    keepAlive: options.keepAlive ?? true,
     runner: options.runner,
     overrides: { heartbeatMs: 500, ...options.overrides },
   });

@@ -193,6 +193,46 @@ describe('Discord trouble', () => {
     await bus.close();
   }, 60_000);
 
+  it('restart-per-task workers on a busy queue still sweep: the schedule outlives each process', async () => {
+    const dir = await scratch();
+    const bus = submitterBus(emu.world);
+    const dead = await bus.submit('claimed by a machine that died');
+    const holder = workerBus(emu.world, 1);
+    expect(
+      await holder.claim(
+        (await holder.poll()).find((t) => t.id === dead.taskId)!,
+        'worker-2',
+      ),
+    ).not.toBeNull();
+    await holder.close();
+    await emu.admin.configureRateLimits({ buckets: { messageCreate: { limit: 100, windowMs: 5000 } } });
+    for (let i = 0; i < 25; i++) await bus.submit(`short task ${i}`);
+    const runner = new PromptRunner(100);
+    const handedBack = () => threadOf(emu.admin, dead.messageId).then((t) => t.name.startsWith('↩️'));
+    let processes = 0;
+    try {
+      // One process per task, as under the manager, each shorter than a heartbeat, with work always waiting.
+      while (!(await handedBack()) && processes < 25) {
+        const w = await startWorker(emu.world, {
+          dir,
+          runner,
+          keepAlive: false,
+          env: { LEASE_TIMEOUT: '1.5', HEARTBEAT_INTERVAL: '0.5' },
+          overrides: { sweepIntervalMs: 300 },
+        });
+        expect(await w.done).toBe('restart');
+        await w.wired.close();
+        processes++;
+      }
+      expect(await handedBack()).toBe(true);
+      // Every process had a task: none was idle when the hand-back happened.
+      expect(runner.started).toHaveLength(processes);
+    } finally {
+      await emu.admin.configureRateLimits({ buckets: { messageCreate: { limit: 5, windowMs: 5000 } } });
+      await bus.close();
+    }
+  }, 90_000);
+
   it('LEASE_TIMEOUT reaches the local queue: a silent local claim is handed back after it', async () => {
     const dir = await scratch();
     const { config } = loadConfig({
