@@ -93,7 +93,7 @@ export const Errors = {
   wrongChannelType: () => new ApiError(400, 50024, 'Cannot execute action on this channel type'),
   bulkDeleteTooOld: () =>
     new ApiError(400, 50034, 'You can only bulk delete messages that are under 14 days old.'),
-  archivedThread: () => new ApiError(400, 50083, 'Operation cannot be performed on an archived thread'),
+  archivedThread: () => new ApiError(400, 50083, 'Thread is archived'),
   invalidJson: () => new ApiError(400, 50109, 'The request body contains invalid JSON.'),
   threadAlreadyCreated: () => new ApiError(400, 160004, 'A thread has already been created for this message'),
   threadLocked: () => new ApiError(400, 160005, 'Thread is locked'),

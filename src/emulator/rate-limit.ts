@@ -54,6 +54,18 @@ export interface RateLimitDecision {
   limited?: { retryAfterMs: number; global: boolean; scope: 'user' | 'global' | 'shared' };
 }
 
+/**
+ * The 429 body. rate-limits.mdx shows "You are being rate limited." for user and global limits, and "The resource is
+ * being rate limited." for a shared (per-resource) one.
+ */
+export function rateLimitBody(retryAfterMs: number, global: boolean, scope: string): Record<string, unknown> {
+  return {
+    message: scope === 'shared' ? 'The resource is being rate limited.' : 'You are being rate limited.',
+    retry_after: Number((retryAfterMs / 1000).toFixed(3)),
+    global,
+  };
+}
+
 function fmt(seconds: number): string {
   return seconds.toFixed(3);
 }

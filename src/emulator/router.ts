@@ -21,6 +21,8 @@ export interface RouteContext {
 export interface RouteResult {
   status: number;
   body?: unknown;
+  /** `false` when a write route changed nothing (e.g. a nonce replay); such answers are not write events. */
+  committed?: boolean;
 }
 
 /** One API route. */
@@ -31,6 +33,8 @@ export interface Route {
   bucket: BucketName;
   /** The parameter whose value scopes the bucket (`channel_id`, `guild_id`), as Discord's major parameter. */
   major?: string;
+  /** Whether a success changes state (listed in the event feed). @defaultValue true unless GET */
+  write?: boolean;
   /** Routes with `auth: false` need no token (e.g. `GET /gateway`). @defaultValue true */
   auth?: boolean;
   handler: (ctx: RouteContext) => RouteResult | Promise<RouteResult>;

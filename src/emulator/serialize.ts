@@ -146,6 +146,11 @@ export interface MessageViewOptions {
   withNonce?: boolean;
   /** Nesting guard for `referenced_message`. */
   depth?: number;
+  /**
+   * Whether the viewer gets message content from others. Over REST that is the app's MESSAGE_CONTENT setting; over
+   * the gateway, the intent bit of the session's IDENTIFY. @defaultValue the viewer's app setting
+   */
+  messageContent?: boolean;
 }
 
 /**
@@ -164,7 +169,7 @@ export function messageObject(
   const hidden =
     viewer !== undefined &&
     viewer.bot &&
-    !viewer.messageContentIntent &&
+    !(options.messageContent ?? viewer.messageContentIntent) &&
     message.authorId !== viewerId &&
     !message.mentionIds.includes(viewerId);
   const out: Record<string, unknown> = {
@@ -217,7 +222,9 @@ export function messageObject(
     if ((options.depth ?? 0) < 1) {
       const channel = state.channels.get(message.reference.channelId);
       const target = channel?.messages.find((m) => m.id === message.reference?.messageId);
-      out.referenced_message = target ? messageObject(state, target, viewerId, { depth: 1 }) : null;
+      out.referenced_message = target
+        ? messageObject(state, target, viewerId, { depth: 1, messageContent: options.messageContent })
+        : null;
     }
   }
   return out;

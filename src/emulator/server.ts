@@ -1,22 +1,33 @@
 /**
  * The HTTP server: `/api/v9|v10/...` (Discord routes, behind faults, auth and rate limits), `/attachments/...`
- * (file downloads, the CDN stand-in) and `/_emulator/...` (admin API, loopback only, never faulted).
+ * (file downloads, the CDN stand-in) and `/_emulator/...` (admin API, loopback only, never faulted), plus
+ * WebSocket upgrades for the gateway (`gateway/`).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { sleep } from '../lib/sleep.js';
 import { ApiError, Errors } from './api-error.js';
-import { FaultInjector, type FaultFate } from './faults.js';
+import { describeWrite, EventLog, isWrite, type EmulatorEvent } from './events.js';
+import { FaultInjector, type FaultPlan } from './faults.js';
+import { GatewayServer } from './gateway/gateway-server.js';
 import type { StoredUser } from './models.js';
-import { RateLimiter } from './rate-limit.js';
+import { RateLimiter, rateLimitBody } from './rate-limit.js';
 import { RequestBody } from './request-body.js';
-import { Router, type Route } from './router.js';
+import { Router, type Route, type RouteResult } from './router.js';
 import { guildRoutes } from './routes/guilds.js';
 import { messageRoutes } from './routes/messages.js';
 import { reactionRoutes } from './routes/reactions.js';
 import { threadRoutes } from './routes/threads.js';
 import { StatsRecorder } from './stats.js';
 import type { EmulatorState } from './state.js';
+import { ThreadThrottle } from './thread-throttle.js';
 
 /** Largest request body: Discord's 25 MiB per request plus room for multipart framing. */
 export const MAX_REQUEST_BYTES = 25 * 1024 * 1024 + 512 * 1024;
@@ -45,6 +56,10 @@ export type AdminHandler = (request: AdminRequest) => Promise<{ status: number; 
 export interface EmulatorServerOptions {
   state: EmulatorState;
   limiter: RateLimiter;
+  /** Committed writes kept for `GET /_emulator/events`. @defaultValue 10000 */
+  eventCapacity?: number;
+  /** Thread-creation throttle. @defaultValue a disabled one */
+  threadThrottle?: ThreadThrottle;
   /** Called with unexpected errors (answered as 500 to the client). @defaultValue ignore */
   onInternalError?: (error: unknown) => void;
 }
@@ -58,20 +73,31 @@ export class EmulatorServer {
   /** Replaced wholesale when the admin API reseeds the world. */
   state: EmulatorState;
   readonly limiter: RateLimiter;
+  readonly threadThrottle: ThreadThrottle;
   readonly faults = new FaultInjector();
   readonly stats = new StatsRecorder();
+  readonly events: EventLog;
   readonly router = new Router().add(...guildRoutes, ...threadRoutes, ...messageRoutes, ...reactionRoutes);
+  /** The gateway; `gateway.attach(state)` after replacing {@link EmulatorServer.state}. */
+  readonly gateway: GatewayServer;
   adminHandler: AdminHandler = () => Promise.resolve(undefined);
   readonly #server: Server;
   readonly #onInternalError: (error: unknown) => void;
   #closing: Promise<void> | undefined;
+  #queue: Promise<void> = Promise.resolve();
 
   constructor(options: EmulatorServerOptions) {
     this.state = options.state;
     this.limiter = options.limiter;
+    this.threadThrottle = options.threadThrottle ?? new ThreadThrottle();
+    this.events = new EventLog(options.eventCapacity);
     this.#onInternalError = options.onInternalError ?? (() => {});
     this.#server = createServer({ keepAliveTimeout: 10_000 }, (req, res) => {
       this.#dispatch(req, res).catch((error: unknown) => this.#internal(res, error));
+    });
+    this.gateway = new GatewayServer(this.state);
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!this.gateway.handleUpgrade(req, socket, head)) socket.destroy();
     });
   }
 
@@ -89,7 +115,9 @@ export class EmulatorServer {
 
   /** Stop listening and drop every connection. Idempotent. */
   close(): Promise<void> {
+    this.events.close();
     this.#closing ??= new Promise<void>((resolve) => {
+      this.gateway.close();
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
     });
@@ -179,51 +207,53 @@ export class EmulatorServer {
 
   async #api(req: IncomingMessage, res: ServerResponse, path: string, search: string): Promise<void> {
     const method = req.method ?? 'GET';
-    const faults = this.faults.config;
-    const fate: FaultFate = this.faults.draw();
-    if (fate === 'drop' && (faults.timing === 'before' || faults.outage)) {
-      this.stats.record({
-        route: `${method} ?`,
-        status: 'dropped',
-        user: UNAUTHENTICATED,
-        invalid: false,
-        fault: 'drop',
-      });
-      req.socket.destroy();
-      return;
-    }
-    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
-
     const version = /^\/api\/v(\d+)(\/.*)?$/.exec(path);
     const apiPath = version && (version[1] === '10' || version[1] === '9') ? (version[2] ?? '/') : undefined;
     const match = apiPath === undefined ? undefined : this.router.match(method, apiPath);
     const routeKey = match?.route ? `${method} ${match.route.path}` : `${method} ?`;
     const user = this.#authenticate(req.headers.authorization);
     const userName = user?.username ?? UNAUTHENTICATED;
+    const params = match?.route ? match.params : {};
+    const plan = this.faults.plan({
+      method,
+      path: apiPath ?? path,
+      ...(params.channel_id ? { channelId: params.channel_id } : {}),
+      ...(user ? { userId: user.id, userName } : {}),
+    });
+    const fault = (event?: EmulatorEvent): void => {
+      const sent = this.#fault(req, res, plan, routeKey, userName);
+      if (event) event.status = sent;
+    };
 
-    const finish = (
+    if (plan.fate === 'drop' && plan.timing === 'before') return fault();
+    if (plan.timing === 'before' && plan.latencyMs > 0) await sleep(plan.latencyMs);
+    if (plan.fate === 'error' && plan.timing === 'before') {
+      req.resume();
+      return fault();
+    }
+
+    const finish = async (
       status: number,
       body: unknown,
       headers: Record<string, string> = {},
-      rateLimited?: 'route' | 'global',
-      scope?: string,
-    ): void => {
-      if (fate !== 'ok') return this.#fault(req, res, fate, routeKey, userName);
-      const invalid = status === 401 || status === 403 || (status === 429 && scope !== 'shared');
+      limited?: { kind: 'route' | 'global' | 'shared'; scope: string },
+      event?: EmulatorEvent,
+    ): Promise<void> => {
+      // Timing `after`: the request was carried out; its answer is held back, then replaced if faulted.
+      if (plan.timing === 'after' && plan.latencyMs > 0) await sleep(plan.latencyMs);
+      if (plan.fate !== 'ok') return fault(event);
+      const invalid = status === 401 || status === 403 || (status === 429 && limited?.scope !== 'shared');
       this.stats.record({
         route: routeKey,
         status,
         user: userName,
         invalid,
-        ...(rateLimited ? { rateLimited } : {}),
+        ...(limited ? { rateLimited: limited.kind } : {}),
       });
+      if (event) event.status = res.destroyed ? 'dropped' : status;
       send(res, status, body, headers);
     };
 
-    if (fate === 'error' && faults.timing === 'before') {
-      req.resume();
-      return this.#fault(req, res, fate, routeKey, userName);
-    }
     const raw = await readBody(req, MAX_REQUEST_BYTES);
     if (raw === undefined) return finish(413, Errors.entityTooLarge().body(), { Connection: 'close' });
     if (!match?.route) {
@@ -235,32 +265,67 @@ export class EmulatorServer {
 
     let headers: Record<string, string> = {};
     if (user) {
-      const major = this.#major(route, match.params);
+      const major = this.#major(route, params);
       const decision = this.limiter.check(user.id, route.bucket, route.path, major);
       headers = decision.headers;
       if (decision.limited) {
         const { retryAfterMs, global, scope } = decision.limited;
-        const body: Record<string, unknown> = {
-          message: 'You are being rate limited.',
-          retry_after: Number((retryAfterMs / 1000).toFixed(3)),
-          global,
-        };
-        return finish(429, body, headers, global ? 'global' : 'route', scope);
+        const kind = global ? 'global' : scope === 'shared' ? 'shared' : 'route';
+        return finish(429, rateLimitBody(retryAfterMs, global, scope), headers, { kind, scope });
       }
     }
-    try {
-      const result = await route.handler({
-        state: this.state,
-        user: user ?? ANONYMOUS,
-        params: match.params,
-        query: new URLSearchParams(search),
-        body: new RequestBody(raw, req.headers['content-type'] ?? ''),
-      });
-      finish(result.status, result.body, headers);
-    } catch (error) {
-      if (!(error instanceof ApiError)) throw error;
-      finish(error.status, error.body(), headers);
+    const throttled = route.bucket === 'threadCreate' && user;
+    const guildId = throttled ? (this.state.channels.get(params.channel_id ?? '')?.guildId ?? '') : '';
+    if (throttled) {
+      // Discord's dynamic thread-creation limit: a shared-scope 429 with a long Retry-After, next to the route's
+      // normal headers (rate-limits.mdx, "Example Exceeded Resource Rate Limit Response").
+      const waitMs = this.threadThrottle.check(user.id, guildId);
+      if (waitMs > 0) {
+        const throttleHeaders = {
+          ...headers,
+          'Retry-After': String(Math.ceil(waitMs / 1000)),
+          'X-RateLimit-Scope': 'shared',
+        };
+        const body = rateLimitBody(waitMs, false, 'shared');
+        return finish(429, body, throttleHeaders, { kind: 'shared', scope: 'shared' });
+      }
     }
+    // Handlers run one at a time and a write's event is appended before the next one starts, so the event feed's
+    // order is the commit order.
+    const outcome = await this.#serial(async () => {
+      const target = this.state.channels.get(params.channel_id ?? '');
+      let result: RouteResult;
+      try {
+        result = await route.handler({
+          state: this.state,
+          user: user ?? ANONYMOUS,
+          params,
+          query: new URLSearchParams(search),
+          body: new RequestBody(raw, req.headers['content-type'] ?? ''),
+        });
+      } catch (error) {
+        if (error instanceof ApiError) return { error, result: undefined, event: undefined };
+        throw error;
+      }
+      if (throttled && result.status === 201) this.threadThrottle.record(user.id, guildId);
+      const event =
+        user && isWrite(route, result)
+          ? this.events.append(describeWrite({ method, routeKey, params, result, user, target }))
+          : undefined;
+      return { error: undefined, result, event };
+    });
+    const { error, result, event } = outcome;
+    if (error) return finish(error.status, error.body(), headers);
+    return finish(result.status, result.body, headers, undefined, event);
+  }
+
+  #serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(task);
+    this.#queue = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   #major(route: Route, params: Record<string, string>): string {
@@ -271,14 +336,15 @@ export class EmulatorServer {
     return route.major ? (params[route.major] ?? '') : '';
   }
 
+  /** Apply a fault: destroy the connection or answer 5xx. Returns what was sent. */
   #fault(
     req: IncomingMessage,
     res: ServerResponse,
-    fate: FaultFate,
+    plan: FaultPlan,
     routeKey: string,
     userName: string,
-  ): void {
-    if (fate === 'drop') {
+  ): number | 'dropped' {
+    if (plan.fate === 'drop') {
       this.stats.record({
         route: routeKey,
         status: 'dropped',
@@ -287,14 +353,12 @@ export class EmulatorServer {
         fault: 'drop',
       });
       req.socket.destroy();
-      return;
+      return 'dropped';
     }
-    const status = Math.random() < 0.5 ? 500 : 502;
+    const status = plan.errorStatus ?? (Math.random() < 0.5 ? 500 : 502);
     this.stats.record({ route: routeKey, status, user: userName, invalid: false, fault: 'error' });
-    send(res, status, {
-      message: status === 500 ? '500: Internal Server Error' : '502: Bad Gateway',
-      code: 0,
-    });
+    send(res, status, { message: `${status}: ${STATUS_CODES[status] ?? 'Server Error'}`, code: 0 });
+    return res.destroyed ? 'dropped' : status;
   }
 }
 

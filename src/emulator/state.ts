@@ -1,6 +1,7 @@
 /** The emulator's world: users, guilds, channels, messages and attachments, all in memory. */
 import { randomBytes } from 'node:crypto';
 import { Errors } from './api-error.js';
+import { GatewayState } from './gateway/gateway-state.js';
 import type {
   StoredAttachment,
   StoredChannel,
@@ -46,6 +47,8 @@ export class EmulatorState {
   primaryGuildId = '';
   /** `http://127.0.0.1:P`, set once the server listens; attachment URLs are built on it. */
   baseUrl = 'http://127.0.0.1';
+  /** Gateway settings, session-start budgets, and the feed of world events REST routes publish. */
+  readonly gateway = new GatewayState();
 
   /** A fresh Discord-looking token for `userId`: base64(id).timestamp.hmac-like. */
   static makeToken(userId: string): string {
@@ -139,6 +142,14 @@ export class EmulatorState {
   /** The user holding `token`, if any. */
   userByToken(token: string): StoredUser | undefined {
     return this.tokens.get(token);
+  }
+
+  /** Give a user a fresh token; the old one stops working at once (Discord's "Reset Token"). */
+  resetToken(user: StoredUser): string {
+    this.tokens.delete(user.token);
+    user.token = EmulatorState.makeToken(user.id);
+    this.tokens.set(user.token, user);
+    return user.token;
   }
 
   /** The guild with `id`, or 10004. */
@@ -253,6 +264,11 @@ export class EmulatorState {
       messageId: message.id,
       at: now,
     });
+  }
+
+  /** Forget every remembered nonce, as if the window had passed for all of them. */
+  forgetNonces(): void {
+    this.#nonces.clear();
   }
 
   /** Active (unarchived) threads in a guild. */

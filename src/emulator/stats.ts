@@ -12,8 +12,11 @@ export interface EmulatorStats {
   byBot: Record<string, number>;
   /** 401, 403 and 429 answers (except 429s with scope `shared`) per user name, as Discord counts them. */
   invalid: Record<string, number>;
-  /** 429 answers: `route` for bucket limits, `global` for the per-bot global limit. */
-  rateLimited: { route: number; global: number };
+  /**
+   * 429 answers: `route` for bucket limits, `global` for the per-bot global limit, `shared` for shared-scope ones
+   * (the thread-creation throttle, or a bucket set to `scope: 'shared'`).
+   */
+  rateLimited: { route: number; global: number; shared: number };
   /** Answers replaced or connections dropped by injected faults. */
   faults: { errors: number; drops: number };
 }
@@ -34,7 +37,7 @@ export class StatsRecorder {
       byStatus: {},
       byBot: {},
       invalid: {},
-      rateLimited: { route: 0, global: 0 },
+      rateLimited: { route: 0, global: 0, shared: 0 },
       faults: { errors: 0, drops: 0 },
     };
   }
@@ -45,7 +48,7 @@ export class StatsRecorder {
     status: number | 'dropped';
     user: string;
     invalid: boolean;
-    rateLimited?: 'route' | 'global';
+    rateLimited?: 'route' | 'global' | 'shared';
     fault?: 'error' | 'drop';
   }): void {
     const s = this.#stats;

@@ -1,12 +1,14 @@
 /** The admin API under `/_emulator`: seed the world, add users and channels, set permissions, faults, limits; read stats. */
 import { Errors } from '../api-error.js';
 import type { StoredChannel, StoredGuild, StoredMessage } from '../models.js';
+import { gatewayAdmin } from '../gateway/admin-routes.js';
 import { EVERYONE_PERMISSIONS } from '../permissions.js';
 import type { BucketLimit, RateLimitConfig } from '../rate-limit.js';
 import type { BucketName } from '../router.js';
 import { channelObject, messageObject } from '../serialize.js';
 import type { AdminHandler, AdminRequest, EmulatorServer } from '../server.js';
 import type { EmulatorWorld } from '../world.js';
+import { eventRoutes, faultRuleRoutes, throttleRoutes } from './traffic-routes.js';
 
 /** What the admin handler needs from the running emulator. */
 export interface AdminContext {
@@ -70,6 +72,7 @@ export function createAdminHandler(ctx: AdminContext): AdminHandler {
     const state = server.state;
     const { method, body } = req;
     const parts = req.path.split('/').filter(Boolean);
+    if (parts[0] === 'gateway') return gatewayAdmin(server, req);
     const route = `${method} /${parts.map((p, i) => (i % 2 === 1 && /^\d+$/.test(p) ? ':id' : p)).join('/')}`;
     switch (route) {
       case 'GET /world':
@@ -107,6 +110,7 @@ export function createAdminHandler(ctx: AdminContext): AdminHandler {
           text(body.name, 'name'),
           typeof body.topic === 'string' ? body.topic : null,
         );
+        state.gateway.emit({ type: 'channelCreate', channel: created });
         return { status: 201, body: channelObject(created) };
       }
       case 'GET /channels/:id':
@@ -165,6 +169,9 @@ export function createAdminHandler(ctx: AdminContext): AdminHandler {
           state.config.nonceWindowMs = positive(body.nonceWindowMs, 'nonceWindowMs', true);
         return { status: 200, body: state.config };
       }
+      case 'DELETE /nonces':
+        state.forgetNonces();
+        return { status: 204 };
       case 'GET /stats':
         return { status: 200, body: server.stats.snapshot() };
       case 'DELETE /stats':
@@ -181,7 +188,11 @@ export function createAdminHandler(ctx: AdminContext): AdminHandler {
         server.faults.clear();
         return { status: 204 };
       default:
-        return undefined;
+        return (
+          throttleRoutes(server, req, route) ??
+          faultRuleRoutes(server, req, route) ??
+          (await eventRoutes(server, req, route))
+        );
     }
   };
 }

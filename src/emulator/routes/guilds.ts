@@ -1,12 +1,18 @@
 /** Users, guilds, members, roles, the application and the gateway info. */
 import { Errors } from '../api-error.js';
-import type { StoredGuild } from '../models.js';
+import type { StoredGuild, StoredUser } from '../models.js';
 import { computePermissions } from '../permissions.js';
+import { GATEWAY_PATH } from '../gateway/protocol.js';
 import type { Route, RouteContext, RouteResult } from '../router.js';
 import { channelObject, currentUserObject, memberObject, roleObject, userObject } from '../serialize.js';
 
 /** Application flag GATEWAY_MESSAGE_CONTENT (verified apps use 1<<18; unverified ones 1<<19 _LIMITED). */
 const GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19;
+
+/** The application `flags` of a bot: its MESSAGE_CONTENT setting (`GET /applications/@me`, READY). */
+export function applicationFlags(user: StoredUser): number {
+  return user.messageContentIntent ? GATEWAY_MESSAGE_CONTENT_LIMITED : 0;
+}
 
 function memberGuild(ctx: RouteContext): StoredGuild {
   const guild = ctx.state.guild(ctx.params.guild_id!);
@@ -14,7 +20,8 @@ function memberGuild(ctx: RouteContext): StoredGuild {
   return guild;
 }
 
-function guildObject(guild: StoredGuild): Record<string, unknown> {
+/** A guild object (`GET /guilds/{id}`; the base of the gateway's GUILD_CREATE). */
+export function guildObject(guild: StoredGuild): Record<string, unknown> {
   return {
     id: guild.id,
     name: guild.name,
@@ -31,7 +38,7 @@ function guildObject(guild: StoredGuild): Record<string, unknown> {
 }
 
 function gatewayUrl(ctx: RouteContext): string {
-  return `${ctx.state.baseUrl.replace(/^http/, 'ws')}/gateway`;
+  return `${ctx.state.baseUrl.replace(/^http/, 'ws')}${GATEWAY_PATH}`;
 }
 
 /** The routes. */
@@ -84,7 +91,7 @@ export const guildRoutes: Route[] = [
         bot_public: false,
         bot_require_code_grant: false,
         verify_key: '0'.repeat(64),
-        flags: ctx.user.messageContentIntent ? GATEWAY_MESSAGE_CONTENT_LIMITED : 0,
+        flags: applicationFlags(ctx.user),
         bot: userObject(ctx.user),
       },
     }),
@@ -143,7 +150,7 @@ export const guildRoutes: Route[] = [
       body: {
         url: gatewayUrl(ctx),
         shards: 1,
-        session_start_limit: { total: 1000, remaining: 1000, reset_after: 86_400_000, max_concurrency: 1 },
+        session_start_limit: ctx.state.gateway.sessionStartLimit(ctx.user.id),
       },
     }),
   },

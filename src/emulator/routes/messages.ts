@@ -8,16 +8,15 @@ import { messageObject } from '../serialize.js';
 import { isSnowflake, snowflakeTime } from '../snowflake.js';
 import { discordTimestamp, EmulatorState } from '../state.js';
 import { readMessageInput, MAX_ATTACHMENTS, type MessageInput } from './message-input.js';
+import {
+  assertMessageDeletable,
+  assertMessageEditable,
+  checkThreadPost,
+  setArchived,
+} from './thread-rules.js';
 
 const TEXT_TYPES = new Set([0, 5, 10, 11, 12]);
 const BULK_DELETE_MAX_AGE_MS = 14 * 24 * 3600_000;
-
-/** Threads refuse writes while archived (50083), and while locked unless the user may manage threads (160005). */
-export function assertThreadWritable(channel: StoredChannel, perms: bigint): void {
-  if (!channel.thread) return;
-  if (channel.thread.archived) throw Errors.archivedThread();
-  if (channel.thread.locked && !(perms & Permission.ManageThreads)) throw Errors.threadLocked();
-}
 
 function buildAttachments(state: EmulatorState, channelId: string, input: MessageInput): StoredAttachment[] {
   return input.files.map((file) => {
@@ -43,7 +42,10 @@ async function createMessage(ctx: RouteContext): Promise<RouteResult> {
 
   if (input.enforceNonce && input.nonce !== undefined) {
     const existing = state.findNonce(user.id, input.nonce);
-    if (existing) return { status: 200, body: messageObject(state, existing, user.id, { withNonce: true }) };
+    if (existing) {
+      const body = messageObject(state, existing, user.id, { withNonce: true });
+      return { status: 200, body, committed: false };
+    }
   }
   const content = input.content ?? '';
   if (content.trim() === '' && !input.embeds?.length && input.files.length === 0 && !input.components?.length)
@@ -52,7 +54,7 @@ async function createMessage(ctx: RouteContext): Promise<RouteResult> {
   const needed = channel.thread ? Permission.SendMessagesInThreads : Permission.SendMessages;
   if (!(perms & needed)) throw Errors.missingPermissions();
   if (input.files.length > 0 && !(perms & Permission.AttachFiles)) throw Errors.missingPermissions();
-  assertThreadWritable(channel, perms);
+  const unarchives = checkThreadPost(state, channel, perms);
 
   let reference: StoredMessage['reference'];
   let repliedUserId: string | undefined;
@@ -105,9 +107,13 @@ async function createMessage(ctx: RouteContext): Promise<RouteResult> {
   };
   if (input.nonce !== undefined) message.nonce = input.nonce;
   if (reference) message.reference = reference;
+  if (unarchives) setArchived(channel.thread!, false);
   state.insertMessage(channel, message);
   channel.thread?.memberIds.add(user.id);
   if (input.enforceNonce) state.rememberNonce(message);
+  // Discord sends THREAD_UPDATE when a post revives an archived thread.
+  if (unarchives) state.gateway.emit({ type: 'threadUpdate', thread: channel });
+  state.gateway.emit({ type: 'messageCreate', channel, message });
   return { status: 200, body: messageObject(state, message, user.id, { withNonce: true }) };
 }
 
@@ -185,7 +191,7 @@ async function editMessage(ctx: RouteContext): Promise<RouteResult> {
   const message = state.message(channel, ctx.params.message_id!);
   if (message.authorId !== user.id) throw Errors.cannotEditOthers();
   const input = readMessageInput(await ctx.body.payload(), true);
-  assertThreadWritable(channel, perms);
+  assertMessageEditable(channel, perms);
   let attachments = message.attachments;
   if (input.attachments) {
     const keep = new Set(input.attachments.map((a) => a.id));
@@ -236,6 +242,7 @@ async function editMessage(ctx: RouteContext): Promise<RouteResult> {
   if (input.components) message.components = input.components;
   if (input.flags !== undefined) message.flags = input.flags;
   message.editedTimestamp = discordTimestamp();
+  state.gateway.emit({ type: 'messageUpdate', channel, message });
   return { status: 200, body: messageObject(state, message, user.id) };
 }
 
@@ -244,8 +251,9 @@ function deleteMessage(ctx: RouteContext): RouteResult {
   const { channel, perms } = readableChannel(ctx);
   const message = state.message(channel, ctx.params.message_id!);
   if (message.authorId !== user.id && !(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
-  if (channel.thread?.archived) throw Errors.archivedThread();
+  assertMessageDeletable(channel, perms);
   state.removeMessage(channel, message);
+  state.gateway.emit({ type: 'messageDelete', channel, messageId: message.id });
   return { status: 204 };
 }
 
@@ -265,17 +273,20 @@ async function bulkDelete(ctx: RouteContext): Promise<RouteResult> {
   });
   errors.throwIfAny();
   if (!(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
-  if (channel.thread?.archived) throw Errors.archivedThread();
+  assertMessageDeletable(channel, perms);
   const now = Date.now();
   if (ids.some((id) => now - snowflakeTime(String(id)) > BULK_DELETE_MAX_AGE_MS))
     throw Errors.bulkDeleteTooOld();
+  const removed: string[] = [];
   for (const id of new Set(ids.map(String))) {
     try {
       state.removeMessage(channel, state.message(channel, id));
+      removed.push(id);
     } catch {
       // Discord ignores ids that are not messages of this channel.
     }
   }
+  if (removed.length > 0) state.gateway.emit({ type: 'messageDeleteBulk', channel, messageIds: removed });
   return { status: 204 };
 }
 

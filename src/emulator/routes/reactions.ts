@@ -6,6 +6,7 @@ import { Permission } from '../permissions.js';
 import type { Route, RouteContext, RouteResult } from '../router.js';
 import { userObject } from '../serialize.js';
 import { isSnowflake } from '../snowflake.js';
+import { assertThreadActive } from './thread-rules.js';
 
 const MAX_DISTINCT_EMOJI = 20;
 
@@ -19,7 +20,7 @@ function addOwn(ctx: RouteContext): RouteResult {
   const { channel, perms, message } = target(ctx);
   const { key, emoji } = parseEmoji(ctx.params.emoji!);
   if (!(perms & Permission.ReadMessageHistory)) throw Errors.missingAccess();
-  if (channel.thread?.archived) throw Errors.archivedThread();
+  assertThreadActive(channel);
   let reaction = message.reactions.get(key);
   if (!reaction) {
     // Only the first reactor of an emoji needs ADD_REACTIONS.
@@ -28,7 +29,16 @@ function addOwn(ctx: RouteContext): RouteResult {
     reaction = { emoji, userIds: new Set() };
     message.reactions.set(key, reaction);
   }
-  reaction.userIds.add(ctx.user.id);
+  if (!reaction.userIds.has(ctx.user.id)) {
+    reaction.userIds.add(ctx.user.id);
+    ctx.state.gateway.emit({
+      type: 'reactionAdd',
+      channel,
+      message,
+      userId: ctx.user.id,
+      emoji: reaction.emoji,
+    });
+  }
   return { status: 204 };
 }
 
@@ -36,11 +46,11 @@ function removeUser(ctx: RouteContext, userId: string): RouteResult {
   const { channel, perms, message } = target(ctx);
   const { key } = parseEmoji(ctx.params.emoji!);
   if (userId !== ctx.user.id && !(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
-  if (channel.thread?.archived) throw Errors.archivedThread();
+  assertThreadActive(channel);
   const reaction = message.reactions.get(key);
-  if (reaction) {
-    reaction.userIds.delete(userId);
+  if (reaction?.userIds.delete(userId)) {
     if (reaction.userIds.size === 0) message.reactions.delete(key);
+    ctx.state.gateway.emit({ type: 'reactionRemove', channel, message, userId, emoji: reaction.emoji });
   }
   return { status: 204 };
 }
@@ -88,16 +98,21 @@ function clearEmoji(ctx: RouteContext): RouteResult {
   const { channel, perms, message } = target(ctx);
   const { key } = parseEmoji(ctx.params.emoji!);
   if (!(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
-  if (channel.thread?.archived) throw Errors.archivedThread();
-  message.reactions.delete(key);
+  assertThreadActive(channel);
+  const reaction = message.reactions.get(key);
+  if (reaction && message.reactions.delete(key))
+    ctx.state.gateway.emit({ type: 'reactionRemoveEmoji', channel, message, emoji: reaction.emoji });
   return { status: 204 };
 }
 
 function clearAll(ctx: RouteContext): RouteResult {
   const { channel, perms, message } = target(ctx);
   if (!(perms & Permission.ManageMessages)) throw Errors.missingPermissions();
-  if (channel.thread?.archived) throw Errors.archivedThread();
-  message.reactions.clear();
+  assertThreadActive(channel);
+  if (message.reactions.size > 0) {
+    message.reactions.clear();
+    ctx.state.gateway.emit({ type: 'reactionRemoveAll', channel, message });
+  }
   return { status: 204 };
 }
 

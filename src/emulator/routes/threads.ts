@@ -5,6 +5,7 @@ import { Permission } from '../permissions.js';
 import type { Route, RouteContext, RouteResult } from '../router.js';
 import { channelObject } from '../serialize.js';
 import { discordTimestamp } from '../state.js';
+import { assertActiveThreadSlot, setArchived } from './thread-rules.js';
 
 const ARCHIVE_DURATIONS = [60, 1440, 4320, 10080];
 
@@ -50,8 +51,7 @@ async function startFromMessage(ctx: RouteContext): Promise<RouteResult> {
   errors.throwIfAny();
   if (!(perms & Permission.CreatePublicThreads)) throw Errors.missingPermissions();
   if (message.threadId || state.channels.has(message.id)) throw Errors.threadAlreadyCreated();
-  if (state.activeThreads(parent.guildId).length >= state.config.activeThreadLimit)
-    throw Errors.maxActiveThreads();
+  assertActiveThreadSlot(state, parent.guildId);
   const now = discordTimestamp();
   const thread: StoredChannel = {
     id: message.id,
@@ -78,6 +78,9 @@ async function startFromMessage(ctx: RouteContext): Promise<RouteResult> {
   };
   state.channels.set(thread.id, thread);
   message.threadId = thread.id;
+  // Starting a thread fires THREAD_CREATE and a MESSAGE_UPDATE of the message, which gains `thread` [chan].
+  state.gateway.emit({ type: 'threadCreate', thread });
+  state.gateway.emit({ type: 'messageUpdate', channel: parent, message });
   return { status: 201, body: channelObject(thread) };
 }
 
@@ -98,27 +101,35 @@ function editThread(
   errors.throwIfAny();
   const manage = (perms & Permission.ManageThreads) !== 0n;
   const owner = thread.ownerId === ctx.user.id;
-  const unarchive = json.archived === false;
-  // An archived thread only accepts a request that unarchives it.
-  if (thread.archived && !unarchive) throw Errors.archivedThread();
-  if (json.locked !== undefined && json.locked !== null && json.locked !== thread.locked && !manage)
+  const given = (key: string): boolean => json[key] !== undefined && json[key] !== null;
+  const unarchive = thread.archived && json.archived === false;
+  // channel.mdx, Modify Channel (Thread): "Requires the thread to have `archived` set to `false` or be set to
+  // `false` in the request." So one hand-back's PATCH {archived: true, ...} wins and later ones get 50083.
+  if (thread.archived && json.archived !== false) throw Errors.archivedThread();
+  // threads.mdx, Editing & Deleting Threads: `locked` needs MANAGE_THREADS; `name`, `archived` and
+  // `auto_archive_duration` need MANAGE_THREADS or being the thread's creator.
+  if (given('locked') && json.locked !== thread.locked && !manage) throw Errors.missingPermissions();
+  const ownerFields = given('name') || given('auto_archive_duration') || json.archived === true;
+  if (ownerFields && !manage && !owner) throw Errors.missingPermissions();
+  // Locked threads: no title changes and no unarchiving without MANAGE_THREADS (threads.mdx, Locked Threads).
+  if (thread.locked && !manage && (given('name') || unarchive)) throw Errors.missingPermissions();
+  // Unarchiving an unlocked thread only needs the right to talk in it ("only the SEND_MESSAGES permission is
+  // required", channel.mdx; SEND_MESSAGES has no effect in threads, so SEND_MESSAGES_IN_THREADS counts).
+  if (unarchive && !thread.locked && !(perms & Permission.SendMessagesInThreads))
     throw Errors.missingPermissions();
-  if (!manage && !owner) throw Errors.missingPermissions();
-  if (!manage && thread.locked && (unarchive || json.name !== undefined)) throw Errors.missingPermissions();
-  if (
-    thread.archived &&
-    unarchive &&
-    ctx.state.activeThreads(channel.guildId).length >= ctx.state.config.activeThreadLimit
-  ) {
-    throw Errors.maxActiveThreads();
-  }
+  if (unarchive) assertActiveThreadSlot(ctx.state, channel.guildId);
   if (typeof json.name === 'string') channel.name = json.name;
-  if (typeof json.auto_archive_duration === 'number') thread.autoArchiveDuration = json.auto_archive_duration;
   if (typeof json.locked === 'boolean') thread.locked = json.locked;
-  if (typeof json.archived === 'boolean' && json.archived !== thread.archived) {
-    thread.archived = json.archived;
+  if (
+    typeof json.auto_archive_duration === 'number' &&
+    json.auto_archive_duration !== thread.autoArchiveDuration
+  ) {
+    thread.autoArchiveDuration = json.auto_archive_duration;
+    // threads.mdx: `archive_timestamp` also changes "when changing the `auto_archive_duration` field".
     thread.archiveTimestamp = discordTimestamp();
   }
+  if (typeof json.archived === 'boolean') setArchived(thread, json.archived);
+  ctx.state.gateway.emit({ type: 'threadUpdate', thread: channel });
   return { status: 200, body: channelObject(channel) };
 }
 
@@ -139,12 +150,21 @@ async function editChannel(ctx: RouteContext): Promise<RouteResult> {
   if (!(perms & Permission.ManageChannels)) throw Errors.missingPermissions();
   if (typeof json.name === 'string') channel.name = json.name;
   if (json.topic !== undefined) channel.topic = (json.topic as string | null) ?? null;
+  ctx.state.gateway.emit({ type: 'channelUpdate', channel });
   return { status: 200, body: channelObject(channel) };
 }
 
 function getChannel(ctx: RouteContext): RouteResult {
   const { channel } = ctx.state.visibleChannel(ctx.user.id, ctx.params.channel_id!);
-  return { status: 200, body: channelObject(channel) };
+  const body = channelObject(channel);
+  // threads.mdx: "getting a channel will return the thread member object for the current user as a property on the
+  // channel, if the current user is a member of the thread."
+  if (channel.thread?.memberIds.has(ctx.user.id)) body.member = threadMember(channel, ctx.user.id);
+  return { status: 200, body };
+}
+
+function threadMember(thread: StoredChannel, userId: string): Record<string, unknown> {
+  return { id: thread.id, user_id: userId, join_timestamp: thread.thread!.createTimestamp, flags: 1 };
 }
 
 function deleteChannel(ctx: RouteContext): RouteResult {
@@ -159,6 +179,8 @@ function deleteChannel(ctx: RouteContext): RouteResult {
   if (guild) guild.channelIds = guild.channelIds.filter((id) => id !== channel.id);
   // The parent message keeps its thread marker: whether Discord allows a new thread afterwards is unknown, and
   // refusing it (160004) is the stricter choice.
+  if (channel.thread) state.gateway.emit({ type: 'threadDelete', thread: channel });
+  else state.gateway.emit({ type: 'channelDelete', channel });
   return { status: 200, body };
 }
 
@@ -187,7 +209,7 @@ function archivedPublicThreads(ctx: RouteContext): RouteResult {
   const page = archived.slice(0, limit);
   const members = page
     .filter((t) => t.thread!.memberIds.has(ctx.user.id))
-    .map((t) => ({ id: t.id, user_id: ctx.user.id, join_timestamp: t.thread!.createTimestamp, flags: 1 }));
+    .map((t) => threadMember(t, ctx.user.id));
   return {
     status: 200,
     body: { threads: page.map(channelObject), members, has_more: archived.length > limit },
@@ -217,7 +239,7 @@ function activeThreads(ctx: RouteContext): RouteResult {
     .filter((t) => ctx.state.permissions(ctx.user.id, t) !== 0n);
   const members = threads
     .filter((t) => t.thread!.memberIds.has(ctx.user.id))
-    .map((t) => ({ id: t.id, user_id: ctx.user.id, join_timestamp: t.thread!.createTimestamp, flags: 1 }));
+    .map((t) => threadMember(t, ctx.user.id));
   return { status: 200, body: { threads: threads.map(channelObject), members } };
 }
 
@@ -262,6 +284,7 @@ export const threadRoutes: Route[] = [
     method: 'POST',
     path: '/channels/{channel_id}/typing',
     bucket: 'default',
+    write: false,
     major: 'channel_id',
     handler: typing,
   },
