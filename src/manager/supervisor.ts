@@ -6,6 +6,9 @@
 import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import type { Claim, WorkerStatus } from '../bus/bus.js';
+import { byOwner, killMarked, ownerTag } from '../lib/processes/agent-marker.js';
+import { defaultProcessTable } from '../lib/processes/process-table.js';
+import { identify } from '../lib/processes/signal.js';
 
 /** Messages a worker process sends to its manager (`process.send`). */
 export type WorkerMessage =
@@ -40,6 +43,8 @@ export interface SupervisorEvents {
     slot: WorkerSlot,
     info: { code: number | null; signal: string | null; reason: string; restartInMs: number | null },
   ];
+  /** Agent processes a worker left running when it exited were killed (the worker died: SIGKILL, crash). */
+  'agents-ended': [slot: WorkerSlot, info: { count: number }];
   /** A task held by a dead worker was handed back. */
   'task-recovered': [
     slot: WorkerSlot,
@@ -48,11 +53,38 @@ export interface SupervisorEvents {
   debug: [message: string];
 }
 
+/**
+ * Ends what a worker process's agents left running after the worker itself is gone. Agents run in their own
+ * process groups and sessions, so a worker killed with SIGKILL leaves them running; each carries the worker's
+ * identity in its `DORCH_AGENT_OWNER` marker (see lib/processes/agent-marker.ts).
+ */
+export interface AgentReaper {
+  /** Called right after a worker process starts: the owner tag its agents' markers will carry, if known. */
+  ownerOf(pid: number): string | undefined;
+  /** SIGKILL every process carrying a marker of `owner` (and the groups they lead); returns how many. */
+  kill(owner: string): number;
+}
+
+/** The {@link AgentReaper} that works through `/proc` (elsewhere it finds nothing: agents' environments are unreadable). */
+export const processTableReaper: AgentReaper = {
+  ownerOf(pid) {
+    const table = defaultProcessTable();
+    const id = table ? identify(table, pid) : undefined;
+    return id ? ownerTag(id) : undefined;
+  },
+  kill(owner) {
+    const table = defaultProcessTable();
+    return table ? killMarked(table, byOwner(owner)) : 0;
+  },
+};
+
 /** Options for {@link Supervisor}. */
 export interface SupervisorOptions {
   workers: number;
   /** Start the worker process for a slot, with an IPC channel (`stdio` including 'ipc'). */
   spawnWorker: (slot: WorkerSlot) => ChildProcess;
+  /** Ends the agents a dead worker left running, before its task is handed back. @defaultValue {@link processTableReaper} */
+  agentReaper?: AgentReaper;
   /** Hand back a task whose worker died (requeue or fail). */
   recoverTask: (slot: WorkerSlot, claim: Claim, reason: string) => Promise<'requeued' | 'failed'>;
   /** Worker id for slot i. @defaultValue `worker-${i}` */
@@ -90,6 +122,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       backoffMaxMs: 60_000,
       idleRestartMs: 1000,
       stopGraceMs: 30_000,
+      agentReaper: processTableReaper,
       now: Date.now,
       ...options,
     };
@@ -147,6 +180,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   #launch(slot: WorkerSlot): void {
     if (this.#state !== 'running') return;
     const child = this.#o.spawnWorker(slot);
+    // Read now, while the process surely exists: after its exit its start time is gone with it.
+    const agentOwner = child.pid === undefined ? undefined : this.#o.agentReaper.ownerOf(child.pid);
     slot.process = child;
     slot.claim = null;
     slot.status = 'STARTING';
@@ -169,7 +204,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.emit('debug', `[supervisor] ${slot.workerId} process error: ${error.message}`),
     );
     child.once('exit', (code, signal) => {
-      const handling = this.#onExit(slot, code, signal, exitReason).finally(() =>
+      const handling = this.#onExit(slot, code, signal, exitReason, agentOwner).finally(() =>
         this.#exiting.delete(handling),
       );
       this.#exiting.add(handling);
@@ -177,9 +212,18 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emit('worker-start', slot);
   }
 
-  async #onExit(slot: WorkerSlot, code: number | null, signal: string | null, reason: string): Promise<void> {
+  async #onExit(
+    slot: WorkerSlot,
+    code: number | null,
+    signal: string | null,
+    reason: string,
+    agentOwner: string | undefined,
+  ): Promise<void> {
     slot.process = null;
     slot.status = 'EXITED';
+    // First end what the worker's agents left running, so a retry never runs beside the old run.
+    const ended = agentOwner ? this.#o.agentReaper.kill(agentOwner) : 0;
+    if (ended > 0) this.emit('agents-ended', slot, { count: ended });
     const held = slot.claim;
     slot.claim = null;
     if (held) {

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
 import { isAlive } from '../unit/agent/helpers.js';
+import { workerPid } from '../helpers/processes.js';
 import {
   agentRuns,
   collect,
@@ -31,7 +32,7 @@ describe('recovery', () => {
         agentLog,
         workers: 1,
         env: {
-          // Long enough to kill the worker while its agent runs; the orphaned agent then ends by itself.
+          // Long enough to kill the worker while its agent runs (the manager then kills the orphaned agent).
           OK_DELAY_MS: '2500',
         },
       }),
@@ -45,7 +46,7 @@ describe('recovery', () => {
         30_000,
         'the first attempt to start',
       );
-      const pid = Number(await readFile(join(dir, '.runtime', 'pids', 'worker-1.pid'), 'utf8'));
+      const pid = await waitFor(async () => workerPid(dir, 'worker-1'), 10_000, 'the worker process');
       process.kill(pid, 'SIGKILL');
 
       const posted = await waitFor(

@@ -82,7 +82,8 @@ function absolutize(argv: string[], baseDir: string): string[] {
  *   agent fails.
  * - **Exit code.** 0 means success; anything else, or death by a signal, is a failure.
  * - **Time.** After `DORCH_TIMEOUT_MS` the agent's whole process group gets SIGTERM, then SIGKILL after a grace
- *   period (5 s by default). Children it leaves running after it exits are terminated the same way.
+ *   period (5 s by default). Children it leaves running after it exits are terminated the same way, in its group or
+ *   detached (`setsid`, double fork), as long as they keep the `DORCH_AGENT_OWNER` variable the agent gets.
  * - **Usage (optional).** Write `USAGE.json` in the workspace before exiting:
  *   `{"input":n,"output":n,"cacheRead":n,"cacheWrite":n,"model":"provider/id","costUsd":n}`, every field optional.
  *   `input` counts uncached prompt tokens, `cacheRead`/`cacheWrite` cached ones; `model` is the model that actually

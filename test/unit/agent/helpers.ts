@@ -69,3 +69,9 @@ export function grandchildPid(output: string): number | undefined {
   const match = /GRANDCHILD (\d+)/.exec(output);
   return match ? Number(match[1]) : undefined;
 }
+
+/** The pid printed by daemon.mjs as `DAEMON <pid>`, if any. */
+export function daemonPid(output: string): number | undefined {
+  const match = /DAEMON (\d+)/.exec(output);
+  return match ? Number(match[1]) : undefined;
+}

@@ -1,5 +1,6 @@
-// Run by process.test.ts under tsx: starts hang.mjs, then exits abruptly with process.exit() once the agent's
-// grandchild is up, to prove the exit hook kills the agent's group. Prints {"leader":n,"grandchild":n}.
+// Run by the process tests under tsx: starts the agent named by argv[2] (hang.mjs or daemon.mjs), then exits
+// abruptly with process.exit() once the agent reported its child (`GRANDCHILD <pid>`) or daemon (`DAEMON <pid>`),
+// to prove the exit hook kills what the agent started. Prints {"leader":n,"grandchild":n} or {"leader":n,"daemon":n}.
 import { liveProcessGroups, runProcess } from '../../../src/agent/process.js';
 
 let seen = '';
@@ -8,9 +9,10 @@ void runProcess({
   args: [process.argv[2]!],
   onOutput: (_stream, chunk) => {
     seen += chunk.toString();
-    const match = /GRANDCHILD (\d+)/.exec(seen);
+    const match = /(GRANDCHILD|DAEMON) (\d+)/.exec(seen);
     if (!match) return;
-    console.log(JSON.stringify({ leader: liveProcessGroups()[0], grandchild: Number(match[1]) }));
+    const key = match[1] === 'DAEMON' ? 'daemon' : 'grandchild';
+    console.log(JSON.stringify({ leader: liveProcessGroups()[0], [key]: Number(match[2]) }));
     process.exit(0);
   },
 });

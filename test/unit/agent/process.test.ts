@@ -61,7 +61,7 @@ describe('runProcess: normal exits', () => {
     expect(out.timedOut).toBe(false);
   });
 
-  it('passes cwd and env exactly', async () => {
+  it('passes cwd and env exactly, plus the run marker', async () => {
     const dir = await tempDir();
     const out = await runProcess(
       {
@@ -74,7 +74,10 @@ describe('runProcess: normal exits', () => {
     );
     const seen = JSON.parse(out.stdout);
     expect(seen.cwd).toBe(dir);
-    expect(seen.dorch).toEqual({ DORCH_X: '1' });
+    expect(seen.dorch).toEqual({
+      DORCH_X: '1',
+      DORCH_AGENT_OWNER: expect.stringMatching(new RegExp(`^[0-9a-f]{12}/${process.pid}\\.\\d+/\\d+$`)),
+    });
   });
 
   it('uses the injected clock for durationMs', async () => {

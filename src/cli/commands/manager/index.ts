@@ -3,7 +3,6 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, closeSync } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRunner } from '../../../agent/create-runner.js';
 import type { Bus } from '../../../bus/bus.js';
@@ -85,9 +84,6 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
     (line) => logger.info(redactor.redact(line)),
   );
 
-  await mkdir(join(config.worker.runtimeDir, 'pids'), { recursive: true });
-  const pidFile = join(config.worker.runtimeDir, 'pids', 'manager.pid');
-  await writeFile(pidFile, String(process.pid));
   print(
     `Manager: starting ${options.workers} worker(s) with the ${config.agent.runner} runner` +
       `${options.keepAlive ? ' (keep-alive)' : ''}. Logs in ${logDir}/. Press q or Ctrl-C to stop.`,
@@ -98,7 +94,6 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
   print('Manager: stopping workers (a running task gets up to 30 s to finish, else it is requeued)…');
   await supervisor.stop();
   for (const b of buses.values()) await (await b).close();
-  await rm(pidFile, { force: true });
   print('Manager: stopped.');
   summary(supervisor, print);
 }
@@ -124,6 +119,9 @@ function wireOutput(supervisor: Supervisor, print: (l: string) => void, log: (l:
     const next = info.restartInMs === null ? '' : `; restarting in ${(info.restartInMs / 1000).toFixed(1)} s`;
     line(slot, `EXITED     ${info.reason}${next}`);
   });
+  supervisor.on('agents-ended', (slot, info) =>
+    line(slot, `AGENTS     killed ${info.count} agent process(es) the dead worker left running`),
+  );
   supervisor.on('task-recovered', (slot, info) =>
     line(slot, `RECOVERED  ${info.taskId}: ${info.action}${info.error ? ` (${info.error})` : ''}`),
   );

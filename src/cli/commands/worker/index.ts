@@ -1,8 +1,6 @@
 /**
  * `dorch worker`: one worker process. Under the manager it reports over IPC; alone it logs JSON lines.
  */
-import { writeFile, mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { requireDiscordKeys } from '../../../config/require-discord.js';
 import type { WorkerMessage } from '../../../manager/supervisor.js';
 import { createWorker } from '../../../worker/create-worker.js';
@@ -29,9 +27,13 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
   for (const w of warnings) logger.warn(w);
   for (const w of requireDiscordKeys(config, 'worker', { file: options.config })) logger.warn(w);
   const token = config.discord.botToken ?? config.discord.workerTokens[0]!;
-  // IPC messages end up on the manager's screen: redact every string in them.
-  const send = (m: WorkerMessage) =>
-    process.send?.(JSON.parse(redactor.redact(JSON.stringify(m))) as WorkerMessage);
+  // IPC messages end up on the manager's screen: redact every string in them. A manager that died (SIGKILL) closed
+  // the channel: with a callback, a failed send is an ignored error instead of an ERR_IPC_CHANNEL_CLOSED crash.
+  const send = (m: WorkerMessage) => {
+    if (process.send && process.connected) {
+      process.send(JSON.parse(redactor.redact(JSON.stringify(m))) as WorkerMessage, undefined, {}, () => {});
+    }
+  };
 
   const {
     worker: w,
@@ -92,16 +94,22 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
   // SIGTERM/SIGINT: finish the task within the grace period, else release it. SIGUSR2: emergency stop.
   const onTerm = () => w.stop(STOP_GRACE_MS);
   const onEmergency = () => w.stop(0);
+  // The manager is gone (killed): nobody will restart this worker or act on its messages. Finish and report the
+  // running task (no grace limit beyond the task's own timeout), then exit.
+  const onOrphaned = () => {
+    logger.warn('the manager is gone; finishing the current task, then exiting');
+    w.stop(Infinity);
+  };
   process.on('SIGTERM', onTerm);
   process.on('SIGINT', onTerm);
   process.on('SIGUSR2', onEmergency);
-  const pidFile = join(config.worker.runtimeDir, 'pids', `${workerId}.pid`);
-  await mkdir(join(config.worker.runtimeDir, 'pids'), { recursive: true });
-  await writeFile(pidFile, String(process.pid));
+  process.on('disconnect', onOrphaned);
   try {
     const reason = await w.run();
     await new Promise<void>((resolve) =>
-      process.send ? process.send({ type: 'exit', reason }, () => resolve()) : resolve(),
+      process.send && process.connected
+        ? process.send({ type: 'exit', reason }, undefined, {}, () => resolve())
+        : resolve(),
     );
     logger.info({ reason }, 'worker exiting');
   } catch (error) {
@@ -116,7 +124,7 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onTerm);
     process.off('SIGUSR2', onEmergency);
-    await rm(pidFile, { force: true });
+    process.off('disconnect', onOrphaned);
     await close();
     // The IPC channel would keep this process alive after the work is done.
     if (process.connected) process.disconnect();
