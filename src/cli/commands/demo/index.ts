@@ -68,7 +68,13 @@ export async function demo(options: DemoOptions): Promise<void> {
   const seen = new Set<string>();
   const perTask = new Map<string, number>();
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  while (seen.size < ids.length && Date.now() < deadline) {
+  // Ctrl-C, SIGTERM, or the reader of our output gone (`dorch start | head`): the manager stops its workers on the
+  // same signal; stop waiting for results too.
+  let interrupted = false;
+  const interrupt = () => (interrupted = true);
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  while (seen.size < ids.length && Date.now() < deadline && !interrupted) {
     await sleep(500);
     const messages = (await rest.get(Routes.channelMessages(w.channels.results), {
       query: new URLSearchParams({ limit: '100' }),
@@ -81,10 +87,16 @@ export async function demo(options: DemoOptions): Promise<void> {
       print(`\n#results\n${m.content}\n`);
     }
   }
+  process.off('SIGINT', interrupt);
+  process.off('SIGTERM', interrupt);
   finish();
   await running;
   await submitter.close();
   await emulator.close();
+  if (interrupted) {
+    print(`\nDemo stopped: ${seen.size} of ${ids.length} results had arrived.`);
+    return;
+  }
   // Say only what was checked: one result per submitted task, none twice, none missing.
   const missing = ids.filter((id) => !perTask.has(id));
   const doubled = [...perTask].filter(([, n]) => n > 1).map(([id]) => id);
