@@ -39,7 +39,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .version(VERSION, '-V, --version', 'print the version')
     .option('--config <path>', 'path of discord-config.env', 'discord-config.env')
     .addHelpText('after', EXIT_CODES_HELP)
-    .showHelpAfterError()
+    .showHelpAfterError(!options.quietErrors)
     .exitOverride();
 
   program

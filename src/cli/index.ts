@@ -29,8 +29,8 @@ async function main(argv: string[]): Promise<number> {
 /**
  * When the reader of our output goes away (`dorch start | head`), writing to it fails with EPIPE, emitted as an
  * 'error' event that would crash the process with a stack trace. Instead: drop further output, and stop the way
- * SIGTERM does where a command listens for it (the manager and workers stop gracefully, the demo ends); a command
- * that does not listen finishes its work quietly.
+ * SIGTERM does where a command listens for it (the manager and workers stop gracefully, the demo ends), now or as
+ * soon as it starts listening; a command that never listens finishes its work quietly.
  */
 function guardPipes(): void {
   let stopping = false;
@@ -45,7 +45,14 @@ function guardPipes(): void {
       stream.write = drop;
       if (stopping) return;
       stopping = true;
-      if (process.listenerCount('SIGTERM') > 0) process.emit('SIGTERM', 'SIGTERM');
+      const stop = () => process.emit('SIGTERM', 'SIGTERM');
+      if (process.listenerCount('SIGTERM') > 0) return stop();
+      const onListener = (event: string | symbol) => {
+        if (event !== 'SIGTERM') return;
+        process.off('newListener', onListener);
+        setImmediate(stop); // 'newListener' fires before the listener is added
+      };
+      process.on('newListener', onListener);
     });
   }
 }

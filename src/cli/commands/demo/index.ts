@@ -68,12 +68,11 @@ export async function demo(options: DemoOptions): Promise<void> {
   const seen = new Set<string>();
   const perTask = new Map<string, number>();
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  // Ctrl-C, SIGTERM, or the reader of our output gone (`dorch start | head`): the manager stops its workers on the
-  // same signal; stop waiting for results too.
+  // The manager stops on Ctrl-C, q, SIGTERM, or when the reader of our output goes away (`dorch start | head`):
+  // then stop waiting for results too.
   let interrupted = false;
-  const interrupt = () => (interrupted = true);
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  const stopWaiting = () => (interrupted = true);
+  void running.then(stopWaiting, stopWaiting);
   while (seen.size < ids.length && Date.now() < deadline && !interrupted) {
     await sleep(500);
     const messages = (await rest.get(Routes.channelMessages(w.channels.results), {
@@ -87,13 +86,12 @@ export async function demo(options: DemoOptions): Promise<void> {
       print(`\n#results\n${m.content}\n`);
     }
   }
-  process.off('SIGINT', interrupt);
-  process.off('SIGTERM', interrupt);
+  const stoppedEarly = interrupted && seen.size < ids.length;
   finish();
   await running;
   await submitter.close();
   await emulator.close();
-  if (interrupted) {
+  if (stoppedEarly) {
     print(`\nDemo stopped: ${seen.size} of ${ids.length} results had arrived.`);
     return;
   }
