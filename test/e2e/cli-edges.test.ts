@@ -2,7 +2,7 @@
  * The CLI's rough edges, as a user meets them: real processes, exit codes, stdout and stderr. Exit codes: 0 ok,
  * 1 failed, 2 bad input (usage or config), 3 no result in time (`src/cli/exit-codes.ts`).
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
@@ -49,6 +49,15 @@ describe('dorch CLI edges', () => {
     const config = await cli(['submit', 'hello']); // no config at all
     expect(config.code).toBe(2);
     expect(config.stderr).toMatch(/SUBMITTER_TOKEN: missing/);
+  });
+
+  it('setup without a terminal and without --non-interactive says what to do (exit 2, no file)', async () => {
+    const dir = await scratch();
+    const r = await cli(['setup'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('stdin is not a terminal');
+    expect(r.stderr).toContain('--non-interactive');
+    expect(existsSync(join(dir, 'discord-config.env'))).toBe(false);
   });
 
   it('a missing --file is one line naming it (exit 2, nothing posted), not a stack trace', async () => {
