@@ -95,12 +95,21 @@ function unreachable(apiUrl: string, error: unknown): Pick<Check, 'message' | 'f
   };
 }
 
+/** What {@link identifyBot} found. */
+export interface BotIdentification {
+  /** Set when the token works. */
+  bot?: BotInfo;
+  checks: Check[];
+  /** The token itself is wrong (refused, or a user's), as opposed to Discord being unreachable. */
+  rejected?: boolean;
+}
+
 /** Whose token this is (`GET /users/@me`) and its Message Content intent (`GET /applications/@me`). */
 export async function identifyBot(
   apiUrl: string,
   spec: BotSpec,
   deps: DiscordCheckDeps = {},
-): Promise<{ bot?: BotInfo; checks: Check[] }> {
+): Promise<BotIdentification> {
   const rest = restFor(apiUrl, spec.token, deps);
   let me: APIUser;
   try {
@@ -113,10 +122,14 @@ export async function identifyBot(
       : error instanceof DiscordApiError
         ? { message: error.message, fix: 'check the token; run `dorch setup` to enter it again.' }
         : unreachable(apiUrl, error);
-    return { checks: [{ status: 'fail', key: spec.key, ...detail }] };
+    return {
+      checks: [{ status: 'fail', key: spec.key, ...detail }],
+      rejected: error instanceof DiscordApiError,
+    };
   }
   if (!me.bot) {
     return {
+      rejected: true,
       checks: [
         {
           status: 'fail',

@@ -102,9 +102,11 @@ async function askToken(
     message: `${label} (${key})`,
     validate: async (token) => {
       if (!token) return 'Paste the token: Developer Portal → your application → Bot → Reset Token → Copy.';
-      const { bot, checks } = await identifyBot(ctx.apiUrl, { key, token, role }, ctx.discord);
+      const { bot, checks, rejected } = await identifyBot(ctx.apiUrl, { key, token, role }, ctx.discord);
       const failed = firstFailure(checks);
-      if (failed && !bot) return `${failed.message} Paste the right token.`;
+      if (failed && rejected)
+        return `${failed.message} Paste the right token (Developer Portal → your application → Bot → Reset Token → Copy).`;
+      if (failed && !bot) return `${failed.message} Fix: ${failed.fix} Then press Enter to try again.`;
       if (failed) return `${failed.message} Fix: ${failed.fix} Then press Enter here to check again.`;
       const twin = taken.get(bot!.userId);
       if (twin)
