@@ -106,10 +106,8 @@ export async function demo(options: DemoOptions): Promise<void> {
     [
       '',
       `Demo done: ${ids.length} tasks, ${seen.size} results: exactly one per task.`,
-      'To use real Discord: create discord-config.env (mode 600) with DISCORD bot tokens and channel ids:',
-      '  WORKER1_TOKEN=…  WORKER2_TOKEN=…  WORKER3_TOKEN=…  SUBMITTER_TOKEN=…',
-      '  TASK_QUEUE_CHANNEL=…  RESULTS_CHANNEL=…  WORKER_POOL_CHANNEL=…  GUILD_ID=…  ALLOWED_SUBMITTERS=<your user id>',
-      'then run `npm start` again (see README.md, "Connecting Discord").',
+      'To use real Discord: run `dorch setup`. It explains how to make the bots and find the ids, checks each',
+      'answer live and writes discord-config.env; then run `npm start` again (README.md, "Connecting Discord").',
     ].join('\n'),
   );
 }
