@@ -3,18 +3,29 @@
  * uses one never loads the others.
  */
 import type { Config } from '../config/schema.js';
+import { processRedactor } from '../lib/redact.js';
 import type { AgentRunner } from './runner.js';
 
 /** Per-worker context a runner may need. */
 export interface RunnerContext {
   workerId: string;
-  /** Environment variable names an agent must never see (Discord tokens, API keys of other services). */
-  stripEnv: string[];
+  /**
+   * Environment variable names an agent must never see, even when listed in `AGENT_ENV_PASS` (Discord token names
+   * never reach an agent anyway). @defaultValue `[]`
+   */
+  stripEnv?: string[];
 }
 
-/** Build the runner named by `config.agent.runner`. */
+/**
+ * Build the runner named by `config.agent.runner`. What each agent process gets in its environment: `command`,
+ * the base (`agentEnv`) plus `DORCH_*` plus `AGENT_ENV_PASS`; `openclaw`, the base plus OpenClaw's settings and the
+ * provider keys of the task's model (provider-keys.ts) plus `AGENT_ENV_PASS`; `openai` and `demo` run in this
+ * process and start no agent process. The config's Discord tokens are never passed, under any name.
+ */
+
 export async function createRunner(config: Config, context: RunnerContext): Promise<AgentRunner> {
   const a = config.agent;
+  const secretValues = discordTokens(config);
   switch (a.runner) {
     case 'demo': {
       const { DemoRunner } = await import('./demo/demo-runner.js');
@@ -22,7 +33,12 @@ export async function createRunner(config: Config, context: RunnerContext): Prom
     }
     case 'command': {
       const { CommandRunner } = await import('./command/command-runner.js');
-      return new CommandRunner({ command: a.command ?? '', stripEnv: context.stripEnv });
+      return new CommandRunner({
+        command: a.command ?? '',
+        pass: a.envPass,
+        stripEnv: context.stripEnv ?? [],
+        secretValues,
+      });
     }
     case 'openai': {
       const { OpenAIRunner } = await import('./openai/openai-runner.js');
@@ -30,17 +46,28 @@ export async function createRunner(config: Config, context: RunnerContext): Prom
     }
     case 'openclaw': {
       const { createOpenClawRunner } = await import('./openclaw/index.js');
-      return createOpenClawRunner({
+      const runner = createOpenClawRunner({
         bin: a.openclawBin,
         stateDir: a.openclawStateDir,
         configPath: a.openclawConfigPath,
         workDir: config.worker.workDir,
         workerId: context.workerId,
         sandbox: a.sandbox,
-        stripEnv: context.stripEnv,
+        pass: a.envPass,
+        stripEnv: context.stripEnv ?? [],
+        secretValues,
       });
+      // Keys written in the user's OpenClaw config are secrets of this process too (logs, attached files).
+      for (const secret of runner.secretValues) processRedactor.add(secret);
+      return runner;
     }
   }
+}
+
+/** Every Discord token in the config (worker, bot and submitter tokens). */
+export function discordTokens(config: Config): string[] {
+  const d = config.discord;
+  return [...d.workerTokens, d.botToken, d.submitterToken].filter((t): t is string => !!t);
 }
 
 /** Names of environment variables that hold Discord secrets (never passed to agents). */

@@ -6,14 +6,15 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { looksLikeSecret } from '../lib/secret-names.js';
 
 /** The result of {@link parseEnvFile}. */
 export interface ParsedEnvFile {
   /** Every `KEY=VALUE` assignment; a later assignment of the same key wins, as in a shell. */
   values: Record<string, string>;
   /**
-   * One line per line that could not be read, naming its number and what is wrong. Never quotes the line itself:
-   * it may hold a token.
+   * One line per line that could not be read, naming its number and what is wrong. Never quotes the line itself or
+   * an invalid key: either may hold a token.
    */
   problems: string[];
 }
@@ -41,12 +42,14 @@ export function parseEnvFile(text: string): ParsedEnvFile {
     }
     const key = body.slice(0, eq).trim();
     if (!KEY.test(key)) {
-      problems.push(`line ${lineNo}: "${key.slice(0, 40)}" is not a valid key (letters, digits and _ only)`);
+      // Not quoted: what stands before the `=` may be a pasted token.
+      problems.push(`line ${lineNo}: the key before "=" is not valid (letters, digits and _ only)`);
       return;
     }
     const value = parseValue(body.slice(eq + 1));
     if (value === null) {
-      problems.push(`line ${lineNo}: ${key} has an unterminated quote or text after the closing quote`);
+      const name = looksLikeSecret(key) ? 'a key that looks like a token' : key;
+      problems.push(`line ${lineNo}: ${name} has an unterminated quote or text after the closing quote`);
       return;
     }
     values[key] = value;

@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError } from '../lib/errors.js';
 import { Redactor } from '../lib/redact.js';
+import { isRedactableValue, isSecretName, looksLikeSecret } from '../lib/secret-names.js';
 import { DEFAULT_CONFIG_FILE } from './defaults.js';
 import { parseEnvFile } from './env-file.js';
 import { requireDiscordKeys, type DiscordUse } from './require-discord.js';
@@ -57,7 +58,11 @@ export interface LoadedConfig {
   config: Config;
   /** Things that work but look wrong (file permissions, token shapes, ignored keys). Never contain secrets. */
   warnings: string[];
-  /** Every token and API key value found in any source, for the `Redactor`. */
+  /**
+   * Every token and API key value found in any source, for the `Redactor`: the config's token and key values, and
+   * the value of every variable in the file or the environment whose name says it is a secret (`*_TOKEN`,
+   * `*_API_KEY`, `*_KEY`, `*_SECRET`, `*_PASSWORD`; see `isSecretName`), except numbers and paths.
+   */
   secrets: string[];
 }
 
@@ -93,7 +98,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     }
   }
 
-  const secrets = collectSecrets([file.values ?? {}, fromEnv]);
+  const secrets = collectSecrets([file.values ?? {}, env]);
   const redactor = new Redactor(secrets);
   const parsed = configSchema.safeParse(merged);
   if (!parsed.success) {
@@ -141,7 +146,10 @@ function readConfigFile(fileName: string, warnings: string[], issues: string[]):
   const { values, problems } = parseEnvFile(text);
   for (const problem of problems) warnings.push(`${fileName} ${problem} (line ignored)`);
   for (const key of Object.keys(values)) {
-    if (!isConfigKey(key)) warnings.push(`${fileName}: unknown key ${key} ignored (check the spelling)`);
+    if (isConfigKey(key)) continue;
+    // A token pasted where a key belongs is still a token.
+    const shown = looksLikeSecret(key) ? 'that looks like a token (not shown)' : key;
+    warnings.push(`${fileName}: unknown key ${shown} ignored (check the spelling)`);
   }
   return { values };
 }
@@ -151,12 +159,15 @@ function clipQuotes(message: string): string {
   return message.replace(/"((?:[^"\\]|\\.){60})(?:[^"\\]|\\.)+"/g, '"$1…"');
 }
 
+// The config's token and key values, and the value of every variable (in the file or the environment) whose name
+// says it holds a secret (`*_API_KEY`, `*_TOKEN`, `*_SECRET`, …; see isSecretName).
 function collectSecrets(layers: RawConfig[]): string[] {
   const secrets = new Set<string>();
   for (const layer of layers) {
     for (const [key, value] of Object.entries(layer)) {
       const v = value?.trim();
-      if (!v || !isSecretKey(key)) continue;
+      if (!v) continue;
+      if (!isSecretKey(key) && !(isSecretName(key) && isRedactableValue(v))) continue;
       secrets.add(v);
       secrets.add(stripBotPrefix(v));
       // A malformed value ("token extra", "key\nmore") still holds the real secret as one of its parts.

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { isAliasName, isModelId, resolveModel } from '../task/models.js';
 import { THINKING_LEVELS, type ThinkingLevel } from '../task/task.js';
+import { isDiscordTokenName, looksLikeSecret } from '../lib/secret-names.js';
 import {
   DEFAULT_AGENT_RUNNER,
   DEFAULT_DISCORD_API_URL,
@@ -88,6 +89,8 @@ export interface Config {
     openaiApiKey?: string;
     /** `AGENT_SANDBOX`. */
     sandbox: boolean;
+    /** `AGENT_ENV_PASS`: more environment variables agents get (never a Discord token). */
+    envPass: string[];
   };
   models: {
     /** Alias (lower case) → `provider/model` id. */
@@ -135,6 +138,8 @@ export const CONFIG_KEYS = {
   OPENAI_API_KEY: 'API key for the `openai` runner',
   OPENROUTER_API_KEY: 'API key for the `openai` runner when OPENAI_API_KEY is not set',
   AGENT_SANDBOX: 'run agents restricted (1/true)',
+  AGENT_ENV_PASS:
+    'environment variables passed to agents besides the basics (names, comma separated; never Discord tokens)',
   MODEL_CHEAP: 'model id for the `cheap` alias',
   MODEL_PRIMARY: 'model id for the `primary` alias',
   MODEL_CODER: 'model id for the `coder` alias',
@@ -212,9 +217,10 @@ function valid<T>(value: T): Exclude<T, Invalid> | undefined {
 }
 
 // Echo the whole value: the loader redacts secrets from issues first and clips long quotes after, since a clipped
-// secret would no longer match the redactor.
+// secret would no longer match the redactor. A value that looks like a token is not echoed at all: it is in the
+// wrong key, so the redactor (which knows the values of token keys) would not know it.
 function show(value: string): string {
-  return JSON.stringify(value);
+  return looksLikeSecret(value) ? 'a value that looks like a token (not shown)' : JSON.stringify(value);
 }
 
 const number =
@@ -339,6 +345,22 @@ const aliasList: Parse<Record<string, string>> = (text) => {
 
 const text: Parse<string> = (t) => t;
 
+const envNames: Parse<string[]> = (t) => {
+  const names: string[] = [];
+  for (const item of t.split(/[\s,]+/).filter(Boolean)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(item)) {
+      return new Invalid(`${show(item)} is not an environment variable name (letters, digits and _)`);
+    }
+    if (isDiscordTokenName(item)) {
+      return new Invalid(
+        `${item} is a Discord token, and Discord tokens are never passed to agents, even when listed; remove it`,
+      );
+    }
+    if (!names.includes(item)) names.push(item);
+  }
+  return names;
+};
+
 /**
  * The schema. Input: the merged map of raw strings (blank = unset). Output: a {@link Config}. Cross-key checks
  * (`AGENT_COMMAND` for the `command` runner, `DEFAULT_MODEL` resolving) report under the key to fix.
@@ -372,6 +394,7 @@ export const configSchema = z
     OPENAI_API_KEY: field(apiKey, undefined),
     OPENROUTER_API_KEY: field(apiKey, undefined),
     AGENT_SANDBOX: field(bool, false),
+    AGENT_ENV_PASS: field(envNames, [] as string[]),
     MODEL_CHEAP: field(modelId, undefined),
     MODEL_PRIMARY: field(modelId, undefined),
     MODEL_CODER: field(modelId, undefined),
@@ -467,6 +490,7 @@ export const configSchema = z
         openaiBaseUrl: f.OPENAI_BASE_URL,
         openaiApiKey: f.OPENAI_API_KEY ?? f.OPENROUTER_API_KEY,
         sandbox: f.AGENT_SANDBOX,
+        envPass: f.AGENT_ENV_PASS,
       },
       models,
       budget: { maxTaskCostUsd: f.MAX_TASK_COST_USD, dailyBudgetUsd: f.DAILY_BUDGET_USD },

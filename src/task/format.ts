@@ -1,10 +1,13 @@
 /**
  * The result message in the seed's format (DESIGN §6), kept within Discord's limits: 2000 characters of content,
  * 10 attachments, 10 MiB per file, 25 MiB per message. Text is never escaped except for fences: mentions are
- * neutralised by `allowed_mentions`, not by changing what the agent wrote.
+ * neutralised by `allowed_mentions`, not by changing what the agent wrote. Every piece of text is redacted and
+ * stripped of control characters (NUL, C0/C1) first; file names are reduced to safe characters.
  */
 import type { AgentUsage } from '../agent/runner.js';
 import type { ReportFile, TaskReport, WorkerStatus } from '../bus/bus.js';
+import { stripControls } from '../lib/control-chars.js';
+import { safeAttachmentName } from './file-name.js';
 
 /** Discord's message content limit. */
 export const MAX_CONTENT_LENGTH = 2000;
@@ -62,8 +65,8 @@ export interface ReportInput {
   /** Files the agent made, to attach. */
   files?: ReportFile[];
   /**
-   * Applied to every piece of text (prompt, result, error, notes, RESULT.txt) before layout, so the length limit
-   * holds after redaction.
+   * Applied to every piece of text (prompt, result, error, notes, model, file names, RESULT.txt) before layout, so
+   * the length limit holds after redaction. Control characters are stripped after it.
    * @defaultValue identity
    */
   redact?: (text: string) => string;
@@ -90,10 +93,11 @@ export interface ReportHeader {
 /** Build the result message, its attachments and the short thread summary. */
 export function formatReport(input: ReportInput): TaskReport {
   const redact = input.redact ?? ((t: string) => t);
-  const prompt = tidy(redact(input.prompt));
-  const result = tidy(redact(input.text));
-  const error = input.error === undefined ? undefined : oneLine(redact(input.error), CAP.error);
-  const notes = input.notes.map((n) => oneLine(redact(n), CAP.note));
+  const clean = (t: string) => stripControls(redact(t));
+  const prompt = tidy(clean(input.prompt));
+  const result = tidy(clean(input.text));
+  const error = input.error === undefined ? undefined : oneLine(clean(input.error), CAP.error);
+  const notes = input.notes.map((n) => oneLine(clean(n), CAP.note));
   if (notes.length > CAP.notes)
     notes.splice(CAP.notes - 1, Infinity, `… and ${notes.length - CAP.notes + 1} more`);
 
@@ -102,15 +106,15 @@ export function formatReport(input: ReportInput): TaskReport {
   const shownResult = fence(cut(result, HEAD) || '(no output)');
   const header = [
     REPORT_SEPARATOR,
-    `[${input.outcome}] ${oneLine(input.taskId, CAP.id)} by ${oneLine(input.workerId, CAP.id)}`,
-    modelLine(input),
+    `[${input.outcome}] ${oneLine(clean(input.taskId), CAP.id)} by ${oneLine(clean(input.workerId), CAP.id)}`,
+    modelLine(input, clean),
   ].join('\n');
 
   // Decide truncation before attachments are known: whether RESULT.txt is attached depends on it.
   const files: ReportFile[] = [];
   const skipped: string[] = [];
   const layout = (p: Part, r: Part): string =>
-    render({ header, prompt: p, result: r, error, notes, skipped, workspace: input.workspace });
+    render({ header, prompt: p, result: r, error, notes, skipped, workspace: clean(input.workspace) });
 
   const fixed = layout({ text: '', truncated: false }, { text: '', truncated: false }).length;
   const avail = MAX_CONTENT_LENGTH - fixed;
@@ -120,8 +124,8 @@ export function formatReport(input: ReportInput): TaskReport {
     [promptPart, resultPart] = split(shownPrompt, shownResult, avail);
   }
 
-  if (resultPart.truncated) files.push(resultFile(redact(input.text), notes));
-  attachAgentFiles(input.files ?? [], files, skipped, resultPart.truncated);
+  if (resultPart.truncated) files.push(resultFile(result, notes));
+  attachAgentFiles(input.files ?? [], files, skipped, resultPart.truncated, redact);
   // The skipped-files line may have added length; shrink the result to make room.
   let content = layout(promptPart, resultPart);
   if (content.length > MAX_CONTENT_LENGTH && !resultPart.truncated) {
@@ -130,8 +134,8 @@ export function formatReport(input: ReportInput): TaskReport {
       text: cut(shownResult, shownResult.length - over - RESULT_TRUNCATED.length - 1),
       truncated: true,
     };
-    files.unshift(resultFile(redact(input.text), notes));
-    if (files.length > MAX_ATTACHMENTS) skipped.push(`${files.pop()!.name} (attachment limit)`);
+    files.unshift(resultFile(result, notes));
+    if (files.length > MAX_ATTACHMENTS) skipped.push(`\`${files.pop()!.name}\` (attachment limit)`);
     content = layout(promptPart, resultPart);
   }
   if (content.length > MAX_CONTENT_LENGTH) {
@@ -198,13 +202,14 @@ function split(prompt: string, result: string, avail: number): [Part, Part] {
   ];
 }
 
-function modelLine(input: ReportInput): string {
-  const model = oneLine(input.model, CAP.model).replace(/\|/g, '/');
-  const requested = input.requestedModel && oneLine(input.requestedModel, CAP.model).replace(/\|/g, '/');
+function modelLine(input: ReportInput, clean: (text: string) => string): string {
+  const model = oneLine(clean(input.model), CAP.model).replace(/\|/g, '/');
+  const requested =
+    input.requestedModel && oneLine(clean(input.requestedModel), CAP.model).replace(/\|/g, '/');
   const differs = requested !== undefined && requested !== '' && !sameModel(model, requested);
   const cost = Number.isFinite(input.costUsd) && input.costUsd > 0 ? input.costUsd : 0;
   return (
-    `Model: ${model}${differs ? ` (requested ${requested})` : ''} | Thinking: ${oneLine(input.thinking, 20)} | ` +
+    `Model: ${model}${differs ? ` (requested ${requested})` : ''} | Thinking: ${oneLine(clean(input.thinking), 20)} | ` +
     `Tokens: ${tokens(input.usage)} | Cost: $${cost.toFixed(6)}`
   );
 }
@@ -256,19 +261,22 @@ function resultFile(fullText: string, notes: string[]): ReportFile {
   return { name: RESULT_FILE_NAME, data };
 }
 
+// Names are posted as given by the agent only after safeAttachmentName; in the content they are in backticks, which
+// such a name cannot contain, so no name can start Markdown or close a fence.
 function attachAgentFiles(
   agentFiles: ReportFile[],
   files: ReportFile[],
   skipped: string[],
   hasResult: boolean,
+  redact: (text: string) => string,
 ) {
   let total = files.reduce((sum, f) => sum + f.data.length, 0);
   for (const file of agentFiles) {
-    const name = file.name.replace(/[\\/]/g, '_').replace(/[\r\n]/g, ' ');
+    const name = safeAttachmentName(file.name, redact);
     if (hasResult && name === RESULT_FILE_NAME) continue;
-    if (file.data.length > MAX_FILE_BYTES) skipped.push(`${name} (too large: ${mib(file.data.length)})`);
-    else if (files.length >= MAX_ATTACHMENTS) skipped.push(`${name} (attachment limit)`);
-    else if (total + file.data.length > MAX_MESSAGE_BYTES) skipped.push(`${name} (25 MiB message limit)`);
+    if (file.data.length > MAX_FILE_BYTES) skipped.push(`\`${name}\` (too large: ${mib(file.data.length)})`);
+    else if (files.length >= MAX_ATTACHMENTS) skipped.push(`\`${name}\` (attachment limit)`);
+    else if (total + file.data.length > MAX_MESSAGE_BYTES) skipped.push(`\`${name}\` (25 MiB message limit)`);
     else {
       files.push({ name, data: file.data });
       total += file.data.length;

@@ -20,6 +20,7 @@ import { CLAIM_SPREAD, spreadHead } from './claim-order.js';
 
 import { abandonTask } from './abandon.js';
 import { attachableFiles, prepareWorkspace, type Workspace } from './workspace.js';
+import { cleanResult } from './clean-result.js';
 
 /** Why {@link Worker.run} returned. */
 export type WorkerExit = 'restart' | 'idle' | 'stopped' | 'once';
@@ -334,15 +335,17 @@ export class Worker extends EventEmitter<WorkerEvents> {
     },
   ): Promise<void> {
     const o = this.#o;
-    const { result, ws } = run;
+    const { ws } = run;
+    // Everything from the agent is redacted once, here: the report, the ledger and the events all use this copy.
+    const result = cleanResult(run.result, o.redact);
     const cost = o.cost.costOf(result);
     const notes = [...result.notes];
     if (!cost.known && result.ok) notes.push(`no price known for ${result.model}; cost shown as $0`);
     const over = o.cost.overTaskLimit(cost.costUsd);
     if (over) notes.push(over);
-    const { files, skipped } = ws ? await attachableFiles(ws) : { files: [], skipped: [] };
-    if (skipped.length)
-      notes.push(`not attached (Discord limits): ${skipped.join(', ')}; they are in the workspace`);
+    const attached = ws ? await attachableFiles(ws, o.redact) : { files: [], notes: [] };
+    const files = attached.files;
+    notes.push(...attached.notes);
     const outcome = result.ok ? 'SUCCESS' : 'FAILED';
     const report = formatReport({
       outcome,

@@ -2,11 +2,14 @@
  * The per-task workspace: `workers/<worker-id>/tasks/<task-id>/` with TASK.txt, AGENTS.md, RESULT.txt and
  * agent-output.log. Each task gets a fresh folder, so nothing from an earlier task leaks into its context.
  */
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { isSafeTaskId, type Task } from '../task/task.js';
 import { TaskInvalidError } from '../lib/errors.js';
 import type { ReportFile } from '../bus/bus.js';
+import { safeAttachmentName } from '../task/file-name.js';
+import { screenFile } from './screen-file.js';
 
 /** Files the worker itself writes; everything else in the folder afterwards was made by the agent. */
 export const WORKSPACE_FILES = [
@@ -105,21 +108,110 @@ export function safeFileName(name: string): string {
 /** Discord's attachment limits: 10 files per message, 10 MiB each. */
 const MAX_DISCORD_FILES = 10;
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
+// Names in a note are cut to this many characters each.
+const NOTE_NAME_CHARS = 40;
+
+/** The agent's files as they may be posted, and notes saying what was left out or changed, and why. */
+export interface Attachments {
+  files: ReportFile[];
+  /** At most three lines naming the files left out (and why) or redacted. */
+  notes: string[];
+}
 
 /**
- * The agent's files that fit in a result message, and the names of those that do not. One attachment slot stays
- * free for RESULT.txt, which the report adds when it truncates the text.
+ * The agent's files that may go with the result: each is read once (never through a symbolic link, never more than
+ * 10 MiB) and screened with `redact` (see {@link screenFile}); what is attached is exactly what was screened. One
+ * attachment slot stays free for RESULT.txt, which the report adds when it truncates the text. The cost is bounded:
+ * at most 9 files of at most 10 MiB are read.
  */
-export async function attachableFiles(ws: Workspace): Promise<{ files: ReportFile[]; skipped: string[] }> {
-  const made = await agentFiles(ws).catch(() => []);
+export async function attachableFiles(
+  ws: Workspace,
+  redact: (text: string) => string = (t) => t,
+): Promise<Attachments> {
+  const skip = new Set<string>([...WORKSPACE_FILES, ...ws.inputs]);
+  const entries = await readdir(ws.dir, { withFileTypes: true }).catch(() => []);
+  entries.sort((a, b) => a.name.localeCompare(b.name));
   const files: ReportFile[] = [];
-  const skipped: string[] = [];
-  for (const f of made) {
-    if (files.length >= MAX_DISCORD_FILES - 1 || f.size > MAX_FILE_BYTES) {
-      skipped.push(f.name);
+  const limits: string[] = [];
+  const links: string[] = [];
+  const redacted: string[] = [];
+  const withheld: string[] = [];
+  let renamed = false;
+  for (const entry of entries) {
+    if (skip.has(entry.name) || entry.name.startsWith('.')) continue;
+    const shown = safeAttachmentName(entry.name, redact);
+    if (entry.isSymbolicLink()) {
+      links.push(shown);
       continue;
     }
-    files.push({ name: f.name, data: await readWorkspaceFile(ws, f.name) });
+    if (!entry.isFile()) continue;
+    if (files.length >= MAX_DISCORD_FILES - 1) {
+      limits.push(shown);
+      continue;
+    }
+    const data = await readRegularFile(join(ws.dir, entry.name), MAX_FILE_BYTES);
+    if (data === 'too-large') limits.push(shown);
+    if (!Buffer.isBuffer(data)) continue;
+    const screened = screenFile(entry.name, data, redact);
+    renamed ||= screened.renamed;
+    if (screened.action === 'withhold') {
+      withheld.push(screened.name);
+      continue;
+    }
+    files.push(screened.file);
+    if (screened.redacted) redacted.push(screened.file.name);
   }
-  return { files, skipped };
+  // Few lines: the report shows at most four notes, and the first says what was kept back and why.
+  const notes: string[] = [];
+  const kept = [
+    ...withheld.map((n) => `${quoted(n)} (holds a secret)`),
+    ...links.map((n) => `${quoted(n)} (symbolic link, not followed)`),
+  ];
+  if (kept.length) notes.push(`not attached: ${kept.join(', ')}`);
+  if (redacted.length || renamed) {
+    const where = [
+      ...(redacted.length ? [`the attached ${redacted.map(quoted).join(', ')}`] : []),
+      ...(renamed ? ['a file name'] : []),
+    ];
+    notes.push(`secrets redacted from ${where.join(' and from ')}`);
+  }
+  if (limits.length)
+    notes.push(`not attached (Discord limits): ${limits.join(', ')}; they are in the workspace`);
+  return { files, notes };
+}
+
+function quoted(name: string): string {
+  return `\`${name.length > NOTE_NAME_CHARS ? `${name.slice(0, NOTE_NAME_CHARS - 1)}…` : name}\``;
+}
+
+/**
+ * The content of a regular file, read without following a symbolic link (O_NOFOLLOW) and without blocking on a
+ * FIFO put there after the directory was listed; undefined when it is not a regular file or cannot be read.
+ */
+async function readRegularFile(path: string, maxBytes: number): Promise<Buffer | 'too-large' | undefined> {
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return undefined;
+    if (info.size > maxBytes) return 'too-large';
+    // One byte more than expected, so a file that grew while being read is noticed.
+    const data = Buffer.alloc(Math.min(info.size, maxBytes) + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(data, length, data.length - length, length);
+      length += bytesRead;
+      if (bytesRead === 0 || length === data.length) break;
+    }
+    if (length > maxBytes) return 'too-large';
+    return data.subarray(0, length);
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
 }

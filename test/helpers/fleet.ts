@@ -8,6 +8,7 @@ import { worldConfig } from '../../src/emulator/world-env.js';
 import { parseReportHeader } from '../../src/task/format.js';
 import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { loadConfig } from '../../src/config/load.js';
+import { isConfigKey } from '../../src/config/schema.js';
 import type { AgentRunner } from '../../src/agent/runner.js';
 import { createWorker, type WiredWorker } from '../../src/worker/create-worker.js';
 import type { WorkerOptions } from '../../src/worker/options.js';
@@ -150,17 +151,25 @@ export function submitterBus(world: EmulatorWorld): DiscordBus {
   });
 }
 
-/** The environment for workers that run fixture agent `agent` (command runner), logging each run to `agentLog`. */
+/**
+ * The environment for workers that run fixture agent `agent` (command runner), logging each run to `agentLog`.
+ * Agents get only what is passed to them, so `AGENT_ENV_PASS` lists `AGENT_LOG` and every fixture knob in `env`
+ * (each name that is not a config key, such as `OK_DELAY_MS`).
+ */
 export function fixtureEnv(
   world: EmulatorWorld,
   options: { agent: string; agentLog: string; workers?: number; env?: Record<string, string> },
 ): Record<string, string> {
+  const env = options.env ?? {};
+  const knobs = Object.keys(env).filter((k) => !isConfigKey(k));
+  const pass = [env.AGENT_ENV_PASS, 'AGENT_LOG', ...knobs].filter(Boolean).join(',');
   return {
     ...emulatorEnv(world, options.workers),
     AGENT_RUNNER: 'command',
     AGENT_COMMAND: fixtureAgent(options.agent),
     AGENT_LOG: options.agentLog,
     POLL_INTERVAL: '0.3',
-    ...options.env,
+    ...env,
+    AGENT_ENV_PASS: pass,
   };
 }

@@ -55,6 +55,8 @@ export interface FakeOpenClawConfigOptions {
   baseUrl: string;
   /** `reasoning` of `fake/fake-model`. @defaultValue `false` */
   reasoning?: boolean;
+  /** The provider's `apiKey` (a literal, or a `${VAR}` reference OpenClaw resolves). @defaultValue `'sk-dummy'` */
+  apiKey?: string;
 }
 
 /**
@@ -71,7 +73,7 @@ export function fakeOpenClawConfig(options: FakeOpenClawConfigOptions): Record<s
         fake: {
           baseUrl: options.baseUrl,
           api: 'openai-completions',
-          apiKey: 'sk-dummy',
+          apiKey: options.apiKey ?? 'sk-dummy',
           models: [
             {
               id: 'fake-model',

@@ -22,6 +22,7 @@ import {
 } from '../helpers/openclaw.js';
 
 const REAL_RUN_TIMEOUT_MS = 120_000;
+const PROVIDER_KEY = `sk-fake-${process.pid}-provider-key`;
 
 async function waitForNoProcesses(stateDir: string): Promise<number[]> {
   for (let i = 0; i < 50; i++) {
@@ -41,7 +42,11 @@ describe.skipIf(skipRealOpenClaw())('OpenClawRunner with the real openclaw CLI',
   beforeAll(async () => {
     requireOpenClawInstall();
     server = await startFakeModelServer();
-    scratch = await createOpenClawScratch({ baseUrl: server.url });
+    // The provider key comes from the environment through a ${VAR} reference, as users configure it; the runner
+    // must pass exactly that variable (and not, say, OPENAI_API_KEY) to OpenClaw.
+    scratch = await createOpenClawScratch({ baseUrl: server.url, apiKey: '${DORCH_FAKE_PROVIDER_KEY}' });
+    scratch.env.DORCH_FAKE_PROVIDER_KEY = PROVIDER_KEY;
+    scratch.env.OPENAI_API_KEY = 'sk-not-for-openclaw';
     // PATH without any global openclaw, so the project's .tools install is the one found.
     runner = createOpenClawRunner({ workerId: 'itest-1', ...scratch.runnerOptions });
   });
@@ -91,6 +96,8 @@ describe.skipIf(skipRealOpenClaw())('OpenClawRunner with the real openclaw CLI',
       expect(result.notes).toEqual([]);
       const call = server.requests.find((r) => r.path.endsWith('/chat/completions'));
       expect(call?.body.model).toBe('fake-model');
+      // OpenClaw got its provider key from the environment the runner built.
+      expect(call?.headers.authorization).toBe(`Bearer ${PROVIDER_KEY}`);
       expect(JSON.stringify(call?.body.messages)).toContain('Say hello for discord-1001');
     },
     REAL_RUN_TIMEOUT_MS,

@@ -32,10 +32,15 @@ describe('worker against the emulator', () => {
   beforeAll(async () => {
     dir = await scratch();
     agentLog = join(dir, 'agent.log');
-    process.env.AGENT_LOG = agentLog; // inherited by the fixture agents
+    process.env.AGENT_LOG = agentLog; // passed to the fixture agents through AGENT_ENV_PASS
     worker = await startWorker(emu.world, {
       dir,
-      env: { AGENT_RUNNER: 'command', AGENT_COMMAND: fixtureAgent('by-prompt'), TASK_TIMEOUT: '2' },
+      env: {
+        AGENT_RUNNER: 'command',
+        AGENT_COMMAND: fixtureAgent('by-prompt'),
+        TASK_TIMEOUT: '2',
+        AGENT_ENV_PASS: 'AGENT_LOG',
+      },
     });
     submitter = submitterBus(emu.world);
   });

@@ -8,7 +8,7 @@ import { AgentStartError } from '../../lib/errors.js';
 import { runProcess, type ProcessOptions } from '../process.js';
 import { describeProcessFailure, failureResult, resultFromProcess } from '../result.js';
 import type { AgentRequest, AgentResult, AgentRunner } from '../runner.js';
-import { buildAgentEnv } from './agent-env.js';
+import { commandAgentEnv } from '../agent-env.js';
 import { findExecutable } from './find-executable.js';
 import { parseCommandLine } from './parse-command-line.js';
 import { readUsageFile, USAGE_FILE_NAME } from './usage-file.js';
@@ -18,11 +18,18 @@ export interface CommandRunnerOptions {
   /** The command line (`AGENT_COMMAND`), parsed by {@link parseCommandLine}; no shell is involved. */
   command: string;
   /**
-   * Names of environment variables the agent must not see (bot tokens, API keys the agent does not need).
-   * `*` is a wildcard: `WORKER*_TOKEN`. @defaultValue `[]`
+   * Names of environment variables passed to the agent besides the base (`AGENT_ENV_PASS`; see `agentEnv`).
+   * @defaultValue `[]`
+   */
+  pass?: readonly string[];
+  /**
+   * Names never passed, even when listed in `pass` (Discord token names are never passed anyway). `*` is a
+   * wildcard: `WORKER*_TOKEN`. @defaultValue `[]`
    */
   stripEnv?: readonly string[];
-  /** The environment the agent's is derived from. @defaultValue `process.env` */
+  /** Values never passed under any name (the worker's Discord tokens). @defaultValue `[]` */
+  secretValues?: readonly string[];
+  /** The environment the agent's is picked from. @defaultValue `process.env` */
   env?: NodeJS.ProcessEnv;
   /**
    * Directory that relative paths in the command line mean (the agent itself runs in the workspace): the program
@@ -39,7 +46,9 @@ export interface CommandRunnerOptions {
 
 /** Defaults of {@link CommandRunnerOptions}. */
 export const DEFAULT_COMMAND_RUNNER_OPTIONS = {
+  pass: [] as readonly string[],
   stripEnv: [] as readonly string[],
+  secretValues: [] as readonly string[],
   logFileName: 'agent-output.log',
   process: {} as ProcessOptions,
   findExecutable,
@@ -74,9 +83,10 @@ function absolutize(argv: string[], baseDir: string): string[] {
  * **Protocol** (what an agent command can rely on and must do):
  * - **Input.** The prompt (tags stripped) arrives on stdin, which is then closed, and is also in `TASK.txt` in the
  *   working directory, which is the task's workspace (it also holds `AGENTS.md` with task context).
- * - **Environment.** The worker's environment minus secrets (bot tokens and other names the worker strips), plus
- *   `DORCH_TASK_ID`, `DORCH_MODEL` (a resolved `provider/model` id), `DORCH_THINKING` (`off`…`xhigh`),
- *   `DORCH_WORKSPACE` (absolute path), `DORCH_SESSION_ID`, `DORCH_WORKER_ID`, `DORCH_TIMEOUT_MS`.
+ * - **Environment.** Not the worker's: only the base (`PATH`, `HOME`, `USER`, locale, `TZ`, temp folders, proxies;
+ *   see `agentEnv`) and the names in `pass` (`AGENT_ENV_PASS`), never a Discord token, plus `DORCH_TASK_ID`,
+ *   `DORCH_MODEL` (a resolved `provider/model` id), `DORCH_THINKING` (`off`…`xhigh`), `DORCH_WORKSPACE` (absolute
+ *   path), `DORCH_SESSION_ID`, `DORCH_WORKER_ID`, `DORCH_TIMEOUT_MS`. No API key unless passed.
  * - **Output.** Everything printed on stdout is the result text (trimmed; the first 8 MiB are kept, the rest only in
  *   `agent-output.log`). stderr is for logs: it goes to `agent-output.log`, and its last line is quoted when the
  *   agent fails.
@@ -163,7 +173,15 @@ export class CommandRunner implements AgentRunner {
         command: program,
         args,
         cwd: workspace,
-        env: buildAgentEnv(this.#options.env, this.#options.stripEnv, request),
+        env: commandAgentEnv(
+          {
+            env: this.#options.env,
+            pass: this.#options.pass,
+            never: this.#options.stripEnv,
+            neverValues: this.#options.secretValues,
+          },
+          request,
+        ),
         stdin: request.prompt,
         timeoutMs,
         signal,

@@ -3,7 +3,9 @@
  * unit-tested without starting OpenClaw.
  */
 import { join } from 'node:path';
+import { isDiscordTokenName, isRedactableValue, isSecretName } from '../../lib/secret-names.js';
 import type { ThinkingLevel } from '../../task/task.js';
+import { agentEnv } from '../agent-env.js';
 
 /** Name of the prompt file the worker writes into each workspace. */
 export const TASK_FILE_NAME = 'TASK.txt';
@@ -52,24 +54,44 @@ export function turnTimeoutSeconds(timeoutMs: number, marginMs: number): number 
   return Math.max(1, Math.floor((timeoutMs - margin) / 1000));
 }
 
-/** Seed-compatible names of Discord secrets, always removed from the agent's environment. */
-export const ALWAYS_STRIPPED_ENV = /^(WORKER\d+_TOKEN|BOT_TOKEN|SUBMITTER_TOKEN|DISCORD_TOKEN)$/;
-
 /**
  * Test-runner markers, never passed on: OpenClaw checks them to switch into its own test mode, in which
  * `agent --json` prints nothing at all (measured with 2026.9.6 and `VITEST=true`). They would otherwise leak in
- * whenever a worker runs inside vitest or jest (our integration and end-to-end tests).
+ * whenever a worker runs inside vitest or jest (our integration and end-to-end tests) and lists them in the pass list.
  */
 export function isTestRunnerMarker(key: string, value: string): boolean {
   return /^(VITEST|VITEST_.+|JEST_WORKER_ID)$/.test(key) || (key === 'NODE_ENV' && value === 'test');
 }
 
+/** What the sandbox backends OpenClaw starts (Docker, Podman) read to find their daemon and settings. */
+export const SANDBOX_ENV_NAMES: readonly string[] = [
+  'DOCKER_HOST',
+  'DOCKER_CONTEXT',
+  'DOCKER_CONFIG',
+  'DOCKER_CERT_PATH',
+  'DOCKER_TLS_VERIFY',
+  'CONTAINER_HOST',
+  'CONTAINERS_CONF',
+  'DBUS_SESSION_BUS_ADDRESS',
+];
+
+/** OpenClaw's own settings (`OPENCLAW_HOME`, `OPENCLAW_LOG_LEVEL`, …): `OPENCLAW_*` names that are not secrets. */
+export function isOpenClawSetting(name: string): boolean {
+  return name.startsWith('OPENCLAW_') && !isSecretName(name);
+}
+
 /** Inputs of {@link buildAgentEnv}. */
 export interface AgentEnvInput {
-  /** The environment to start from (normally `process.env`). */
+  /** The environment to pick from (normally `process.env`). */
   base: NodeJS.ProcessEnv;
-  /** Names to remove besides {@link ALWAYS_STRIPPED_ENV}. */
+  /** Names never passed, even when listed in `pass` (Discord token names never are). */
   stripEnv: readonly string[];
+  /** More names to pass (`AGENT_ENV_PASS`). @defaultValue `[]` */
+  pass?: readonly string[];
+  /** Values never passed under any name (the worker's Discord tokens). @defaultValue `[]` */
+  secretValues?: readonly string[];
+  /** The provider keys the run needs (see `openClawKeyFilter`). @defaultValue none (start-up probes) */
+  keys?: (name: string) => boolean;
   stateDir: string;
   /** The overlay config the run reads. */
   configPath: string;
@@ -80,17 +102,22 @@ export interface AgentEnvInput {
 }
 
 /**
- * The environment of the run: the base minus secrets and test-runner markers, plus OpenClaw's paths and quiet
- * switches.
+ * The environment of the run: the agent base (see `agentEnv`), OpenClaw's own non-secret settings, what a sandbox
+ * backend needs, the provider keys of this run, the pass list; never a Discord token or a test-runner marker; plus
+ * OpenClaw's paths and quiet switches.
  */
 export function buildAgentEnv(input: AgentEnvInput): NodeJS.ProcessEnv {
-  const strip = new Set(input.stripEnv);
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(input.base)) {
-    if (value === undefined || strip.has(key) || ALWAYS_STRIPPED_ENV.test(key)) continue;
-    if (isTestRunnerMarker(key, value)) continue;
-    env[key] = value;
-  }
+  const keys = input.keys ?? (() => false);
+  const env = agentEnv(
+    {
+      env: input.base,
+      pass: input.pass ?? [],
+      never: input.stripEnv,
+      neverValues: input.secretValues ?? [],
+    },
+    (name) => isOpenClawSetting(name) || SANDBOX_ENV_NAMES.includes(name) || keys(name),
+  );
+  for (const [key, value] of Object.entries(env)) if (isTestRunnerMarker(key, value ?? '')) delete env[key];
   // The overlay sets the workspace; a stray OPENCLAW_WORKSPACE_DIR would only confuse a reader of the env.
   delete env.OPENCLAW_WORKSPACE_DIR;
   return {
@@ -105,10 +132,17 @@ export function buildAgentEnv(input: AgentEnvInput): NodeJS.ProcessEnv {
   };
 }
 
-/** The values of the variables {@link buildAgentEnv} strips, for redacting anything the agent echoes back. */
-export function strippedSecretValues(base: NodeJS.ProcessEnv, stripEnv: readonly string[]): string[] {
+/**
+ * The secret values in `base`, for redacting anything the agent echoes back: Discord tokens, the `stripEnv` names,
+ * and every variable whose name says it is a secret (see `isSecretName`).
+ */
+export function secretValuesIn(base: NodeJS.ProcessEnv, stripEnv: readonly string[]): string[] {
   const strip = new Set(stripEnv);
   return Object.entries(base)
-    .filter(([key, value]) => value !== undefined && (strip.has(key) || ALWAYS_STRIPPED_ENV.test(key)))
+    .filter(
+      ([key, value]) =>
+        value !== undefined &&
+        (strip.has(key) || isDiscordTokenName(key) || (isSecretName(key) && isRedactableValue(value))),
+    )
     .map(([, value]) => value as string);
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import JSON5 from 'json5';
+import { isRedactableValue, isSecretName } from '../../lib/secret-names.js';
 import type { ThinkingLevel } from '../../task/task.js';
 
 /** A parsed config: plain JSON5 data. */
@@ -148,4 +149,30 @@ export function userSandboxSettings(config: OpenClawConfig | undefined): Record<
   const agents = config && isObject(config.agents) ? config.agents : undefined;
   const defaults = agents && isObject(agents.defaults) ? agents.defaults : undefined;
   return defaults && isObject(defaults.sandbox) ? defaults.sandbox : {};
+}
+
+/**
+ * Secret values written literally in the user's config, for the redactor: every string under a key whose name says
+ * it is a secret (`apiKey`, `token`, `password`, `OPENROUTER_API_KEY` in `env.vars`, …; see `isSecretName`), except
+ * `${VAR}` references (the variable's value is known from the environment). An agent can read this file unless it
+ * is sandboxed, so what it holds must never be posted either.
+ */
+export function literalSecrets(config: OpenClawConfig | undefined): string[] {
+  const out = new Set<string>();
+  const walk = (value: unknown, key: string): void => {
+    if (typeof value === 'string') {
+      if (
+        isSecretName(key.replace(/([a-z])([A-Z])/g, '$1_$2')) &&
+        !value.includes('${') &&
+        isRedactableValue(value)
+      )
+        out.add(value);
+    } else if (Array.isArray(value)) {
+      for (const v of value) walk(v, key);
+    } else if (isObject(value)) {
+      for (const [k, v] of Object.entries(value)) walk(v, k);
+    }
+  };
+  walk(config, '');
+  return [...out];
 }

@@ -14,7 +14,7 @@ import type { AgentRequest, AgentResult, AgentRunner } from '../runner.js';
 import {
   buildAgentArgs,
   buildAgentEnv,
-  strippedSecretValues,
+  secretValuesIn,
   TASK_FILE_NAME,
   turnTimeoutSeconds,
 } from './command.js';
@@ -30,11 +30,13 @@ import {
   decideThinking,
   defaultOpenClawConfigPath,
   expandHome,
+  literalSecrets,
   readOpenClawConfig,
   userSandboxSettings,
   type OpenClawConfig,
 } from './openclaw-config.js';
 import { includeRootsFor, OVERLAY_FILE_NAME, renderOverlayConfig } from './overlay.js';
+import { openClawKeyFilter } from './provider-keys.js';
 import { openClawResult, stderrReason } from './outcome.js';
 import { judgeVersionProbe, OPENCLAW_INSTALL_HINT } from './version.js';
 
@@ -72,8 +74,17 @@ export interface OpenClawRunnerOptions {
    * `openclaw sandbox explain` and probes the backend. @defaultValue `false`
    */
   sandbox?: boolean;
-  /** Environment variable names the agent must not see (besides the seed's Discord token names). @defaultValue `[]` */
+  /**
+   * Names passed to OpenClaw besides what it needs (`AGENT_ENV_PASS`). A run gets the agent base (`agentEnv`),
+   * OpenClaw's own `OPENCLAW_*` settings, what a sandbox backend reads, and the provider keys of the task's model
+   * and of the configured defaults (see provider-keys.ts); nothing else of the worker's environment.
+   * @defaultValue `[]`
+   */
+  pass?: readonly string[];
+  /** Names never passed, even when listed (Discord token names never are). @defaultValue `[]` */
   stripEnv?: readonly string[];
+  /** Values never passed under any name (the worker's Discord tokens); also redacted. @defaultValue `[]` */
+  secretValues?: readonly string[];
   /** The environment runs start from. @defaultValue `process.env` */
   env?: NodeJS.ProcessEnv;
   /** Folder of the `scripts/install-openclaw.sh` install. @defaultValue the project's `.tools` */
@@ -153,6 +164,12 @@ export class OpenClawRunner implements AgentRunner {
   readonly stateDir: string;
   /** The user's OpenClaw config file. */
   readonly configPath: string;
+  /**
+   * Secret values this runner knows: the worker's Discord tokens, secret-named variables of its environment, and
+   * keys written literally in the user's OpenClaw config. Everything the runner returns is redacted with them; the
+   * worker adds them to its own redactor too (files, logs).
+   */
+  readonly secretValues: readonly string[];
   readonly #options: ResolvedOptions;
   readonly #env: NodeJS.ProcessEnv;
   readonly #redact: (text: string) => string;
@@ -177,7 +194,14 @@ export class OpenClawRunner implements AgentRunner {
       : resolve(merged.workDir, merged.workerId, 'openclaw-state');
     const configured = merged.configPath || this.#env.OPENCLAW_CONFIG_PATH;
     this.configPath = configured ? expandHome(configured, home) : defaultOpenClawConfigPath(home);
-    const secrets = strippedSecretValues(this.#env, merged.stripEnv).filter((s) => s.length >= 6);
+    this.secretValues = [
+      ...new Set([
+        ...secretValuesIn(this.#env, merged.stripEnv),
+        ...(merged.secretValues ?? []),
+        ...literalSecrets(this.#readUserConfig()),
+      ]),
+    ];
+    const secrets = this.secretValues.filter((s) => s.length >= 6);
     const extra = merged.redact ?? ((t: string) => t);
     this.#redact = (text) => extra(secrets.reduce((out, s) => out.split(s).join('[redacted]'), text));
   }
@@ -326,7 +350,11 @@ export class OpenClawRunner implements AgentRunner {
           turnTimeoutSec,
         }),
         cwd: request.workspace,
-        env: this.#childEnv(childPathValue(launch, this.#env.PATH), overlayPath),
+        env: this.#childEnv(
+          childPathValue(launch, this.#env.PATH),
+          overlayPath,
+          openClawKeyFilter(config, request.model),
+        ),
         timeoutMs: request.timeoutMs,
         ...(signal ? { signal } : {}),
       },
@@ -364,10 +392,14 @@ export class OpenClawRunner implements AgentRunner {
     return overlayPath;
   }
 
-  #childEnv(pathValue: string, configPath: string): NodeJS.ProcessEnv {
+  // `keys`: the provider keys of one task's run; the start-up probes get none.
+  #childEnv(pathValue: string, configPath: string, keys?: (name: string) => boolean): NodeJS.ProcessEnv {
     return buildAgentEnv({
       base: this.#env,
       stripEnv: this.#options.stripEnv,
+      pass: this.#options.pass ?? [],
+      secretValues: this.#options.secretValues ?? [],
+      ...(keys ? { keys } : {}),
       stateDir: this.stateDir,
       configPath,
       includeRoots: includeRootsFor(this.configPath, this.#env.OPENCLAW_INCLUDE_ROOTS),

@@ -32,7 +32,7 @@ describe('parseEnvFile', () => {
   it.each([
     ['just some text', 'line 1: expected KEY=VALUE'],
     ['=value', 'line 1: expected KEY=VALUE'],
-    ['BAD-KEY=x', 'line 1: "BAD-KEY" is not a valid key'],
+    ['BAD-KEY=x', 'line 1: the key before "=" is not valid'],
     ['KEY="unterminated', 'line 1: KEY has an unterminated quote'],
     ['KEY="a" b', 'line 1: KEY has an unterminated quote or text after the closing quote'],
   ])('reports %j without quoting the line', (line, problem) => {
@@ -40,6 +40,21 @@ describe('parseEnvFile', () => {
     expect(values).toEqual({ OK: '1' });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(problem);
+  });
+
+  it('never echoes any part of a token pasted where a key belongs', () => {
+    const token = 'MTQ3MTI0MTQ2NDY5OTk0NTAxMA.GhIjKl.abcdefghijklmnopqrstuvwxyz012345';
+    const text = [
+      `${token} WORKER2_TOKEN=abc`,
+      `${token}=x`,
+      `Bot ${token}`,
+      'sk_live_51HxYzAbCdEfGhIjKlMnOpQr123="unterminated',
+    ].join('\n');
+    const { problems } = parseEnvFile(text);
+    expect(problems).toHaveLength(4);
+    const all = problems.join('\n');
+    for (let i = 0; i + 6 <= token.length; i++) expect(all).not.toContain(token.slice(i, i + 6));
+    expect(all).not.toContain('sk_live');
   });
 
   it('never echoes a value in a problem', () => {

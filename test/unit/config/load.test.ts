@@ -60,7 +60,12 @@ describe('loadConfig defaults', () => {
         heartbeatIntervalSec: 15,
         leaseTimeoutSec: 90,
       },
-      agent: { runner: 'openclaw', openaiBaseUrl: 'https://openrouter.ai/api/v1', sandbox: false },
+      agent: {
+        runner: 'openclaw',
+        openaiBaseUrl: 'https://openrouter.ai/api/v1',
+        sandbox: false,
+        envPass: [],
+      },
       models: { aliases: { ...DEFAULT_MODEL_ALIASES }, defaultModel: 'primary', defaultThinking: 'low' },
       budget: {},
     });
@@ -323,7 +328,71 @@ describe('loadConfig validation', () => {
     const text = `${error.message}\n${error.issues.join('\n')}\n${error.stack ?? ''}`;
     for (const s of [token(3), token(4), token(5), apiKey]) expect(text).not.toContain(s);
     expect(error.issues.length).toBe(5);
-    expect(error.issues).toContain('POLL_INTERVAL: expected a number > 0, got "[redacted]"');
+    expect(error.issues).toContain(
+      'POLL_INTERVAL: expected a number > 0, got a value that looks like a token (not shown)',
+    );
+  });
+
+  it('reads AGENT_ENV_PASS as a list of names and refuses Discord tokens in it, saying why', () => {
+    expect(
+      load({ env: { AGENT_ENV_PASS: 'GITHUB_TOKEN, MY_VAR  OTHER,MY_VAR' } }).config.agent.envPass,
+    ).toEqual(['GITHUB_TOKEN', 'MY_VAR', 'OTHER']);
+    for (const name of ['WORKER1_TOKEN', 'BOT_TOKEN', 'SUBMITTER_TOKEN', 'DISCORD_TOKEN']) {
+      const error = configError(() => load({ env: { AGENT_ENV_PASS: `MY_VAR,${name}` } }));
+      expect(error.issues).toEqual([
+        `AGENT_ENV_PASS: ${name} is a Discord token, and Discord tokens are never passed to agents, even when listed; remove it`,
+      ]);
+    }
+    const bad = configError(() => load({ env: { AGENT_ENV_PASS: 'MY-VAR' } }));
+    expect(bad.issues).toEqual([
+      'AGENT_ENV_PASS: "MY-VAR" is not an environment variable name (letters, digits and _)',
+    ]);
+  });
+
+  it('prints no part of a token that is only in a wrong key (so the redactor does not know it)', () => {
+    const stray = token(7);
+    const error = configError(() =>
+      load({ env: { TASK_QUEUE_CHANNEL: stray, ALLOWED_SUBMITTERS: `123 ${stray}`, MODEL_CODER: stray } }),
+    );
+    const text = error.issues.join('\n');
+    expect(error.issues).toHaveLength(3);
+    for (let i = 0; i + 6 <= stray.length; i++) expect(text).not.toContain(stray.slice(i, i + 6));
+    expect(text).toContain('TASK_QUEUE_CHANNEL: expected a channel id');
+  });
+
+  it('warns about a token pasted as a key in the file without printing any of it', () => {
+    const stray = token(8);
+    writeFileSync(file, `TASK_QUEUE_CHANNEL=1471241464699945010\n${stray} WORKER1_TOKEN=${token(1)}\n`, {
+      mode: 0o600,
+    });
+    const { warnings } = load({ file });
+    const text = warnings.join('\n');
+    expect(text).toContain('line 2: the key before "=" is not valid');
+    for (let i = 0; i + 6 <= stray.length; i++) expect(text).not.toContain(stray.slice(i, i + 6));
+  });
+
+  it('collects the values of secret-looking variables from the environment and the file for the redactor', () => {
+    writeFileSync(file, 'MY_SERVICE_TOKEN=file-service-token-123\n', { mode: 0o600 });
+    const { secrets } = load({
+      file,
+      env: {
+        ANTHROPIC_API_KEY: 'sk-ant-0123456789',
+        OPENCLAW_GATEWAY_TOKEN: 'gateway-token-abcdef',
+        AWS_SECRET_ACCESS_KEY: 'aws/secret+key/0123456789',
+        MAX_TOKENS: '128000',
+        SSH_KEY: '/home/me/.ssh/id_ed25519',
+        PATH: '/usr/bin:/bin',
+      },
+    });
+    expect(secrets).toEqual(
+      expect.arrayContaining([
+        'file-service-token-123',
+        'sk-ant-0123456789',
+        'gateway-token-abcdef',
+        'aws/secret+key/0123456789',
+      ]),
+    );
+    for (const v of ['128000', '/home/me/.ssh/id_ed25519', '/usr/bin:/bin']) expect(secrets).not.toContain(v);
   });
 
   it('clips a long echoed value', () => {

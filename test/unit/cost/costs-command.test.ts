@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -65,6 +65,19 @@ describe('dorch costs', () => {
     expect(text).toContain('worker-2');
     expect(text).toContain('o/x');
     expect(text).toContain('Total: 3 tasks, 3,102 in / 600 cached / 168 out tokens, $0.304002');
+  });
+
+  it('prints no token a record holds as its model (a ledger from before redaction), nor control characters', async () => {
+    const token = ['MTA0NzY1MjUxMzQ1MjM4MjI4OQ', 'GabcdE', 'h'.repeat(30)].join('.');
+    const config = join(dir, 'discord-config.env');
+    await writeFile(config, `WORKER1_TOKEN=${token}\n`, { mode: 0o600 });
+    await appendLedger(ledger, rec({ taskId: 'discord-4', model: `${token}\u0000\u001b[2J` }));
+    await costs({ ledger, config }, { print });
+    await costs({ ledger, config, json: true }, { print });
+    const text = out.join('\n');
+    expect(text).not.toContain(token);
+    expect(text).toContain('[redacted][2J');
+    expect(text).not.toContain('\u0000');
   });
 
   it('says so, friendly, for an empty ledger', async () => {

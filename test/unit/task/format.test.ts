@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { controlChars } from '../../helpers/controls.js';
 import {
   MAX_ATTACHMENTS,
   MAX_CONTENT_LENGTH,
@@ -209,6 +210,57 @@ describe('formatReport', () => {
     expect(report.content).toContain('Error: e [redacted]');
   });
 
+  it('redacts the model, the requested model and file names too', () => {
+    const secret = 'MTQ3MTI0MTQ2NDY5OTk0NTAxMA.GhIjKl.abcdefghijklmnop';
+    const redact = (t: string) => t.split(secret).join('[redacted]');
+    const report = formatReport(
+      input({
+        model: secret,
+        requestedModel: `openrouter/${secret}/x`,
+        files: [{ name: `${secret}.txt`, data: Buffer.from('hi') }],
+        redact,
+      }),
+    );
+    const all = [report.content, report.summary, ...report.files.map((f) => f.name)].join('\n');
+    expect(all).not.toContain(secret);
+    expect(report.content).toContain('Model: [redacted] (requested openrouter/[redacted]/x)');
+    expect(report.files.map((f) => f.name)).toEqual(['_redacted_.txt']);
+  });
+
+  it('strips NUL and other control characters from everything posted', () => {
+    const report = formatReport(
+      input({
+        outcome: 'FAILED',
+        text: 'line1\u0000\u0007\r\nline2\u001b[2J\u0085 end\ttab',
+        error: 'bad\u0000 thing',
+        notes: ['note\u0008!'],
+        model: 'a/b\u0000c',
+        prompt: 'hi\u0000',
+      }),
+    );
+    expect(controlChars(report.content)).toEqual([]);
+    expect(controlChars(report.summary)).toEqual([]);
+    expect(blocks(report.content)[1]).toBe('line1\nline2[2J end\ttab');
+    expect(report.content).toContain('Error: bad thing');
+    expect(report.content).toContain('Note: note!');
+    expect(report.content).toContain('Model: a/bc |');
+  });
+
+  it('neutralises file names that would break Markdown, a fence or a mention', () => {
+    const big = Buffer.alloc(MAX_FILE_BYTES + 1);
+    const report = formatReport(
+      input({
+        files: [
+          { name: '```\n@everyone <@123> **x**.txt', data: Buffer.from('a') },
+          { name: '`oops`.bin', data: big },
+        ],
+      }),
+    );
+    expect(report.files.map((f) => f.name)).toEqual(['_____everyone___123____x__.txt']);
+    expect(report.content).toContain('📎 Not attached: `_oops_.bin` (too large: 10.0 MiB)');
+    expect(blocks(report.content)).toHaveLength(2);
+  });
+
   it('attaches agent files, capped at 10 attachments and 10 MiB each', () => {
     const files = [
       { name: 'big.bin', data: Buffer.alloc(MAX_FILE_BYTES + 1) },
@@ -217,7 +269,7 @@ describe('formatReport', () => {
     const report = formatReport(input({ files }));
     expect(report.files.map((f) => f.name)).toEqual(Array.from({ length: 10 }, (_, i) => `f${i}.txt`));
     expect(report.content).toContain(
-      '📎 Not attached: big.bin (too large: 10.0 MiB), f10.txt (attachment limit)',
+      '📎 Not attached: `big.bin` (too large: 10.0 MiB), `f10.txt` (attachment limit)',
     );
     expect(report.content.length).toBeLessThanOrEqual(MAX_CONTENT_LENGTH);
   });
@@ -227,7 +279,7 @@ describe('formatReport', () => {
     const report = formatReport(input({ text: 'y'.repeat(10_000), files }));
     expect(report.files).toHaveLength(MAX_ATTACHMENTS);
     expect(report.files[0]!.name).toBe('RESULT.txt');
-    expect(report.content).toContain('f9.txt (attachment limit)');
+    expect(report.content).toContain('`f9.txt` (attachment limit)');
   });
 
   it('lists many skipped files briefly', () => {

@@ -7,6 +7,8 @@ import { fleetRecords, type FleetMessage, type ResultHeader } from '../../../cos
 import { formatUsd } from '../../../cost/format-usd.js';
 import { ledgerPath, readLedger, type LedgerRecord } from '../../../cost/ledger.js';
 import { summarise, type CostGroup, type CostSummary, type CostTotals } from '../../../cost/summary.js';
+import { stripControlsOneLine } from '../../../lib/control-chars.js';
+import { processRedactor, Redactor } from '../../../lib/redact.js';
 
 /** Options of `dorch costs`. */
 export interface CostsOptions {
@@ -49,7 +51,7 @@ export async function costs(options: CostsOptions = {}, deps: CostsDeps = {}): P
     source = options.ledger ?? ledgerPath(loadConfig({ file: options.config }).config.worker.runtimeDir);
     records = await readLedger(source);
   }
-  const summary = summarise(records);
+  const summary = summarise(records.map(cleaner(options.config)));
 
   if (options.json) {
     print(JSON.stringify({ source, ...summary }, null, 2));
@@ -64,6 +66,20 @@ export async function costs(options: CostsOptions = {}, deps: CostsDeps = {}): P
     return;
   }
   for (const line of renderSummary(summary, source)) print(line);
+}
+
+// The strings of a record came from agents (the model) or the ledger file: a record written before models were
+// redacted, or by hand, may hold a token or control characters. Clean what is printed.
+function cleaner(configPath: string | undefined): (record: LedgerRecord) => LedgerRecord {
+  let secrets: string[] = [];
+  try {
+    secrets = loadConfig({ file: configPath }).secrets;
+  } catch {
+    // An invalid config: the process-wide secrets (none here) still apply; the ledger path was given explicitly.
+  }
+  const redactor = new Redactor([...secrets]);
+  const clean = (text: string) => stripControlsOneLine(processRedactor.redact(redactor.redact(text)));
+  return (r) => ({ ...r, model: clean(r.model), workerId: clean(r.workerId), taskId: clean(r.taskId) });
 }
 
 /** The summary as readable tables, one string per line. */

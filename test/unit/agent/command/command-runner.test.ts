@@ -21,7 +21,10 @@ describe('CommandRunner with the fixture agents', () => {
   it('ok: answer from stdout, usage, model and cost from USAGE.json, TASK.txt and log written', async () => {
     const ws = await tempDir();
     const agentLog = join(await tempDir(), 'agents.log');
-    const result = await runner('ok.mjs', { env: { ...process.env, AGENT_LOG: agentLog } }).run(request(ws));
+    const result = await runner('ok.mjs', {
+      env: { ...process.env, AGENT_LOG: agentLog },
+      pass: ['AGENT_LOG'],
+    }).run(request(ws));
     expect(result).toMatchObject({
       ok: true,
       text: 'OK discord-1234567890: What is 2+2?',
@@ -41,9 +44,10 @@ describe('CommandRunner with the fixture agents', () => {
 
   it('reports the model the agent says it ran', async () => {
     const ws = await tempDir();
-    const result = await runner('ok.mjs', { env: { ...process.env, OK_MODEL: 'other/model' } }).run(
-      request(ws),
-    );
+    const result = await runner('ok.mjs', {
+      env: { ...process.env, OK_MODEL: 'other/model' },
+      pass: ['OK_MODEL'],
+    }).run(request(ws));
     expect(result.model).toBe('other/model');
   });
 
@@ -100,9 +104,10 @@ describe('CommandRunner with the fixture agents', () => {
     ['SIGSEGV', 'agent was killed by SIGSEGV'],
     ['SIGKILL', 'agent was killed by SIGKILL'],
   ])('crash by %s', async (sig, error) => {
-    const result = await runner('crash.mjs', { env: { ...process.env, CRASH_SIGNAL: sig } }).run(
-      request(await tempDir()),
-    );
+    const result = await runner('crash.mjs', {
+      env: { ...process.env, CRASH_SIGNAL: sig },
+      pass: ['CRASH_SIGNAL'],
+    }).run(request(await tempDir()));
     expect(result).toMatchObject({ ok: false, exitCode: null, signal: sig, error, text: 'about to crash\n' });
   });
 
@@ -110,6 +115,7 @@ describe('CommandRunner with the fixture agents', () => {
     const ws = await tempDir();
     const result = await runner('huge-output.mjs', {
       env: { ...process.env, HUGE_BYTES: '100000' },
+      pass: ['HUGE_BYTES'],
       process: { ...fast, maxStdoutBytes: 10_000 },
     }).run(request(ws));
     expect(result.ok).toBe(true);
@@ -120,9 +126,10 @@ describe('CommandRunner with the fixture agents', () => {
   });
 
   it('stderr spam: small stdout is the answer', async () => {
-    const result = await runner('stderr-spam.mjs', { env: { ...process.env, SPAM_BYTES: '300000' } }).run(
-      request(await tempDir()),
-    );
+    const result = await runner('stderr-spam.mjs', {
+      env: { ...process.env, SPAM_BYTES: '300000' },
+      pass: ['SPAM_BYTES'],
+    }).run(request(await tempDir()));
     expect(result).toMatchObject({ ok: true, text: 'small answer', notes: [] });
   });
 
@@ -136,7 +143,7 @@ describe('CommandRunner with the fixture agents', () => {
     });
   });
 
-  it('echo-env: DORCH_* set, secrets stripped, cwd is the workspace, prompt on stdin', async () => {
+  it('echo-env: DORCH_* set, no token and no API key unless passed, cwd is the workspace, prompt on stdin', async () => {
     const ws = await tempDir();
     const env = {
       ...process.env,
@@ -144,19 +151,30 @@ describe('CommandRunner with the fixture agents', () => {
       WORKER1_TOKEN: 'w1-secret-123',
       WORKER2_TOKEN: 'w2-secret-123',
       SUBMITTER_TOKEN: 'sub-secret-123',
-      OPENROUTER_API_KEY: 'kept-for-agent',
+      OPENROUTER_API_KEY: 'sk-or-secret',
+      OPENAI_API_KEY: 'sk-openai-secret',
+      MY_TOOL_TOKEN: 'tool-secret',
     };
-    const result = await runner('echo-env.mjs', {
-      env,
-      stripEnv: ['BOT_TOKEN', 'WORKER*_TOKEN', 'SUBMITTER_TOKEN'],
-    }).run(request(ws, { prompt: 'hello agent', thinking: 'high' }));
-    const seen = JSON.parse(result.text);
+    const seenWith = async (pass: string[]) =>
+      JSON.parse(
+        (
+          await runner('echo-env.mjs', {
+            env: { ...env, LEAK_CHECK: 'OPENAI_API_KEY,MY_TOOL_TOKEN,LEAK_CHECK' },
+            pass: ['LEAK_CHECK', ...pass],
+            secretValues: ['w1-secret-123', 'w2-secret-123', 'bot-secret-123', 'sub-secret-123'],
+          }).run(request(ws, { prompt: 'hello agent', thinking: 'high' }))
+        ).text,
+      );
+    const seen = await seenWith([]);
     expect(seen.leaked).toEqual({
       WORKER1_TOKEN: false,
       WORKER2_TOKEN: false,
       BOT_TOKEN: false,
       SUBMITTER_TOKEN: false,
-      OPENROUTER_API_KEY: true,
+      OPENROUTER_API_KEY: false,
+      OPENAI_API_KEY: false,
+      MY_TOOL_TOKEN: false,
+      LEAK_CHECK: true,
     });
     expect(seen.dorch).toMatchObject({
       DORCH_TASK_ID: 'discord-1234567890',
@@ -169,6 +187,16 @@ describe('CommandRunner with the fixture agents', () => {
     });
     expect(seen.cwd).toBe(ws);
     expect(seen.stdin).toBe('hello agent');
+
+    // Opt-in: a listed key is passed; a Discord token never is, even when listed.
+    const opted = await seenWith(['OPENAI_API_KEY', 'MY_TOOL_TOKEN', 'WORKER1_TOKEN', 'BOT_TOKEN']);
+    expect(opted.leaked).toMatchObject({
+      OPENAI_API_KEY: true,
+      MY_TOOL_TOKEN: true,
+      OPENROUTER_API_KEY: false,
+      WORKER1_TOKEN: false,
+      BOT_TOKEN: false,
+    });
   });
 
   it('passes quoted arguments as single argv entries', async () => {

@@ -48,22 +48,30 @@ describe('buildAgentEnv', () => {
     SUBMITTER_TOKEN: 'submitter-token',
     MY_SECRET: 'custom-secret',
     OPENROUTER_API_KEY: 'sk-or-kept',
+    OPENAI_API_KEY: 'sk-openai-not-needed',
+    GITHUB_TOKEN: 'ghp_not_needed',
     VITEST: 'true',
     VITEST_POOL_ID: '1',
     NODE_ENV: 'test',
     OPENCLAW_WORKSPACE_DIR: '/elsewhere',
     OPENCLAW_STATE_DIR: '/shared-state',
+    OPENCLAW_LOG_LEVEL: 'debug',
+    OPENCLAW_GATEWAY_TOKEN: 'gateway-secret',
+    DOCKER_HOST: 'unix:///run/docker.sock',
+    SOME_TOOL_SETTING: 'x',
   };
   const env = buildAgentEnv({
     base,
     stripEnv: ['MY_SECRET'],
+    pass: ['MY_SECRET', 'VITEST', 'WORKER1_TOKEN'],
+    keys: (name) => name === 'OPENROUTER_API_KEY',
     stateDir: '/work/w1/openclaw-state',
     configPath: '/work/w1/openclaw-state/dorch-openclaw.json5',
     includeRoots: '/home/u/.openclaw',
     pathValue: '/tools/node24/bin:/usr/bin',
   });
 
-  it('strips Discord tokens, the listed names and test-runner markers, keeping provider keys', () => {
+  it('passes the base, OpenClaw settings, the sandbox backend and the run’s provider key, nothing else', () => {
     for (const key of [
       'WORKER1_TOKEN',
       'WORKER12_TOKEN',
@@ -71,15 +79,35 @@ describe('buildAgentEnv', () => {
       'SUBMITTER_TOKEN',
       'MY_SECRET',
       'VITEST',
+      'VITEST_POOL_ID',
+      'NODE_ENV',
+      'OPENCLAW_WORKSPACE_DIR',
+      'OPENCLAW_GATEWAY_TOKEN',
+      'OPENAI_API_KEY',
+      'GITHUB_TOKEN',
+      'SOME_TOOL_SETTING',
     ]) {
       expect(env).not.toHaveProperty(key);
     }
-    expect(env).not.toHaveProperty('VITEST_POOL_ID');
-    expect(env).not.toHaveProperty('NODE_ENV');
-    expect(env).not.toHaveProperty('OPENCLAW_WORKSPACE_DIR');
     expect(env.OPENROUTER_API_KEY).toBe('sk-or-kept');
     expect(env.HOME).toBe('/home/u');
-    expect(JSON.stringify(env)).not.toMatch(/discord-token|bot-token|submitter-token|custom-secret/);
+    expect(env.OPENCLAW_LOG_LEVEL).toBe('debug');
+    expect(env.DOCKER_HOST).toBe('unix:///run/docker.sock');
+    expect(JSON.stringify(env)).not.toMatch(
+      /discord-token|bot-token|submitter-token|custom-secret|gateway-secret/,
+    );
+  });
+
+  it('gives the start-up probes no provider key', () => {
+    const probe = buildAgentEnv({
+      base,
+      stripEnv: [],
+      stateDir: '/s',
+      configPath: '/c',
+      includeRoots: '/',
+      pathValue: '/usr/bin',
+    });
+    expect(probe).not.toHaveProperty('OPENROUTER_API_KEY');
   });
 
   it('sets the worker’s state dir, the overlay config and the quiet switches', () => {
@@ -93,10 +121,11 @@ describe('buildAgentEnv', () => {
     });
   });
 
-  it('keeps a NODE_ENV that is not a test marker', () => {
+  it('passes a NODE_ENV that is not a test marker when listed', () => {
     const prod = buildAgentEnv({
       base: { NODE_ENV: 'production' },
       stripEnv: [],
+      pass: ['NODE_ENV'],
       stateDir: '/s',
       configPath: '/c',
       includeRoots: '/',

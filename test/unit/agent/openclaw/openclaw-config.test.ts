@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   decideThinking,
   findModelEntry,
+  literalSecrets,
   readOpenClawConfig,
   userSandboxSettings,
   type OpenClawConfig,
@@ -82,5 +83,28 @@ describe('readOpenClawConfig', () => {
     );
     writeFileSync(join(dir, 'inc.json'), '{ $include: "./nope.json" }');
     expect(() => readOpenClawConfig(join(dir!, 'inc.json'))).toThrow(/inc\.json/);
+  });
+});
+
+describe('literalSecrets', () => {
+  it('collects literal keys and tokens, not ${VAR} references, numbers or paths', () => {
+    const config = {
+      models: {
+        providers: {
+          a: { apiKey: 'sk-literal-provider-key', baseUrl: 'https://x.example/v1' },
+          b: { apiKey: '${B_API_KEY}', models: [{ id: 'm', maxTokens: 4096 }] },
+        },
+      },
+      env: { vars: { GROQ_API_KEY: 'gsk-literal-groq-key', LOG_DIR: '/var/log' } },
+      gateway: { auth: { token: 'gateway-literal-token', password: 'short' } },
+      skills: { entries: { s: { apiKey: ['list-literal-key-1'] } } },
+    };
+    expect(literalSecrets(config).sort()).toEqual([
+      'gateway-literal-token',
+      'gsk-literal-groq-key',
+      'list-literal-key-1',
+      'sk-literal-provider-key',
+    ]);
+    expect(literalSecrets(undefined)).toEqual([]);
   });
 });

@@ -14,6 +14,17 @@ const FAKE_NODE_SCRIPT = join(fixtures, 'fake-openclaw-node.mjs');
 const INSTALL_HINT =
   'install it with `npm install -g openclaw@2026.9.6` under Node >= 24.16, or run scripts/install-openclaw.sh, or set OPENCLAW_BIN';
 
+const FAKE_KNOBS = [
+  'REAL_NODE',
+  'FAKE_NODE_VERSION',
+  'FAKE_OPENCLAW_VERSION',
+  'FAKE_OPENCLAW_VERSION_RC',
+  'FAKE_OPENCLAW_STDOUT',
+  'FAKE_OPENCLAW_STDERR',
+  'FAKE_OPENCLAW_RC',
+  'FAKE_OPENCLAW_LOG',
+];
+
 let dir: string;
 let env: NodeJS.ProcessEnv;
 let configPath: string;
@@ -46,6 +57,8 @@ function runner(over: Partial<ConstructorParameters<typeof OpenClawRunner>[0]> =
     env,
     toolsDir: join(dir, 'no-tools'),
     stripEnv: ['MY_SECRET'],
+    // The fakes' knobs: a run gets only what it needs, so the tests pass these like a user would.
+    pass: FAKE_KNOBS,
     ...over,
   });
 }
@@ -241,6 +254,56 @@ describe('OpenClawRunner.run', () => {
     });
   });
 
+  it('gives a run the key of its model’s provider and what the config references, nothing else', async () => {
+    writeFileSync(
+      configPath,
+      JSON.stringify({
+        models: { providers: { fake: { apiKey: '${FAKE_PROVIDER_KEY}', models: [{ id: 'fake-model' }] } } },
+        agents: { defaults: { model: { primary: 'fake/fake-model', fallbacks: ['anthropic/claude-x'] } } },
+        gateway: { auth: { token: '${OPENCLAW_GATEWAY_TOKEN}' } },
+        channels: { discord: { token: '${DISCORD_BOT_TOKEN}' } },
+      }),
+    );
+    Object.assign(env, {
+      FAKE_PROVIDER_KEY: 'sk-fake-provider-key',
+      OPENROUTER_API_KEY: 'sk-or-key',
+      OPENROUTER_API_KEY_2: 'sk-or-key-2',
+      ANTHROPIC_API_KEY: 'sk-ant-key',
+      OPENAI_API_KEY: 'sk-openai-key',
+      GITHUB_TOKEN: 'ghp_unrelated',
+      OPENCLAW_GATEWAY_TOKEN: 'gateway-token-value',
+      OPENCLAW_LOG_LEVEL: 'debug',
+      DISCORD_BOT_TOKEN: 'discord-bot-token-value',
+      SNEAKY_NAME: 'discord-secret-token-1',
+    });
+    const log = fakeRun('envelope-ok.json');
+    await runner({ pass: [...FAKE_KNOBS, 'SNEAKY_NAME'], secretValues: ['discord-secret-token-1'] }).run(
+      request({ model: 'openrouter/moonshotai/kimi-k2.5' }),
+    );
+    const envLines = readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('env:'))
+      .map((l) => l.slice(4));
+    expect(envLines).toEqual(
+      expect.arrayContaining([
+        'FAKE_PROVIDER_KEY=sk-fake-provider-key',
+        'OPENROUTER_API_KEY=sk-or-key',
+        'OPENROUTER_API_KEY_2=sk-or-key-2',
+        'ANTHROPIC_API_KEY=sk-ant-key',
+        'OPENCLAW_LOG_LEVEL=debug',
+      ]),
+    );
+    const names = envLines.map((l) => l.split('=')[0]);
+    for (const n of [
+      'OPENAI_API_KEY',
+      'GITHUB_TOKEN',
+      'OPENCLAW_GATEWAY_TOKEN',
+      'DISCORD_BOT_TOKEN',
+      'SNEAKY_NAME',
+    ])
+      expect(names).not.toContain(n);
+  });
+
   it('maps an exit-1 error envelope to a failure with OpenClaw’s message', async () => {
     fakeRun('envelope-cli-error.json', 1);
     const result = await runner().run(request());
@@ -255,6 +318,20 @@ describe('OpenClawRunner.run', () => {
     const result = await runner().run(request());
     expect(result.ok).toBe(false);
     expect(result.error).toBe('openclaw exited with code 1 without a JSON result: bad token [redacted]');
+  });
+
+  it('redacts a key written literally in the user’s OpenClaw config, and exposes it for the worker', async () => {
+    writeFileSync(
+      configPath,
+      JSON.stringify({ models: { providers: { fake: { apiKey: 'sk-literal-in-config', models: [] } } } }),
+    );
+    fakeRun(undefined, 1, '[openclaw] Reason: provider said sk-literal-in-config is wrong');
+    const r = runner();
+    expect(r.secretValues).toContain('sk-literal-in-config');
+    const result = await r.run(request());
+    expect(result.error).toBe(
+      'openclaw exited with code 1 without a JSON result: provider said [redacted] is wrong',
+    );
   });
 
   it('resolves with a failure (never throws) when openclaw cannot be found', async () => {
