@@ -2,7 +2,12 @@
  * The command table. Each action only normalises options and lazily imports its command module, so start-up
  * stays fast and every command is a plain async function that tests can call without the CLI.
  */
+import { createRequire } from 'node:module';
 import { Command, InvalidArgumentError } from 'commander';
+import { EXIT_CODES_HELP } from './exit-codes.js';
+
+// package.json sits two folders up from both src/cli/cli.ts and dist/cli/cli.js.
+const VERSION = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -18,13 +23,58 @@ function port(value: string): number {
   return n;
 }
 
-/** Build the `dorch` program. `run` receives the command name and options; tests replace it. */
-export function buildProgram(): Command {
-  const program = new Command('dorch')
+/** Options of {@link buildProgram}. */
+export interface ProgramOptions {
+  /** Do not print usage errors (`--json`: `cli/index.ts` prints them as JSON). @defaultValue false */
+  quietErrors?: boolean;
+}
+
+/** Build the `dorch` program. Each action lazily imports its command module and calls it. */
+export function buildProgram(options: ProgramOptions = {}): Command {
+  const program = new Command('dorch');
+  // Before any subcommand exists: subcommands copy these settings when they are created.
+  if (options.quietErrors) program.configureOutput({ outputError: () => undefined });
+  program
     .description('Run AI-agent tasks on many machines, coordinated through Discord.')
+    .version(VERSION, '-V, --version', 'print the version')
     .option('--config <path>', 'path of discord-config.env', 'discord-config.env')
-    .showHelpAfterError()
+    .addHelpText('after', EXIT_CODES_HELP)
+    .showHelpAfterError(!options.quietErrors)
     .exitOverride();
+
+  program
+    .command('setup')
+    .description(
+      'Connect this machine to Discord: ask for (or take) bots, server and channels, check them live, write discord-config.env',
+    )
+    .option(
+      '--non-interactive',
+      'ask nothing: answers from the flags below, tokens from WORKERn_TOKEN/SUBMITTER_TOKEN in the environment',
+    )
+    .option(
+      '-w, --workers <n>',
+      'worker bots (WORKER1_TOKEN … WORKERn_TOKEN; default: as many as are set)',
+      positiveInt,
+    )
+    .option('--guild <id>', 'server id (GUILD_ID)')
+    .option('--task-queue <id>', 'the #task-queue channel id (TASK_QUEUE_CHANNEL)')
+    .option('--results <id>', 'the #results channel id (RESULTS_CHANNEL)')
+    .option('--worker-pool <id>', 'the #worker-pool channel id (WORKER_POOL_CHANNEL)')
+    .option(
+      '--allowed-submitters <ids>',
+      'user ids whose typed tasks run, comma-separated (ALLOWED_SUBMITTERS)',
+    )
+    .option('--allowed-roles <ids>', 'role ids whose members may submit (ALLOWED_ROLES)')
+    .option('--runner <name>', 'agent runner: openclaw, openai, command, demo (AGENT_RUNNER)')
+    .option('--agent-command <command>', 'the command line for the command runner (AGENT_COMMAND)')
+    .option('--api-url <url>', 'Discord REST base (DISCORD_API_URL; e.g. an emulator)')
+    .option('--force', 'replace an existing config file (a backup is kept)')
+    .option('--doctor', 'run `dorch doctor` after writing')
+    .option('--test-task', 'after writing, send a first test task and run one worker here for it')
+    .action(async (opts) => {
+      const { setup } = await import('./commands/setup/index.js');
+      await setup({ ...program.opts(), ...opts });
+    });
 
   program
     .command('start')
@@ -71,9 +121,13 @@ export function buildProgram(): Command {
     .argument('<text>', 'the task; may contain [model:X] [thinking:Y]')
     .argument('[model]', 'model alias or provider/model id')
     .argument('[thinking]', 'thinking level: off, minimal, low, medium, high, xhigh')
-    .option('--wait', 'wait for the result, print it, exit 0 on SUCCESS and 1 on FAILED')
+    .option(
+      '--wait',
+      'wait for the result, print it, exit 0 on SUCCESS, 1 on FAILED, 3 when none came in time',
+    )
     .option('--timeout <seconds>', 'with --wait: give up after this long', positiveInt, 600)
     .option('--file <path...>', 'attach files to the task')
+    .option('--json', 'print one JSON object (task id, and with --wait the outcome and result); errors too')
     .action(async (text, model, thinking, opts) => {
       const { submit } = await import('./commands/submit/index.js');
       await submit({ ...program.opts(), ...opts, text, model, thinking });
@@ -108,7 +162,10 @@ export function buildProgram(): Command {
 
   program
     .command('doctor')
-    .description('Check config, token, channels, permissions, intents and the agent runner')
+    .description(
+      "Check every bot (token, Message Content intent, server), every channel and each bot's permissions there, the agent runner and prices; exit 1 on any ✗",
+    )
+    .option('--json', 'print one JSON object with every check')
     .action(async (opts) => {
       const { doctor } = await import('./commands/doctor/index.js');
       await doctor({ ...program.opts(), ...opts });
@@ -125,6 +182,31 @@ export function buildProgram(): Command {
       await costs({ ...program.opts(), ...opts });
     });
 
+  const service = program
+    .command('service')
+    .description(
+      "Start this machine's workers at boot: a systemd user unit (Linux) or a launchd agent (macOS)",
+    );
+  service
+    .command('install')
+    .description('Write the service (dorch manager --workers N here, with this config), enable and start it')
+    .option('-w, --workers <n>', 'workers to run (default: the number of WORKERn_TOKEN keys)', positiveInt)
+    .option('--name <name>', 'service name, for several fleets on one machine', 'dorch')
+    .option('--files-only', 'only write the file; do not call systemctl/launchctl')
+    .action(async (opts) => {
+      const { service: run } = await import('./commands/service/index.js');
+      await run({ ...program.opts(), ...opts, action: 'install' });
+    });
+  service
+    .command('uninstall')
+    .description('Stop and disable the service, remove its file')
+    .option('--name <name>', 'service name', 'dorch')
+    .option('--files-only', 'only remove the file; do not call systemctl/launchctl')
+    .action(async (opts) => {
+      const { service: run } = await import('./commands/service/index.js');
+      await run({ ...program.opts(), ...opts, action: 'uninstall' });
+    });
+
   program
     .command('emulator')
     .description('Run the Discord API emulator on 127.0.0.1 (first stdout line: JSON describing the world)')
@@ -137,6 +219,7 @@ export function buildProgram(): Command {
       '--env-file <path>',
       'same as --write-env (on Node 20, node itself rejects it unless the file exists)',
     )
+    .option('--force', 'with --write-env: replace an existing file (a backup is kept)')
     .option('--no-rate-limits', 'turn rate limiting off')
     .action(async (opts) => {
       const { emulator } = await import('./commands/emulator/index.js');

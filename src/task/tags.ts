@@ -8,7 +8,9 @@
  * messages a fleet bot wrote (`trusted`); in anyone else's message they are stripped and ignored, so a person can
  * never claim to be a retry of, or to speak for, someone else.
  */
-import { isSafeTaskId } from './task.js';
+import { DEFAULT_MODEL_ALIASES } from '../config/defaults.js';
+import { isModelId } from './models.js';
+import { isSafeTaskId, THINKING_LEVELS } from './task.js';
 
 /** What {@link parseTaskText} read from a task message. */
 export interface ParsedTaskText {
@@ -48,13 +50,26 @@ export interface ParseTaskTextOptions {
   trusted?: boolean;
 }
 
+/** The error for a task without a prompt (callers that say it in their own words filter it out). */
+export const EMPTY_PROMPT_ERROR = 'The task has no prompt: it is empty or holds only tags.';
+
 type TagName = 'model' | 'thinking' | 'retry' | 'origin' | 'author';
 
 /** Tags only a fleet bot's message may carry. */
 const FLEET_TAGS: ReadonlySet<TagName> = new Set(['retry', 'origin', 'author']);
 
-// A tag never spans lines and its value never contains `]`.
-const TAG = /\[[ \t]*(model|thinking|retry|origin|author)[ \t]*:([^\]\n]*)\]/gi;
+// A tag never spans lines and its value never contains `]` or `[` (so `[model:a [thinking:b]` is an unclosed model
+// tag followed by a thinking tag, not a model named "a [thinking:b").
+const TAG = /\[[ \t]*(model|thinking|retry|origin|author)[ \t]*:([^\][\n]*)\]/gi;
+
+// A known tag opened and never closed on its line: `[model:coder fix this`.
+const UNCLOSED = /\[[ \t]*(model|thinking|retry|origin|author)[ \t]*:(?![^\][\n]*\])/gi;
+
+// Any `[name:value]`, to spot misspelt tags (`[modle:coder]`).
+const NAMED = /\[[ \t]*([A-Za-z][A-Za-z_-]{0,19})[ \t]*:([^\][\n]*)\]/g;
+
+/** The aliases and levels that make a near-miss name a misspelt tag (see {@link misspeltTag}). */
+const MODEL_WORDS = new Set(Object.keys(DEFAULT_MODEL_ALIASES));
 
 const EXAMPLES: Record<TagName, string> = {
   model: '[model:coder]',
@@ -103,6 +118,25 @@ export function parseTaskText(text: string, options: ParseTaskTextOptions = {}):
     const stripped = removeSpans(line, spans);
     if (stripped.trim() !== '') kept.push(stripped);
   }
+  for (const line of lines) {
+    for (const match of line.matchAll(UNCLOSED)) {
+      const name = match[1]!.toLowerCase() as TagName;
+      if (!trusted && FLEET_TAGS.has(name)) continue;
+      addOnce(
+        errors,
+        `The [${name}: tag is not closed (no "]" after it on its line); write it like ${EXAMPLES[name]}.`,
+      );
+    }
+    for (const match of line.matchAll(NAMED)) {
+      const meant = misspeltTag(match[1]!, match[2]!);
+      if (meant)
+        addOnce(
+          errors,
+          `Unknown tag [${match[1]}:]; did you mean [${meant}:]? The tags are [model:X] and [thinking:Y], e.g. ` +
+            `${EXAMPLES[meant]}.`,
+        );
+    }
+  }
 
   let retry = 0;
   if (values.retry !== undefined) {
@@ -122,7 +156,7 @@ export function parseTaskText(text: string, options: ParseTaskTextOptions = {}):
       errors.push(`The [author:] tag needs a user id like ${EXAMPLES.author}; got "${clip(values.author)}".`);
   }
   const prompt = kept.join('\n').trim();
-  if (prompt === '') errors.push('The task has no prompt: it is empty or holds only tags.');
+  if (prompt === '') errors.push(EMPTY_PROMPT_ERROR);
 
   const result: ParsedTaskText = { prompt, retry, errors };
   if (values.model !== undefined) result.model = values.model;
@@ -156,6 +190,41 @@ function removeSpans(line: string, spans: Array<[number, number]>): string {
     cursor = after;
   }
   return (out + line.slice(cursor)).trimEnd();
+}
+
+function addOnce(errors: string[], message: string): void {
+  if (!errors.includes(message)) errors.push(message);
+}
+
+/**
+ * The tag a `[name:value]` was probably meant to be, or `undefined`. A misspelling is a name close to `model` or
+ * `thinking` (at most two typos, or a prefix such as `think`) carrying a value that tag takes: a default alias or a
+ * `provider/model` id, a thinking level. Other bracketed text (`[mode:fast]`, `[note:x]`) stays text.
+ */
+export function misspeltTag(name: string, value: string): 'model' | 'thinking' | undefined {
+  const n = name.toLowerCase();
+  const v = value.trim();
+  if (n === 'model' || n === 'thinking' || FLEET_TAGS.has(n as TagName)) return undefined;
+  const near = (tag: string) => typoDistance(n, tag) <= 2 || (n.length >= 4 && tag.startsWith(n));
+  if (near('model') && (MODEL_WORDS.has(v.toLowerCase()) || isModelId(v))) return 'model';
+  if (near('thinking') && (THINKING_LEVELS as readonly string[]).includes(v.toLowerCase())) return 'thinking';
+  return undefined;
+}
+
+// Edits (insert, delete, substitute, swap two neighbours) between two short words: optimal string alignment.
+function typoDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
 }
 
 function clip(text: string): string {

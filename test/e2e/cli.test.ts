@@ -70,8 +70,8 @@ describe('dorch CLI', () => {
     const dir = await scratch();
     const env = { ...emulatorEnv(emu.world, 2), AGENT_RUNNER: 'demo' };
     const healthy = await cli(['doctor'], { cwd: dir, env });
-    expect(healthy.output).toContain('✔ WORKER1_TOKEN: valid');
-    expect(healthy.output).toContain('✔ TASK_QUEUE_CHANNEL');
+    expect(healthy.output).toMatch(/^✓ WORKER1_TOKEN: bot "worker-1"/m);
+    expect(healthy.output).toMatch(/^✓ TASK_QUEUE_CHANNEL: #task-queue/m);
     expect(healthy.code).toBe(0);
 
     // A person's task in the queue, and worker-1 without the intent: its view of that message is empty.
@@ -84,7 +84,7 @@ describe('dorch CLI', () => {
     await emu.admin.setMessageContentIntent(emu.world.users.workers[0]!, false);
     try {
       const broken = await cli(['doctor'], { cwd: dir, env: { ...env, WORKER2_TOKEN: '' } });
-      expect(broken.output).toMatch(/Message Content Intent/);
+      expect(broken.output).toMatch(/^✗ WORKER1_TOKEN · intent: .* Fix: .*Message Content Intent/m);
       expect(broken.code).toBe(1);
     } finally {
       await emu.admin.setMessageContentIntent(emu.world.users.workers[0]!, true);
@@ -99,7 +99,7 @@ describe('dorch CLI', () => {
       env: { ...emulatorEnv(emu.world, 1), WORKER1_TOKEN: bogus, AGENT_RUNNER: 'demo' },
     });
     expect(code).toBe(1);
-    expect(output).toMatch(/WORKER1_TOKEN: rejected by Discord \(401\)/);
+    expect(output).toMatch(/✗ WORKER1_TOKEN: Discord rejected WORKER1_TOKEN \(401 Unauthorized\)/);
     expect(output).not.toContain(bogus);
   });
 
@@ -135,7 +135,7 @@ describe('dorch CLI', () => {
     );
     expect(world.apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api$/);
     const doctor = await cli(['doctor'], { cwd: dir, env: { AGENT_RUNNER: 'demo' } });
-    expect(doctor.output).toContain('✔ SUBMITTER_TOKEN: valid');
+    expect(doctor.output).toMatch(/^✓ SUBMITTER_TOKEN: bot "submitter"/m);
     child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
   }, 60_000);

@@ -33,6 +33,7 @@ const NAMES: ReadonlyArray<[bigint, string]> = [
   [PermissionFlagsBits.CreatePublicThreads, 'Create Public Threads'],
   [PermissionFlagsBits.SendMessagesInThreads, 'Send Messages in Threads'],
   [PermissionFlagsBits.ManageThreads, 'Manage Threads'],
+  [PermissionFlagsBits.ManageMessages, 'Manage Messages'],
 ];
 
 /** The name of one permission bit (`View Channel`), or its number. */
@@ -117,6 +118,14 @@ export const WORKER_NEEDS = {
   RESULTS_CHANNEL: [P.ViewChannel, P.ReadMessageHistory, P.SendMessages, P.AttachFiles],
   /** Post status lines. */
   WORKER_POOL_CHANNEL: [P.ViewChannel, P.SendMessages],
+} as const;
+
+/** What the submitter bot does in each channel (`dorch submit`, `submit --wait`, `dorch clear`). */
+export const SUBMITTER_NEEDS = {
+  /** Post tasks (with files), list the queue and delete waiting tasks (`clear`: others' messages too). */
+  TASK_QUEUE_CHANNEL: [P.ViewChannel, P.ReadMessageHistory, P.SendMessages, P.AttachFiles, P.ManageMessages],
+  /** `submit --wait` reads the result. */
+  RESULTS_CHANNEL: [P.ViewChannel, P.ReadMessageHistory],
 } as const;
 
 /**

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it, vi } from 'vitest';
 import { emulator } from '../../../src/cli/commands/emulator/index.js';
+import { ExitError } from '../../../src/cli/errors.js';
 import type { EmulatorWorld } from '../../../src/emulator/index.js';
 
 describe('dorch emulator', () => {
@@ -70,6 +71,33 @@ describe('dorch emulator', () => {
       stop();
       await done;
       await expect(fetch(`${world.apiUrl}/v10/gateway`)).rejects.toThrow();
+    } finally {
+      log.mockRestore();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('dorch emulator --write-env on an existing file', () => {
+  it('refuses without --force (exit 2, file untouched); with --force keeps a 0600 backup', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dorch-emulator-'));
+    const envFile = join(dir, 'discord-config.env');
+    await writeFile(envFile, 'WORKER1_TOKEN=mine\n', { mode: 0o600 });
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const refused = await emulator({ port: 0, envFile, until: Promise.resolve() }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ExitError);
+      expect((refused as ExitError).exitCode).toBe(2);
+      expect((refused as ExitError).message).toContain('already exists and was left unchanged; pass --force');
+      expect(await readFile(envFile, 'utf8')).toBe('WORKER1_TOKEN=mine\n');
+      expect(log).not.toHaveBeenCalled(); // refused before starting
+
+      await emulator({ port: 0, envFile, force: true, until: Promise.resolve() });
+      const backups = (await readdir(dir)).filter((f) => f.endsWith('.bak'));
+      expect(backups).toHaveLength(1);
+      expect(await readFile(join(dir, backups[0]!), 'utf8')).toBe('WORKER1_TOKEN=mine\n');
+      expect((await stat(join(dir, backups[0]!))).mode & 0o777).toBe(0o600);
+      expect(await readFile(envFile, 'utf8')).toMatch(/^TASK_QUEUE_CHANNEL=\d+$/m);
     } finally {
       log.mockRestore();
       await rm(dir, { recursive: true, force: true });

@@ -16,6 +16,8 @@ const { spies, loaded } = vi.hoisted(() => {
     'doctor',
     'costs',
     'emulator',
+    'setup',
+    'service',
   ];
   return {
     spies: Object.fromEntries(names.map((n) => [n, vi.fn(async (_options: unknown) => undefined)])),
@@ -42,6 +44,11 @@ vi.mock('../../../src/cli/commands/costs/index.js', () => (loaded.add('costs'), 
 vi.mock(
   '../../../src/cli/commands/emulator/index.js',
   () => (loaded.add('emulator'), { emulator: spies.emulator }),
+);
+vi.mock('../../../src/cli/commands/setup/index.js', () => (loaded.add('setup'), { setup: spies.setup }));
+vi.mock(
+  '../../../src/cli/commands/service/index.js',
+  () => (loaded.add('service'), { service: spies.service }),
 );
 
 const CONFIG = 'discord-config.env';
@@ -137,6 +144,89 @@ describe('dorch command table', () => {
     { argv: ['start', '-w', '2'], command: 'start', options: { config: CONFIG, workers: 2 } },
     { argv: ['demo'], command: 'demo', options: { workers: 3 } },
     { argv: ['doctor', '--config', 'x.env'], command: 'doctor', options: { config: 'x.env' } },
+    { argv: ['doctor', '--json'], command: 'doctor', options: { config: CONFIG, json: true } },
+    {
+      argv: ['submit', 'hi', '--json'],
+      command: 'submit',
+      options: {
+        config: CONFIG,
+        text: 'hi',
+        model: undefined,
+        thinking: undefined,
+        timeout: 600,
+        json: true,
+      },
+    },
+    {
+      argv: ['emulator', '--write-env', 'e.env', '--force'],
+      command: 'emulator',
+      options: { port: 0, workers: 3, rateLimits: true, writeEnv: 'e.env', envFile: 'e.env', force: true },
+    },
+    { argv: ['setup'], command: 'setup', options: { config: CONFIG } },
+    {
+      argv: [
+        '--config',
+        'f.env',
+        'setup',
+        '--non-interactive',
+        '-w',
+        '2',
+        '--guild',
+        '1',
+        '--task-queue',
+        '2',
+        '--results',
+        '3',
+        '--worker-pool',
+        '4',
+        '--allowed-submitters',
+        '5,6',
+        '--allowed-roles',
+        '7',
+        '--runner',
+        'command',
+        '--agent-command',
+        'python3 a.py',
+        '--api-url',
+        'http://127.0.0.1:9/api',
+        '--force',
+        '--doctor',
+        '--test-task',
+      ],
+      command: 'setup',
+      options: {
+        config: 'f.env',
+        nonInteractive: true,
+        workers: 2,
+        guild: '1',
+        taskQueue: '2',
+        results: '3',
+        workerPool: '4',
+        allowedSubmitters: '5,6',
+        allowedRoles: '7',
+        runner: 'command',
+        agentCommand: 'python3 a.py',
+        apiUrl: 'http://127.0.0.1:9/api',
+        force: true,
+        doctor: true,
+        testTask: true,
+      },
+    },
+    {
+      argv: ['service', 'install', '-w', '4'],
+      command: 'service',
+      options: { config: CONFIG, workers: 4, name: 'dorch', action: 'install' },
+    },
+    {
+      argv: ['service', 'install', '--name', 'b', '--files-only'],
+      command: 'service',
+      options: { config: CONFIG, name: 'b', filesOnly: true, action: 'install' },
+    },
+    {
+      argv: ['service', 'uninstall'],
+      command: 'service',
+      options: { config: CONFIG, name: 'dorch', action: 'uninstall' },
+    },
   ];
 
   it.each(table)('$argv → $command($options)', async ({ argv, command, options }) => {
@@ -166,6 +256,8 @@ describe('dorch command table', () => {
     { argv: ['requeue'], code: 'commander.missingArgument', message: /missing required argument 'task-id'/ },
     { argv: ['worker', '--bogus'], code: 'commander.unknownOption', message: /unknown option '--bogus'/ },
     { argv: ['nope'], code: 'commander.unknownCommand', message: /unknown command 'nope'/ },
+    { argv: ['setup', '-w', '0'], code: 'commander.invalidArgument', message: /whole number >= 1/ },
+    { argv: ['service', 'start'], code: 'commander.unknownCommand', message: /unknown command 'start'/ },
   ];
 
   it.each(errors)('$argv is a usage error ($code)', async ({ argv, code, message }) => {
@@ -178,6 +270,45 @@ describe('dorch command table', () => {
     expect((error as CommanderError).exitCode).toBe(1);
     expect(stderr.join('')).toMatch(message);
     for (const spy of Object.values(spies)) expect(spy).not.toHaveBeenCalled();
+  });
+
+  it('--version prints the package version (exit code 0 in cli/index.ts)', async () => {
+    const stdout: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout.push(String(chunk));
+      return true;
+    });
+    const error = await run('--version').then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((error as CommanderError).code).toBe('commander.version');
+    expect((error as CommanderError).exitCode).toBe(0);
+    const { version } = (await import('../../../package.json', { with: { type: 'json' } })).default;
+    expect(stdout.join('').trim()).toBe(version);
+  });
+
+  it('--help ends with the exit codes', async () => {
+    const stdout: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout.push(String(chunk));
+      return true;
+    });
+    await run('--help').catch(() => undefined);
+    expect(stdout.join('')).toMatch(
+      /Exit codes:\n\s+0\s+success[\s\S]*2\s+bad input[\s\S]*70\s+internal error/,
+    );
+  });
+
+  it('quietErrors (--json) leaves usage errors unprinted for cli/index.ts to print as JSON', async () => {
+    const error = await buildProgram({ quietErrors: true })
+      .parseAsync(['submit'], { from: 'user' })
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    expect((error as CommanderError).code).toBe('commander.missingArgument');
+    expect(stderr.join('')).not.toContain('missing required argument');
   });
 
   it("a command's own error propagates unchanged (cli/index.ts maps it to an exit code)", async () => {

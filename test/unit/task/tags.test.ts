@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildTaskText, parseTaskText, type TaskTextParts } from '../../../src/task/tags.js';
+import {
+  buildTaskText,
+  EMPTY_PROMPT_ERROR,
+  misspeltTag,
+  parseTaskText,
+  type TaskTextParts,
+} from '../../../src/task/tags.js';
 
 describe('parseTaskText', () => {
   it.each([
@@ -44,13 +50,68 @@ describe('parseTaskText', () => {
   it.each([
     ['arr[0] = 1', 'arr[0] = 1'],
     ['see [foo:bar] and [link](http://x)', 'see [foo:bar] and [link](http://x)'],
-    ['[modelx:coder] is not a tag', '[modelx:coder] is not a tag'],
+    ['[modelx:fast] is not a tag', '[modelx:fast] is not a tag'],
+    ['[mode:debug] and [note:x] and [think:deeply]', '[mode:debug] and [note:x] and [think:deeply]'],
     ['[model coder] has no colon', '[model coder] has no colon'],
     ['a [b] c [model:coder]', 'a [b] c'],
   ])('keeps unknown bracketed text: %j', (text, prompt) => {
     const parsed = parseTaskText(text);
     expect(parsed.prompt).toBe(prompt);
     expect(parsed.errors).toEqual([]);
+  });
+
+  it.each([
+    ['[modle:coder] fix it', 'modle', 'model', '[model:coder]'],
+    ['fix it [modelx:coder]', 'modelx', 'model', '[model:coder]'],
+    ['[Mdoel:openrouter/x/y] fix it', 'Mdoel', 'model', '[model:coder]'],
+    ['[mode:cheap] fix it', 'mode', 'model', '[model:coder]'],
+    ['fix it [thinkng:high]', 'thinkng', 'thinking', '[thinking:high]'],
+    ['fix it [think:HIGH]', 'think', 'thinking', '[thinking:high]'],
+    ['fix it [thinknig:off]', 'thinknig', 'thinking', '[thinking:high]'],
+  ])(
+    'a misspelt tag %j fails naming the tag it looks like and the valid ones',
+    (text, written, meant, example) => {
+      const parsed = parseTaskText(text, { trusted: false });
+      expect(parsed.errors).toEqual([
+        `Unknown tag [${written}:]; did you mean [${meant}:]? The tags are [model:X] and [thinking:Y], e.g. ${example}.`,
+      ]);
+      // Nothing was read from it: it did not silently become the default model.
+      expect(parsed.model).toBeUndefined();
+      expect(parsed.thinking).toBeUndefined();
+    },
+  );
+
+  it('misspeltTag: a near name with a value the tag takes; anything else is text', () => {
+    expect(misspeltTag('modle', 'research')).toBe('model');
+    expect(misspeltTag('modle', 'fast')).toBeUndefined(); // not a model: plain bracketed text
+    expect(misspeltTag('colour', 'red')).toBeUndefined();
+    expect(misspeltTag('model', 'coder')).toBeUndefined(); // the real tag
+    expect(misspeltTag('retry', '1')).toBeUndefined();
+    expect(misspeltTag('thinkingg', 'low')).toBe('thinking');
+    expect(misspeltTag('th', 'low')).toBeUndefined();
+  });
+
+  it.each([
+    ['[model:coder fix this', 'model', '[model:coder]'],
+    ['fix this [thinking:high', 'thinking', '[thinking:high]'],
+    ['[model:coder do this [thinking:high]', 'model', '[model:coder]'],
+    ['[ MODEL : coder\nnext line]', 'model', '[model:coder]'],
+  ])('an unclosed tag %j fails (README: malformed tags fail)', (text, name, example) => {
+    const parsed = parseTaskText(text);
+    expect(parsed.errors).toContain(
+      `The [${name}: tag is not closed (no "]" after it on its line); write it like ${example}.`,
+    );
+  });
+
+  it("an unclosed fleet tag in a person's message is ignored like the closed one; a fleet message fails", () => {
+    expect(parseTaskText('do it [retry:1', { trusted: false }).errors).toEqual([]);
+    expect(parseTaskText('do it [retry:1', { trusted: true }).errors).toEqual([
+      'The [retry: tag is not closed (no "]" after it on its line); write it like [retry:1].',
+    ]);
+  });
+
+  it('an empty task has one error, exported for callers that word it themselves', () => {
+    expect(parseTaskText('  [model:coder] ').errors).toEqual([EMPTY_PROMPT_ERROR]);
   });
 
   it('keeps newlines and indentation inside the prompt, drops tag-only lines', () => {

@@ -68,7 +68,12 @@ export async function demo(options: DemoOptions): Promise<void> {
   const seen = new Set<string>();
   const perTask = new Map<string, number>();
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
-  while (seen.size < ids.length && Date.now() < deadline) {
+  // The manager stops on Ctrl-C, q, SIGTERM, or when the reader of our output goes away (`dorch start | head`):
+  // then stop waiting for results too.
+  let interrupted = false;
+  const stopWaiting = () => (interrupted = true);
+  void running.then(stopWaiting, stopWaiting);
+  while (seen.size < ids.length && Date.now() < deadline && !interrupted) {
     await sleep(500);
     const messages = (await rest.get(Routes.channelMessages(w.channels.results), {
       query: new URLSearchParams({ limit: '100' }),
@@ -81,10 +86,15 @@ export async function demo(options: DemoOptions): Promise<void> {
       print(`\n#results\n${m.content}\n`);
     }
   }
+  const stoppedEarly = interrupted && seen.size < ids.length;
   finish();
   await running;
   await submitter.close();
   await emulator.close();
+  if (stoppedEarly) {
+    print(`\nDemo stopped: ${seen.size} of ${ids.length} results had arrived.`);
+    return;
+  }
   // Say only what was checked: one result per submitted task, none twice, none missing.
   const missing = ids.filter((id) => !perTask.has(id));
   const doubled = [...perTask].filter(([, n]) => n > 1).map(([id]) => id);
@@ -96,10 +106,8 @@ export async function demo(options: DemoOptions): Promise<void> {
     [
       '',
       `Demo done: ${ids.length} tasks, ${seen.size} results: exactly one per task.`,
-      'To use real Discord: create discord-config.env (mode 600) with DISCORD bot tokens and channel ids:',
-      '  WORKER1_TOKEN=…  WORKER2_TOKEN=…  WORKER3_TOKEN=…  SUBMITTER_TOKEN=…',
-      '  TASK_QUEUE_CHANNEL=…  RESULTS_CHANNEL=…  WORKER_POOL_CHANNEL=…  GUILD_ID=…  ALLOWED_SUBMITTERS=<your user id>',
-      'then run `npm start` again (see README.md, "Connecting Discord").',
+      'To use real Discord: run `dorch setup`. It explains how to make the bots and find the ids, checks each',
+      'answer live and writes discord-config.env; then run `npm start` again (README.md, "Connecting Discord").',
     ].join('\n'),
   );
 }

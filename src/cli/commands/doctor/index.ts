@@ -1,185 +1,215 @@
 /**
- * `dorch doctor`: checks everything a worker needs and says what to fix. Exit 1 when something is broken.
+ * `dorch doctor`: checks everything the fleet needs, one line per check with the fix for each ✗, and exits 1
+ * when anything is broken. Every bot is checked, not one: each token (whose bot, Message Content intent, member of
+ * the server), each channel (exists, text channel, in the server), and each bot's permissions in each channel its
+ * role uses. Then the agent runner and the price table.
  */
-import { Routes, type APIChannel, type APIMessage, type APIUser } from 'discord-api-types/v10';
-import { createRunner } from '../../../agent/create-runner.js';
-import { createRest } from '../../../bus/discord/rest.js';
-import { toBusError } from '../../../bus/discord/errors.js';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { DEFAULT_CONFIG_FILE } from '../../../config/defaults.js';
 import { loadConfig } from '../../../config/load.js';
 import type { Config } from '../../../config/schema.js';
-import { loadPriceTable, openClawConfigPath, suspiciousPricing } from '../../../cost/pricing.js';
-import { ConfigError, DiscordApiError, errorMessage } from '../../../lib/errors.js';
+import { ConfigError, errorMessage } from '../../../lib/errors.js';
 import { processRedactor } from '../../../lib/redact.js';
+import { renderCheck, tally, type Check, type CheckStatus } from '../../checks/check.js';
+import { verifyDiscord, type BotSpec, type DiscordCheckDeps } from '../../checks/discord.js';
 import { ExitError } from '../../errors.js';
 
 /** Options of `dorch doctor`. */
 export interface DoctorOptions {
+  /** The config file. @defaultValue `discord-config.env` */
   config?: string;
+  /** Print one JSON object instead of lines. @defaultValue false */
+  json?: boolean;
+  /** @defaultValue `console.log` */
   print?: (line: string) => void;
+  /** The environment. @defaultValue `process.env` */
+  env?: NodeJS.ProcessEnv;
+  /** Seams of the Discord checks. */
+  discord?: DiscordCheckDeps;
 }
 
-/** One finding. */
-export interface Finding {
-  level: 'ok' | 'warn' | 'fail';
-  message: string;
+/** What `dorch doctor` found (also its `--json` output). */
+export interface DoctorReport {
+  ok: boolean;
+  config: { file: string; exists: boolean };
+  checks: Check[];
+  counts: Record<CheckStatus, number>;
 }
 
-const ICON = { ok: '✔', warn: '!', fail: '✖' } as const;
+/** Run every check and print them; throws `ExitError(1)` (after printing) when any check failed. */
+export async function doctor(options: DoctorOptions = {}): Promise<DoctorReport> {
+  const report = await diagnose(options);
+  if (!report.ok) throw new ExitError(1);
+  return report;
+}
 
-/** Run every check, print the findings, throw ExitError(1) when any failed. Returns the findings. */
-export async function doctor(options: DoctorOptions): Promise<Finding[]> {
+/** Run every check and print them (lines, or one JSON object with `json`); resolves to the report. */
+export async function diagnose(options: DoctorOptions = {}): Promise<DoctorReport> {
   const print = options.print ?? ((line: string) => console.log(line));
-  const findings: Finding[] = [];
-  const add = (level: Finding['level'], message: string) => {
-    findings.push({ level, message });
-    print(`${ICON[level]} ${processRedactor.redact(message)}`);
+  const env = options.env ?? process.env;
+  const file = options.config ?? DEFAULT_CONFIG_FILE;
+  const path = resolve(file);
+  const exists = existsSync(path);
+  const checks: Check[] = [];
+  const add = (...found: Check[]) => {
+    for (const c of found) {
+      const clean = JSON.parse(processRedactor.redact(JSON.stringify(c))) as Check;
+      checks.push(clean);
+      if (!options.json) print(renderCheck(clean));
+    }
   };
 
-  let config: Config;
+  const config = readConfig(file, path, exists, env, add);
+  if (config) {
+    await checkDiscord(config, add, options.discord);
+    await checkRunner(config, add);
+    await checkPricing(config, env, add);
+  }
+
+  const counts = tally(checks);
+  const report: DoctorReport = { ok: counts.fail === 0, config: { file: path, exists }, checks, counts };
+  if (options.json) print(JSON.stringify(report, null, 2));
+  else
+    print(
+      `\n${counts.fail ? `${counts.fail} problem(s)` : 'No problems'}` +
+        `${counts.warn ? `, ${counts.warn} warning(s)` : ''}${counts.skip ? `, ${counts.skip} not checked` : ''}.`,
+    );
+  return report;
+}
+
+type Add = (...checks: Check[]) => void;
+
+function readConfig(
+  file: string,
+  path: string,
+  exists: boolean,
+  env: NodeJS.ProcessEnv,
+  add: Add,
+): Config | undefined {
+  const fromEnv = Boolean(env.TASK_QUEUE_CHANNEL);
+  if (exists) {
+    const mode = statSync(path).mode & 0o777;
+    add({ status: 'ok', key: 'config', message: `read ${path} (mode ${mode.toString(8)})` });
+  } else if (fromEnv) {
+    add({
+      status: 'warn',
+      key: 'config',
+      message: `${path} does not exist; using the environment only.`,
+      fix: 'fine for services that set the keys themselves; otherwise run `dorch setup`.',
+    });
+  } else {
+    add({
+      status: 'fail',
+      key: 'config',
+      message: `${path} does not exist, and the environment sets no Discord keys.`,
+      fix: `run \`dorch setup\` here (or pass --config <file>); the manual way is in README, "Connecting Discord".`,
+    });
+  }
   try {
-    const loaded = await loadConfig({ file: options.config });
-    config = loaded.config;
+    const loaded = loadConfig({ file, env });
     for (const s of loaded.secrets) processRedactor.add(s);
-    add('ok', `config loaded (${options.config ?? 'discord-config.env'} + environment)`);
-    for (const w of loaded.warnings) add('warn', w);
+    for (const w of loaded.warnings) add({ status: 'warn', key: 'config', message: w });
+    return exists || fromEnv ? loaded.config : undefined;
   } catch (error) {
-    if (error instanceof ConfigError) for (const issue of error.issues) add('fail', issue);
-    else add('fail', `config: ${errorMessage(error)}`);
-    throw new ExitError(1);
+    if (error instanceof ConfigError)
+      for (const issue of error.issues) {
+        const [key, ...rest] = issue.split(': ');
+        add({
+          status: 'fail',
+          key: rest.length ? key! : 'config',
+          message: rest.length ? rest.join(': ') : issue,
+        });
+      }
+    else add({ status: 'fail', key: 'config', message: errorMessage(error) });
+    return undefined;
   }
-
-  await checkDiscord(config, add);
-  await checkRunner(config, add);
-  await checkPricing(config, add);
-
-  const failed = findings.filter((f) => f.level === 'fail').length;
-  const warned = findings.filter((f) => f.level === 'warn').length;
-  print(`\n${failed ? `${failed} problem(s)` : 'No problems'}${warned ? `, ${warned} warning(s)` : ''}.`);
-  if (failed) throw new ExitError(1);
-  return findings;
 }
 
-type Add = (level: Finding['level'], message: string) => void;
-
-async function checkDiscord(config: Config, add: Add): Promise<void> {
+async function checkDiscord(config: Config, add: Add, deps?: DiscordCheckDeps): Promise<void> {
   const d = config.discord;
-  const tokens: [string, string][] = [];
-  if (d.submitterToken) tokens.push(['SUBMITTER_TOKEN', d.submitterToken]);
-  if (d.botToken) tokens.push(['BOT_TOKEN', d.botToken]);
-  d.workerTokens.forEach((t, i) => tokens.push([`WORKER${i + 1}_TOKEN`, t]));
-  if (tokens.length === 0) {
-    add(
-      'fail',
-      'no Discord token: set WORKER1_TOKEN… (or BOT_TOKEN) and SUBMITTER_TOKEN in discord-config.env',
-    );
-    return;
+  const bots: BotSpec[] = [];
+  if (d.submitterToken) bots.push({ key: 'SUBMITTER_TOKEN', token: d.submitterToken, role: 'submitter' });
+  else
+    add({
+      status: 'warn',
+      key: 'SUBMITTER_TOKEN',
+      message: 'not set: `dorch submit` and `dorch clear` cannot run on this machine (workers can).',
+      fix: 'set SUBMITTER_TOKEN to a bot of its own, or run `dorch setup`.',
+    });
+  if (d.botToken) bots.push({ key: 'BOT_TOKEN', token: d.botToken, role: 'worker' });
+  d.workerTokens.forEach((token, i) => bots.push({ key: `WORKER${i + 1}_TOKEN`, token, role: 'worker' }));
+  if (!bots.some((b) => b.role === 'worker')) {
+    add({
+      status: d.submitterToken ? 'warn' : 'fail',
+      key: 'WORKER1_TOKEN',
+      message: 'no worker token: this machine cannot run workers.',
+      fix: 'set WORKER1_TOKEN … WORKERn_TOKEN (one bot per worker), or run `dorch setup`.',
+    });
   }
-  let workerToken: string | undefined;
-  for (const [key, token] of tokens) {
-    const rest = createRest({ apiUrl: d.apiUrl, token, retries: 0, timeoutMs: 10_000 });
-    try {
-      const me = (await rest.get(Routes.user('@me'))) as APIUser;
-      add('ok', `${key}: valid, bot ${me.username} (${me.id})`);
-      if (key !== 'SUBMITTER_TOKEN') workerToken ??= token;
-    } catch (raw) {
-      const error = toBusError(raw, 'GET', '/users/@me');
-      if (error instanceof DiscordApiError && error.status === 401)
-        add(
-          'fail',
-          `${key}: rejected by Discord (401). Reset the token in the Developer Portal and update the file`,
-        );
-      else add('fail', `${key}: could not reach Discord at ${d.apiUrl} (${error.message})`);
-    }
-  }
-  if (!workerToken) return;
-  const rest = createRest({ apiUrl: d.apiUrl, token: workerToken, retries: 0, timeoutMs: 10_000 });
-  const channels: [string, string | undefined][] = [
-    ['TASK_QUEUE_CHANNEL', d.taskQueueChannel],
-    ['RESULTS_CHANNEL', d.resultsChannel],
-    ['WORKER_POOL_CHANNEL', d.workerPoolChannel],
-  ];
-  for (const [key, id] of channels) {
-    if (!id) {
-      add(
-        'fail',
-        `${key}: missing; put the channel id in discord-config.env (Developer Mode → right-click → Copy ID)`,
-      );
-      continue;
-    }
-    try {
-      const channel = (await rest.get(Routes.channel(id))) as APIChannel;
-      const guild = 'guild_id' in channel ? channel.guild_id : undefined;
-      if (d.guildId && guild && guild !== d.guildId)
-        add('warn', `${key}: channel is in guild ${guild}, not GUILD_ID ${d.guildId}`);
-      else add('ok', `${key}: #${'name' in channel ? channel.name : id} is readable`);
-    } catch (raw) {
-      const error = toBusError(raw, 'GET', '/channels/:id');
-      add('fail', `${key}: ${describeChannelError(error)}`);
-    }
-  }
-  if (d.taskQueueChannel) await checkIntent(rest, d.taskQueueChannel, add);
+  if (bots.length === 0) return;
+  const { checks } = await verifyDiscord(
+    {
+      apiUrl: d.apiUrl,
+      guildId: d.guildId,
+      channels: {
+        TASK_QUEUE_CHANNEL: d.taskQueueChannel,
+        RESULTS_CHANNEL: d.resultsChannel,
+        WORKER_POOL_CHANNEL: d.workerPoolChannel,
+      },
+      bots,
+    },
+    deps,
+  );
+  add(...checks);
   if (d.allowedSubmitters.length === 0 && d.allowedRoles.length === 0)
-    add(
-      'warn',
-      'no ALLOWED_SUBMITTERS or ALLOWED_ROLES: only the submitter bot can post tasks (typed tasks are ignored)',
-    );
-}
-
-/** Discord blanks other users' messages for a bot without the Message Content intent: detect that. */
-async function checkIntent(rest: ReturnType<typeof createRest>, channel: string, add: Add): Promise<void> {
-  try {
-    const me = (await rest.get(Routes.user('@me'))) as APIUser;
-    const messages = (await rest.get(Routes.channelMessages(channel), {
-      query: new URLSearchParams({ limit: '50' }),
-    })) as APIMessage[];
-    const others = messages.filter((m) => m.author.id !== me.id);
-    const blank = others.filter(
-      (m) => m.content === '' && m.attachments.length === 0 && m.embeds.length === 0,
-    );
-    if (others.length > 0 && blank.length === others.length)
-      add(
-        'fail',
-        'the worker bot reads other users\' messages as empty: enable "Message Content Intent" for it (Developer Portal → Bot → Privileged Gateway Intents)',
-      );
-    else if (others.length > 0) add('ok', 'message content is readable (Message Content intent is on)');
-    else add('warn', 'cannot verify the Message Content intent yet: #task-queue has no messages from others');
-  } catch (raw) {
-    add(
-      'warn',
-      `could not read #task-queue history: ${toBusError(raw, 'GET', '/channels/:id/messages').message}`,
-    );
-  }
-}
-
-function describeChannelError(error: Error): string {
-  if (error instanceof DiscordApiError) {
-    if (error.status === 404) return 'no such channel (check the id)';
-    if (error.status === 403)
-      return 'the bot cannot see this channel: give it View Channel, Send Messages, Read Message History, Add Reactions, Create Public Threads and Send Messages in Threads';
-  }
-  return error.message;
+    add({
+      status: 'warn',
+      key: 'ALLOWED_SUBMITTERS',
+      message:
+        'no ALLOWED_SUBMITTERS or ALLOWED_ROLES: only the submitter bot can post tasks (typed tasks are ignored).',
+      fix: 'add your Discord user id (right-click your name → Copy User ID) to ALLOWED_SUBMITTERS.',
+    });
 }
 
 async function checkRunner(config: Config, add: Add): Promise<void> {
   try {
+    const { createRunner } = await import('../../../agent/create-runner.js');
     const runner = await createRunner(config, { workerId: 'doctor', stripEnv: [] });
     await runner.check();
-    add('ok', `agent runner "${config.agent.runner}" is ready`);
+    add({ status: 'ok', key: 'AGENT_RUNNER', message: `"${config.agent.runner}" is ready` });
   } catch (error) {
-    add('fail', `agent runner "${config.agent.runner}": ${errorMessage(error)}`);
+    add({
+      status: 'fail',
+      key: 'AGENT_RUNNER',
+      message: `"${config.agent.runner}": ${errorMessage(error)}`,
+      fix: 'see README, "Agent runners".',
+    });
   }
 }
 
-async function checkPricing(config: Config, add: Add): Promise<void> {
-  const path = config.agent.openclawConfigPath ?? openClawConfigPath(process.env);
+async function checkPricing(config: Config, env: NodeJS.ProcessEnv, add: Add): Promise<void> {
+  const { loadPriceTable, openClawConfigPath, suspiciousPricing } = await import('../../../cost/pricing.js');
+  const path = config.agent.openclawConfigPath ?? openClawConfigPath(env);
+  if (!existsSync(path)) {
+    add({
+      status: 'warn',
+      key: 'prices',
+      message: `no price table: ${path} does not exist, so costs come from the runner's own figures or show $0.`,
+      fix: "add models.providers.*.models[].cost (USD per 1M tokens) to OpenClaw's config, or set OPENCLAW_CONFIG_PATH.",
+    });
+    return;
+  }
   try {
     const table = await loadPriceTable(path);
-    add(table.size ? 'ok' : 'warn', `${table.size} model price(s) in ${path} (USD per 1M tokens)`);
-    for (const w of suspiciousPricing(table)) add('warn', w);
+    add({
+      status: table.size ? 'ok' : 'warn',
+      key: 'prices',
+      message: `read ${path}: ${table.size} model price(s) (USD per 1M tokens)`,
+      ...(table.size ? {} : { fix: 'add models.providers.*.models[].cost to price tasks.' }),
+    });
+    for (const w of suspiciousPricing(table)) add({ status: 'warn', key: 'prices', message: w });
   } catch (error) {
-    add(
-      'warn',
-      `no prices from ${path} (${errorMessage(error)}); costs will use the runner's own figures or show $0`,
-    );
+    add({ status: 'warn', key: 'prices', message: `could not read ${path}: ${errorMessage(error)}` });
   }
 }

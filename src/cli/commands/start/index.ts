@@ -18,7 +18,9 @@ export async function start(options: StartOptions): Promise<void> {
     await manager({ config: file, workers: options.workers });
     return;
   }
-  console.log(`No ${file} found: running the offline demo (nothing leaves this machine).\n`);
+  console.log(
+    `No ${file} found: running the offline demo (nothing leaves this machine). \`dorch setup\` connects Discord.\n`,
+  );
   const { demo } = await import('../demo/index.js');
   await demo({ workers: options.workers });
 }
