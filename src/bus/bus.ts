@@ -63,9 +63,10 @@ export interface SubmitOptions {
 /** Options for {@link Bus.complete}. */
 export interface CompleteOptions {
   /**
-   * The claim was won or last renewed (a heartbeat that succeeded) less than `leaseMs / 3` ago by this process's
-   * monotonic clock, so no sweeper can have handed it back yet (see the margins in `discord/task-life/`). The bus
-   * may then skip its fence. @defaultValue false
+   * The holder's word on its lease: true when the claim was won or last renewed (a heartbeat that succeeded) less
+   * than `leaseMs / 3` ago by its monotonic clock, so no sweeper can have handed it back yet (see the margins in
+   * `discord/task-life/`): the bus may then skip its fence; false when it may not. @defaultValue the bus's own record
+   * of when this process won or renewed the claim (never for a replay)
    */
   fresh?: boolean;
   /**

@@ -2,7 +2,7 @@
  * Worker options: one documented interface, one defaults constant, validation in the constructor.
  */
 import type { AgentResult, AgentUsage, AgentRunner } from '../agent/runner.js';
-import type { Bus } from '../bus/bus.js';
+import type { Bus, PushSource } from '../bus/bus.js';
 import type { ThinkingLevel } from '../task/task.js';
 
 /** One finished task, as the worker records it for cost reports. */
@@ -48,8 +48,19 @@ export interface WorkerOptions {
   workDir?: string;
   /** Where the outbox and ledger go. @defaultValue '.runtime' */
   runtimeDir?: string;
-  /** Base poll interval; each wait is drawn between 0.6× and 1.6× of it. @defaultValue 5000 */
+  /**
+   * Base poll interval while no push source is live; each wait is drawn between 0.6× and 1.6× of it.
+   * @defaultValue 5000
+   */
   pollIntervalMs?: number;
+  /**
+   * New tasks as they are posted (the gateway, or the manager relaying it). While it is live the worker claims
+   * pushed tasks at once and polls only every `pushPollIntervalMs` (a safety net); while it is down, every
+   * `pollIntervalMs`. @defaultValue none (polling only)
+   */
+  push?: PushSource;
+  /** Base interval of safety polls while `push` is live (jittered like `pollIntervalMs`). @defaultValue 30000 */
+  pushPollIntervalMs?: number;
   /** Exit after this long without work; 0 = never. @defaultValue 300000 */
   maxIdleMs?: number;
   /** Kill the agent after this long. @defaultValue 120000 */
@@ -95,6 +106,7 @@ export const DEFAULT_WORKER_OPTIONS = {
   workDir: 'workers',
   runtimeDir: '.runtime',
   pollIntervalMs: 5000,
+  pushPollIntervalMs: 30_000,
   maxIdleMs: 300_000,
   taskTimeoutMs: 120_000,
   heartbeatMs: 15_000,
@@ -139,6 +151,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     throw new TypeError(`Expected \`workerId\` to match [A-Za-z0-9_-]{1,32}, got \`${merged.workerId}\``);
   for (const key of [
     'pollIntervalMs',
+    'pushPollIntervalMs',
     'taskTimeoutMs',
     'heartbeatMs',
     'maxBackoffMs',

@@ -9,7 +9,15 @@ import type { Task } from '../../../task/task.js';
 import { findResult, finish, outcomeOf } from './completion.js';
 import { isFleet, mayRun, type Life } from './context.js';
 import { handBack, refuse } from './hand-back.js';
-import { BLOCKING_MARKS, Marks, claimerOf, compareSnowflakes, isEndStateName, namedCopy } from './names.js';
+import {
+  BLOCKING_MARKS,
+  Marks,
+  claimerOf,
+  compareSnowflakes,
+  finishedName,
+  isEndStateName,
+  namedCopy,
+} from './names.js';
 import { isTaskMessageType, readMessage, type TaskView } from './reading.js';
 
 /** What a poll read: the tasks it offers, the claims in flight (the sweeper's list), and every message it read. */
@@ -101,7 +109,7 @@ async function handBackForeign(life: Life, view: TaskView): Promise<void> {
  * (is at least `retrySettleMs` old). R is marked ♻️ once it cannot become live: T names another copy, T's thread
  * ended without naming it, or R is older than the lease while T still does not name it (its hand-back died).
  */
-async function liveCopy(
+export async function liveCopy(
   life: Life,
   view: TaskView,
   views: Map<string, TaskView>,
@@ -155,7 +163,13 @@ export async function sweep(life: Life, inFlight: readonly TaskView[]): Promise<
     const reason = `no heartbeat from ${from} for ${Math.round(silentMs / 1000)} s (presumed gone)`;
     const posted = await findResult(life, view.task.id);
     if (posted) {
-      await finish(life, view.task.messageId, outcomeOf(posted));
+      const outcome = outcomeOf(posted);
+      await finish(
+        life,
+        view.task.messageId,
+        outcome,
+        finishedName(outcome, from, `${outcome} (closed by ${life.settings.actor})`),
+      );
       swept.push({
         taskId: view.task.id,
         from,

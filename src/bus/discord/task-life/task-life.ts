@@ -70,6 +70,7 @@ import { complete, findResult } from './completion.js';
 import type { Life, TaskLifeEvents, TaskLifeSettings } from './context.js';
 import { isFleet } from './context.js';
 import { handBack } from './hand-back.js';
+import { offer } from './offer.js';
 import { poll, sweep } from './poll.js';
 import { MarkReader, type TaskView, type ThreadView } from './reading.js';
 import { claimThreadName } from './names.js';
@@ -82,6 +83,7 @@ export class TaskLife extends EventEmitter<TaskLifeEvents> implements Life {
   readonly marks: MarkReader;
   readonly settings: TaskLifeSettings;
   #views = new Map<string, TaskView>();
+  readonly #offered = new Map<string, TaskView>();
   #inFlight: TaskView[] = [];
   #polledAt = Number.NEGATIVE_INFINITY;
   readonly #fences = new Map<string, number>();
@@ -96,7 +98,13 @@ export class TaskLife extends EventEmitter<TaskLifeEvents> implements Life {
   }
 
   view(messageId: string): TaskView | undefined {
-    return this.#views.get(messageId);
+    return this.#views.get(messageId) ?? this.#offered.get(messageId);
+  }
+
+  remember(view: TaskView): void {
+    this.#offered.set(view.message.id, view);
+    // Only the latest few matter: each is claimed (or dropped) right after it is offered.
+    while (this.#offered.size > 100) this.#offered.delete(this.#offered.keys().next().value!);
   }
 
   fenced(messageId: string, at: number): void {
@@ -128,6 +136,11 @@ export class TaskLife extends EventEmitter<TaskLifeEvents> implements Life {
     this.#inFlight = reading.inFlight;
     this.#polledAt = this.settings.now();
     return reading.tasks;
+  }
+
+  /** 5b. A pushed task message: the task if a poll would offer it, else null. */
+  offer(payload: unknown): Promise<Task | null> {
+    return offer(this, payload);
   }
 
   /** 1. */
