@@ -17,6 +17,8 @@ export type WorkerMessage =
   | { type: 'finished'; taskId: string; outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number }
   | { type: 'released'; taskId: string; reason: string }
   | { type: 'warning'; message: string }
+  /** Idle and waiting for work: the manager may hand it a pushed task (see `push-relay.ts`). */
+  | { type: 'waiting' }
   | { type: 'exit'; reason: string };
 
 /** One worker slot: the slot stays, processes come and go. */

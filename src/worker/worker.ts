@@ -93,6 +93,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   #pollJitter = 1;
   #seenEpoch = 0;
   #sawLive = false;
+  /** The last poll offered more tasks than the one claimed. */
+  #backlog = false;
 
   constructor(options: WorkerOptions) {
     super();
@@ -262,25 +264,32 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }
     if (!this.#pollDue()) return null;
     this.#lastPollAt = this.#o.now();
-    this.#pollJitter = jitter(1, 0.6, 1.6, this.#o.random);
+    // Each wait is drawn between 0.6× and 1.6× of the interval, as in the seed, so workers do not synchronise.
+    this.#pollJitter = 0.6 + this.#o.random();
     this.#seenEpoch = push?.epoch ?? 0;
     this.#sawLive = push?.live ?? false;
     const tasks = spreadHead(await bus.poll(), CLAIM_SPREAD, this.#o.random);
-    for (const task of tasks) {
+    this.#backlog = false;
+    for (const [i, task] of tasks.entries()) {
       if (this.#stopController.signal.aborted) return null;
       if (this.#o.bus.claimHold?.()) break;
       const sentAt = this.#o.monotonic();
       const claim = await this.#o.bus.claim(task, this.#o.workerId);
-      if (claim) return { claim, sentAt };
+      // More were waiting: poll again as soon as this one is done (a backlog is never pushed again).
+      if (claim) {
+        this.#backlog = i < tasks.length - 1;
+        return { claim, sentAt };
+      }
     }
     return null;
   }
 
-  // A poll is due: always for `once` and at start; when the push source came (back) up or may have missed pushes
-  // (a new session); else once the current interval (slow while pushes arrive, POLL_INTERVAL otherwise) has passed.
+  // A poll is due: always for `once`, at start, and while the last poll left a backlog; when the push source came
+  // (back) up or may have missed pushes (a new session); else once the current interval (slow while pushes arrive,
+  // POLL_INTERVAL otherwise) has passed.
   #pollDue(): boolean {
     const push = this.#o.push;
-    if (this.#o.once || this.#lastPollAt === Number.NEGATIVE_INFINITY) return true;
+    if (this.#o.once || this.#backlog || this.#lastPollAt === Number.NEGATIVE_INFINITY) return true;
     if (push?.live && (!this.#sawLive || push.epoch !== this.#seenEpoch)) return true;
     return this.#o.now() - this.#lastPollAt >= this.#pollWaitMs();
   }

@@ -33,7 +33,7 @@ import {
   type GatewayMessageCreateDispatchData,
   type GatewayThreadCreateDispatchData,
 } from 'discord-api-types/v10';
-import { ConfigError, errorMessage } from '../../lib/errors.js';
+import { BusUnavailableError, ConfigError, errorMessage } from '../../lib/errors.js';
 import { closeMeaning, describeFatalClose } from './close-codes.js';
 import { toBusError } from './errors.js';
 
@@ -84,6 +84,8 @@ export interface TaskGatewayOptions {
    * Spacing of IDENTIFYs. @defaultValue `@discordjs/ws`'s own (Discord's rule: one per 5 s per `max_concurrency` key)
    */
   identifyThrottler?: IIdentifyThrottler;
+  /** Wait between tries while Discord cannot be reached at start. @defaultValue 30000 */
+  retryMs?: number;
   /** Wall clock. @defaultValue Date.now */
   now?: () => number;
   /** The WebSocket manager seam (tests). @defaultValue `new WebSocketManager(options)` */
@@ -97,6 +99,7 @@ export const DEFAULT_TASK_GATEWAY_OPTIONS = {
   intents: GATEWAY_INTENTS,
   reserveSessionStarts: 20,
   maxIdentifiesPerDay: 100,
+  retryMs: 30_000,
 } as const satisfies Partial<TaskGatewayOptions>;
 
 const DAY_MS = 86_400_000;
@@ -108,11 +111,12 @@ export class TaskGateway extends EventEmitter<TaskGatewayEvents> {
   #session: SessionInfo | null = null;
   #live = false;
   #state: 'new' | 'running' | 'stopped' = 'new';
+  #retry: NodeJS.Timeout | null = null;
   readonly #identifies: number[] = [];
 
   constructor(options: TaskGatewayOptions) {
     super();
-    for (const key of ['reserveSessionStarts', 'maxIdentifiesPerDay'] as const) {
+    for (const key of ['reserveSessionStarts', 'maxIdentifiesPerDay', 'retryMs'] as const) {
       const v = options[key];
       if (v !== undefined && (!Number.isInteger(v) || v < 0))
         throw new TypeError(`Expected \`${key}\` to be an integer >= 0, got \`${v}\``);
@@ -133,20 +137,36 @@ export class TaskGateway extends EventEmitter<TaskGatewayEvents> {
 
   /**
    * Check the day's session-start budget, then connect in the background: resolves once the connection is under
-   * way (not once it is up: watch `up`). Throws `BusUnavailableError` when Discord cannot be asked, and a plain
-   * `Error` when the budget is too low to identify safely.
+   * way (not once it is up: watch `up`). While Discord cannot be reached it tries again every `retryMs` in the
+   * background (workers poll meanwhile). Throws when the budget is too low to identify safely, or when Discord
+   * refuses `GET /gateway/bot` (a bad token).
    */
   async start(): Promise<void> {
     if (this.#state !== 'new') throw new Error('TaskGateway.start() can only be called once');
     this.#state = 'running';
-    const manager = this.#createManager();
-    this.#manager = manager;
+    this.#manager = this.#createManager();
+    await this.#begin();
+  }
+
+  async #begin(): Promise<void> {
+    const manager = this.#manager;
+    if (!manager || this.#state !== 'running') return;
     let info: APIGatewayBotInfo;
     try {
-      info = await manager.fetchGatewayInformation();
+      info = await manager.fetchGatewayInformation(true);
     } catch (error) {
-      this.#state = 'stopped';
-      throw toBusError(error, 'GET', '/gateway/bot');
+      const mapped = toBusError(error, 'GET', '/gateway/bot');
+      if (!(mapped instanceof BusUnavailableError)) {
+        this.#state = 'stopped';
+        throw mapped;
+      }
+      this.#debug(`${mapped.message}; trying again in ${Math.round(this.#o.retryMs / 1000)} s`);
+      this.#retry = setTimeout(() => {
+        this.#retry = null;
+        this.#begin().catch((e: unknown) => void this.#fatal(e instanceof Error ? e : new Error(String(e))));
+      }, this.#o.retryMs);
+      this.#retry.unref();
+      return;
     }
     const left = info.session_start_limit.remaining;
     if (left < this.#o.reserveSessionStarts) {
@@ -169,6 +189,8 @@ export class TaskGateway extends EventEmitter<TaskGatewayEvents> {
     if (this.#state === 'stopped' && !this.#manager) return;
     this.#state = 'stopped';
     this.#setLive(false);
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = null;
     const manager = this.#manager;
     this.#manager = null;
     if (manager)
@@ -250,6 +272,8 @@ export class TaskGateway extends EventEmitter<TaskGatewayEvents> {
   async #fatal(error: Error): Promise<void> {
     if (this.#state === 'stopped') return;
     this.#state = 'stopped';
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = null;
     this.#setLive(false);
     this.emit('fatal', error);
     const manager = this.#manager;

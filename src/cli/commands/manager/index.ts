@@ -11,14 +11,24 @@ import { cliCommand } from '../../../lib/cli-entry.js';
 import { Supervisor, type WorkerSlot } from '../../../manager/supervisor.js';
 import { recoverClaim } from '../../../manager/recover.js';
 import { Outbox } from '../../../worker/outbox.js';
-import { BusUnavailableError } from '../../../lib/errors.js';
+import { BusUnavailableError, ConfigError } from '../../../lib/errors.js';
+import { PushRelay } from '../../../manager/push-relay.js';
+import { startPush } from './push.js';
 import { loadRuntime } from '../../runtime.js';
 
 /** Options of `dorch manager`. */
 export interface ManagerCommandOptions {
   config?: string;
   workers: number;
+  /** Accepted for compatibility: workers stay up between tasks by default. */
   keepAlive?: boolean;
+  /** Restart each worker's process after every task (the seed's design). @defaultValue false */
+  restartPerTask?: boolean;
+  /**
+   * Push mode: the manager holds one gateway session for the machine and hands each new task to an idle worker at
+   * once. `false` polls only. @defaultValue true
+   */
+  push?: boolean;
   /** Extra environment for the workers (the demo sets the runner and the emulator's URL this way). */
   env?: NodeJS.ProcessEnv;
   /** Resolves when the manager should stop (besides q, Ctrl-C, SIGTERM). */
@@ -64,6 +74,16 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
     return buses.get(token)!;
   };
 
+  // One gateway session for the machine, as the bot of the first worker slot (worker bots have the Message Content
+  // intent; the submitter bot need not). Workers, whatever their mode, never identify themselves.
+  const pushing = options.push !== false;
+  const push = pushing
+    ? await startPush(config, tokenFor(1), config.discord.workerTokens[0] ? 'WORKER1_TOKEN' : 'BOT_TOKEN', {
+        print,
+        log: (line) => logger.info(line),
+      })
+    : undefined;
+
   const cli = cliCommand();
   const supervisor = new Supervisor({
     workers: options.workers,
@@ -72,7 +92,8 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
       const args = [...cli.slice(1)];
       if (options.config) args.push('--config', options.config);
       args.push('worker', '--id', slot.workerId);
-      if (options.keepAlive) args.push('--keep-alive');
+      if (options.restartPerTask) args.push('--restart-per-task');
+      args.push(...(push ? ['--push-from', 'manager'] : ['--no-push']));
       const child = spawn(cli[0]!, args, {
         env: { ...process.env, ...options.env, BOT_TOKEN: tokenFor(slot.index), WORKER_ID: slot.workerId },
         stdio: ['ignore', log, log, 'ipc'],
@@ -95,18 +116,34 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
     (line) => logger.info(redactor.redact(line)),
   );
 
+  const relay = push ? new PushRelay(supervisor, push.feed) : undefined;
+  relay?.start();
   print(
     `Manager: starting ${options.workers} worker(s) with the ${config.agent.runner} runner` +
-      `${options.keepAlive ? ' (keep-alive)' : ''}. Logs in ${logDir}/. Press q or Ctrl-C to stop.`,
+      `${options.restartPerTask ? ' (a fresh process per task)' : ''}` +
+      `${pushing ? '' : ' (polling only)'}. Logs in ${logDir}/. Press q or Ctrl-C to stop.`,
   );
   supervisor.start();
 
-  await waitForStop(options.until);
+  // A bad token or a disallowed intent on the gateway: nothing can work until it is fixed, so stop and say how.
+  let fatal: Error | undefined;
+  const fatalClose = new Promise<void>((resolve) =>
+    push?.gateway.on('fatal', (error) => {
+      if (!(error instanceof ConfigError)) return;
+      fatal = error;
+      resolve();
+    }),
+  );
+  await waitForStop(Promise.race([options.until ?? new Promise(() => {}), fatalClose]));
   print('Manager: stopping workers (a running task gets up to 30 s to finish, else it is requeued)…');
+  relay?.stop();
   await supervisor.stop();
+  push?.feed.close();
+  await push?.gateway.close();
   for (const b of buses.values()) await (await b).bus.close();
   print('Manager: stopped.');
   summary(supervisor, print);
+  if (fatal) throw fatal;
 }
 
 function wireOutput(supervisor: Supervisor, print: (l: string) => void, log: (l: string) => void) {
