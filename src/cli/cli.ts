@@ -103,7 +103,10 @@ export function buildProgram(options: ProgramOptions = {}): Command {
       "restart each worker's process after every task (the seed's design); workers stay up by default",
     )
     .option('--keep-alive', 'workers stay up between tasks (the default; kept for old scripts)')
-    .option('--no-push', 'poll only: no gateway session (push mode wakes workers the moment a task is posted)')
+    .option(
+      '--no-push',
+      'poll only: no gateway session (push mode wakes workers the moment a task is posted)',
+    )
     .action(async (opts) => {
       const { manager } = await import('./commands/manager/index.js');
       await manager({ ...program.opts(), ...opts });
@@ -116,7 +119,10 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .option('--restart-per-task', "exit after every task for a fresh process (the seed's design)")
     .option('--keep-alive', 'stay up between tasks (the default; kept for old scripts)')
     .option('--once', 'exit after one task or when the queue is empty')
-    .option('--no-push', 'poll only: no gateway session (a keep-alive worker hears new tasks at once by default)')
+    .option(
+      '--no-push',
+      'poll only: no gateway session (a keep-alive worker hears new tasks at once by default)',
+    )
     .addOption(new Option('--push-from <source>', 'set by the manager').choices(['manager']).hideHelp())
     .action(async (opts) => {
       const { worker } = await import('./commands/worker/index.js');
