@@ -9,22 +9,25 @@ import { createRest } from '../../../bus/discord/rest.js';
 import { TaskFeed } from '../../../bus/discord/task-feed.js';
 import { errorMessage } from '../../../lib/errors.js';
 
-/** A started gateway and its feed. */
+/** A gateway and its feed. */
 export interface StandaloneGateway {
   gateway: TaskGateway;
   feed: TaskFeed;
+  /**
+   * Connect (after the worker checked its token and permissions). When push mode cannot start (the day's IDENTIFY
+   * budget, Discord refusing) it says so in the log and the feed stays down: the worker polls as before.
+   */
+  start(): Promise<void>;
+  close(): Promise<void>;
 }
 
-/**
- * Start push mode for `token` (config key `tokenKey`), or return undefined with a warning when it cannot start
- * (the day's IDENTIFY budget, a refused token): the worker then polls as before.
- */
-export async function startGateway(
+/** Push mode for `token` (config key `tokenKey`), not connected yet. */
+export function standaloneGateway(
   config: Config,
   token: string,
   tokenKey: string,
   logger: Logger,
-): Promise<StandaloneGateway | undefined> {
+): StandaloneGateway {
   const d = config.discord;
   const gateway = new TaskGateway({ token, tokenKey, rest: createRest({ apiUrl: d.apiUrl, token }) });
   const feed = new TaskFeed(gateway, { taskQueueChannel: d.taskQueueChannel! });
@@ -35,12 +38,19 @@ export async function startGateway(
     logger.warn(`gateway closed (${code}, ${meaning}); polling every POLL_INTERVAL until it is back`),
   );
   gateway.on('debug', (m) => logger.debug(m));
-  try {
-    await gateway.start();
-  } catch (error) {
-    feed.close();
-    logger.warn(`push mode off: ${errorMessage(error)}`);
-    return undefined;
-  }
-  return { gateway, feed };
+  return {
+    gateway,
+    feed,
+    start: async () => {
+      try {
+        await gateway.start();
+      } catch (error) {
+        logger.warn(`push mode off: ${errorMessage(error)}`);
+      }
+    },
+    close: async () => {
+      feed.close();
+      await gateway.close();
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { ExitError } from '../../errors.js';
 import type { PushSource } from '../../../bus/bus.js';
 import { ConfigError } from '../../../lib/errors.js';
 import { RelayedPush } from '../../../worker/relayed-push.js';
-import { startGateway, type StandaloneGateway } from './gateway.js';
+import { standaloneGateway, type StandaloneGateway } from './gateway.js';
 
 /** Options of `dorch worker`. */
 export interface WorkerCommandOptions {
@@ -78,8 +78,8 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     push = relay;
   } else if (options.push !== false && keepAlive && !options.once && !options.pushFrom) {
     const tokenKey = config.discord.botToken ? 'BOT_TOKEN' : 'WORKER1_TOKEN';
-    gateway = await startGateway(config, token, tokenKey, logger);
-    push = gateway?.feed;
+    gateway = standaloneGateway(config, token, tokenKey, logger);
+    push = gateway.feed;
   }
 
   const {
@@ -103,6 +103,8 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     // any, finishes within the grace period).
     if (error instanceof ConfigError) w.stop(STOP_GRACE_MS);
   });
+  // Connected only now: `createWorker` has checked the token and the bot's permissions.
+  await gateway?.start();
   bus.on('primary-down', ({ error }) =>
     logger.warn(`Discord unreachable (${error.message}); working from the local queue until it is back`),
   );
@@ -187,8 +189,7 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
       },
     );
   } finally {
-    gateway?.feed.close();
-    await gateway?.gateway.close();
+    await gateway?.close();
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onTerm);
     process.off('SIGUSR2', onEmergency);
