@@ -214,6 +214,30 @@ describe('TaskGateway and TaskFeed', () => {
     expect(stats.closedByServer['4014']).toBe(1);
   });
 
+  it('close() in the middle of the handshake ends it for good (no reconnect behind our back)', async () => {
+    const bot = await freshBot('early-close');
+    for (let round = 0; round < 3; round++) {
+      const { gateway, debug } = connect(bot.token);
+      await gateway.start();
+      // Wait until the shard is waiting for READY or HELLO, then close.
+      await waitFor(
+        async () => debug.some((m) => /Waiting for event (hello|ready)/.test(m)) || undefined,
+        10_000,
+        'the handshake',
+      );
+      await gateway.close();
+      const open = (await emu.admin.gateway.stats()).byBot['early-close']?.open ?? 0;
+      expect(open).toBe(0);
+      expect(debug.filter((m) => m.includes('Connecting to')).length).toBeGreaterThanOrEqual(1);
+      const connects = debug.filter((m) => m.includes('Connecting to')).length;
+      // close() has returned: whatever the shard does later is a reconnect it must not make.
+      const later = await new Promise<number>((resolve) =>
+        setTimeout(() => resolve(debug.filter((m) => m.includes('Connecting to')).length), 800),
+      );
+      expect(later).toBe(connects);
+    }
+  });
+
   it('does not identify when GET /gateway/bot says the day budget is nearly spent', async () => {
     const bot = await freshBot('budget');
     await emu.admin.gateway.configure({ sessionStartLimit: 5 });

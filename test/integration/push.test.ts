@@ -115,7 +115,9 @@ async function pushedWorker(pollSec: number): Promise<Pushed> {
 async function pickupMs(messageId: string): Promise<number> {
   const thread = await threadOf(emu.admin, messageId);
   const posted = Number((BigInt(messageId) >> 22n) + 1420070400000n);
-  return Date.parse((thread.thread_metadata as unknown as { create_timestamp: string }).create_timestamp) - posted;
+  return (
+    Date.parse((thread.thread_metadata as unknown as { create_timestamp: string }).create_timestamp) - posted
+  );
 }
 
 const resultOf = (taskId: string) =>

@@ -36,6 +36,7 @@ import {
 import { BusUnavailableError, ConfigError, errorMessage } from '../../lib/errors.js';
 import { closeMeaning, describeFatalClose } from './close-codes.js';
 import { toBusError } from './errors.js';
+import { GatewayShards } from './gateway-strategy.js';
 
 /** The intents push mode needs: thread events, message events, and the message text. */
 export const GATEWAY_INTENTS =
@@ -112,6 +113,7 @@ export class TaskGateway extends EventEmitter<TaskGatewayEvents> {
   #live = false;
   #state: 'new' | 'running' | 'stopped' = 'new';
   #retry: NodeJS.Timeout | null = null;
+  #shards: GatewayShards | null = null;
   readonly #identifies: number[] = [];
 
   constructor(options: TaskGatewayOptions) {
@@ -187,16 +189,26 @@ export class TaskGateway extends EventEmitter<TaskGatewayEvents> {
   /** End the session (close 1000: the session is over, as it should be when the process stops). Idempotent. */
   async close(): Promise<void> {
     if (this.#state === 'stopped' && !this.#manager) return;
+    const wasLive = this.#live;
     this.#state = 'stopped';
     this.#setLive(false);
     if (this.#retry) clearTimeout(this.#retry);
     this.#retry = null;
     const manager = this.#manager;
     this.#manager = null;
-    if (manager)
-      await Promise.resolve()
-        .then(() => manager.destroy())
-        .catch((error: unknown) => this.#debug(`destroy failed: ${errorMessage(error)}`));
+    if (manager) await this.#destroy(manager, !wasLive);
+  }
+
+  // A destroy while the shard is between HELLO and READY leaves a shard that reconnects on its own (see
+  // `gateway-strategy.ts`): after destroying a session that was not up, stop that one too.
+  async #destroy(manager: WebSocketManager, handshaking: boolean): Promise<void> {
+    await Promise.resolve()
+      .then(() => manager.destroy())
+      .catch((error: unknown) => this.#debug(`destroy failed: ${errorMessage(error)}`));
+    if (handshaking)
+      await this.#shards?.settle(700, 5, () =>
+        this.#debug('the shard reconnected after it was destroyed; destroying it again'),
+      );
   }
 
   #createManager(): WebSocketManager {
@@ -209,6 +221,7 @@ export class TaskGateway extends EventEmitter<TaskGatewayEvents> {
         this.#session = info;
       },
       ...(this.#o.identifyThrottler ? { buildIdentifyThrottler: () => this.#o.identifyThrottler! } : {}),
+      buildStrategy: (manager: WebSocketManager) => (this.#shards = new GatewayShards(manager)),
     };
     const manager =
       this.#o.createManager?.(options) ?? new WebSocketManager(options as WebSocketManagerOptions);
@@ -278,10 +291,7 @@ export class TaskGateway extends EventEmitter<TaskGatewayEvents> {
     this.emit('fatal', error);
     const manager = this.#manager;
     this.#manager = null;
-    if (manager)
-      await Promise.resolve()
-        .then(() => manager.destroy())
-        .catch(() => undefined);
+    if (manager) await this.#destroy(manager, true);
   }
 
   #setLive(live: boolean, resumed = false): void {

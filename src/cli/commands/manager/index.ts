@@ -81,6 +81,7 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
     ? await startPush(config, tokenFor(1), config.discord.workerTokens[0] ? 'WORKER1_TOKEN' : 'BOT_TOKEN', {
         print,
         log: (line) => logger.info(line),
+        debug: (line) => logger.debug(line),
       })
     : undefined;
 

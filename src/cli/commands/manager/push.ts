@@ -22,7 +22,7 @@ export async function startPush(
   config: Config,
   token: string,
   tokenKey: string,
-  out: { print: (line: string) => void; log: (line: string) => void },
+  out: { print: (line: string) => void; log: (line: string) => void; debug: (line: string) => void },
 ): Promise<ManagerPush | undefined> {
   const d = config.discord;
   const say = (line: string) => {
@@ -41,7 +41,7 @@ export async function startPush(
     say(`Manager: gateway closed (${code}, ${meaning}); workers poll every POLL_INTERVAL until it is back`),
   );
   gateway.on('fatal', (error) => say(`Manager: push mode off: ${error.message}`));
-  gateway.on('debug', (m) => out.log(m));
+  gateway.on('debug', (m) => out.debug(m));
   try {
     await gateway.start();
   } catch (error) {

@@ -1,21 +1,25 @@
 /**
  * `dorch submit "text" [model] [thinking]`: post a task, print its id, optionally wait for the result.
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ReportFile } from '../../../bus/bus.js';
-import { createResilientBus } from '../../../bus/create-bus.js';
-import { explainDiscordError, formatConfigProblem } from '../../../bus/discord/explain-error.js';
-import { SUBMITTER_NEEDS } from '../../../bus/discord/permissions.js';
+import type { ReportFile, Submitted } from '../../../bus/bus.js';
+import { postMessage } from '../../../bus/discord/post-message.js';
 import { DEFAULT_CONFIG_FILE } from '../../../config/defaults.js';
+import { loadConfig } from '../../../config/load.js';
 import { requireDiscordKeys } from '../../../config/require-discord.js';
-import { ConfigError, errorMessage } from '../../../lib/errors.js';
+import type { Config } from '../../../config/schema.js';
+import { BusUnavailableError, ConfigError, errorMessage } from '../../../lib/errors.js';
+import { processRedactor } from '../../../lib/redact.js';
 import { sleep } from '../../../lib/sleep.js';
 import { parseReportHeader } from '../../../task/format.js';
 import { resolveModel, resolveThinking } from '../../../task/models.js';
 import { EMPTY_PROMPT_ERROR, parseTaskText } from '../../../task/tags.js';
 import { ExitError } from '../../errors.js';
-import { loadRuntime } from '../../runtime.js';
+
+// A submit is one POST: this module loads only what that needs. The REST client, the local queue (for an outage)
+// and the error explanations are imported when they are needed, not before.
 
 /** Options of `dorch submit`. */
 export interface SubmitCommandOptions {
@@ -65,7 +69,8 @@ export async function submit(options: SubmitCommandOptions): Promise<string> {
     if (!options.json) (options.warn ?? ((line: string) => console.error(line)))(`warning: ${w}`);
   };
   const file = options.config ?? DEFAULT_CONFIG_FILE;
-  const { config, warnings: loaded } = await loadRuntime({ config: options.config, name: 'submit' });
+  const { config, warnings: loaded, secrets } = loadConfig({ file: options.config });
+  for (const secret of secrets) processRedactor.add(secret);
   for (const w of [...loaded, ...requireDiscordKeys(config, 'submit', { file })]) warn(w);
 
   const text = withTags(options.text, options.model, options.thinking);
@@ -93,47 +98,40 @@ export async function submit(options: SubmitCommandOptions): Promise<string> {
   }
 
   const tokenKey = config.discord.submitterToken ? 'SUBMITTER_TOKEN' : 'BOT_TOKEN';
-  const explain = (
-    error: unknown,
-    channelKey: string,
-    channelId: string | undefined,
-    needs: readonly bigint[],
-  ) => {
+  const explain = async (error: unknown, channelKey: 'TASK_QUEUE_CHANNEL' | 'RESULTS_CHANNEL') => {
+    const [{ explainDiscordError, formatConfigProblem }, { SUBMITTER_NEEDS }] = await Promise.all([
+      import('../../../bus/discord/explain-error.js'),
+      import('../../../bus/discord/permissions.js'),
+    ]);
+    const channelId =
+      channelKey === 'TASK_QUEUE_CHANNEL' ? config.discord.taskQueueChannel : config.discord.resultsChannel;
+    const needs = SUBMITTER_NEEDS[channelKey];
     const problem = explainDiscordError(error, { tokenKey, channelKey, channelId, needs, file });
     return problem ? new ConfigError([formatConfigProblem(problem)], { cause: error }) : error;
   };
   const token = config.discord.submitterToken ?? config.discord.botToken!;
+  const submitted = await post(config, token, content, files).catch(async (error: unknown) => {
+    throw await explain(error, 'TASK_QUEUE_CHANNEL');
+  });
+  const report: SubmitReport = { ok: true, taskId: submitted.taskId, via: submitted.via, warnings };
+  if (submitted.via !== 'discord')
+    warn(
+      `Discord is unreachable; the task was queued locally in ${config.worker.runtimeDir}/queue and will be ` +
+        'posted to #task-queue by a worker on this machine when Discord is back (workers here run it meanwhile)',
+    );
+  if (!options.json) print(submitted.taskId);
+  await options.onSubmitted?.(submitted.taskId);
+  if (!options.wait) {
+    if (options.json) print(JSON.stringify(report));
+    return submitted.taskId;
+  }
+  const { createResilientBus } = await import('../../../bus/create-bus.js');
   const { bus } = await createResilientBus(config, { token, role: 'submitter' });
   try {
-    const submitted = await bus.submit(content, { files }).catch((error: unknown) => {
-      throw explain(
-        error,
-        'TASK_QUEUE_CHANNEL',
-        config.discord.taskQueueChannel,
-        SUBMITTER_NEEDS.TASK_QUEUE_CHANNEL,
-      );
-    });
-    const report: SubmitReport = { ok: true, taskId: submitted.taskId, via: submitted.via, warnings };
-    if (submitted.via !== 'discord')
-      warn(
-        `Discord is unreachable; the task was queued locally in ${config.worker.runtimeDir}/queue and will be ` +
-          'posted to #task-queue by a worker on this machine when Discord is back (workers here run it meanwhile)',
-      );
-    if (!options.json) print(submitted.taskId);
-    await options.onSubmitted?.(submitted.taskId);
-    if (!options.wait) {
-      if (options.json) print(JSON.stringify(report));
-      return submitted.taskId;
-    }
     const deadline = Date.now() + (options.timeout ?? 600) * 1000;
     while (Date.now() < deadline) {
-      const result = await bus.findResult(submitted.taskId).catch((error: unknown) => {
-        const mapped = explain(
-          error,
-          'RESULTS_CHANNEL',
-          config.discord.resultsChannel,
-          SUBMITTER_NEEDS.RESULTS_CHANNEL,
-        );
+      const result = await bus.findResult(submitted.taskId).catch(async (error: unknown) => {
+        const mapped = await explain(error, 'RESULTS_CHANNEL');
         if (mapped instanceof ConfigError) throw mapped;
         return null;
       });
@@ -155,6 +153,34 @@ export async function submit(options: SubmitCommandOptions): Promise<string> {
     throw new ExitError(3, `error: ${late}`);
   } finally {
     await bus.close();
+  }
+}
+
+/**
+ * Post the task to `#task-queue`; when Discord is unreachable, queue it locally under the same nonce (a post Discord
+ * took while its answer was lost is then recognised when the local copy is drained to Discord).
+ */
+async function post(config: Config, token: string, content: string, files: ReportFile[]): Promise<Submitted> {
+  const nonce = `x${randomBytes(12).toString('hex')}`;
+  try {
+    const message = await postMessage({
+      apiUrl: config.discord.apiUrl,
+      token,
+      channelId: config.discord.taskQueueChannel!,
+      content,
+      nonce,
+      files,
+    });
+    return { taskId: `discord-${message.id}`, messageId: message.id, via: 'discord' };
+  } catch (error) {
+    if (!(error instanceof BusUnavailableError)) throw error;
+    const { createLocalBus } = await import('../../../bus/create-bus.js');
+    const local = createLocalBus(config);
+    try {
+      return await local.submit(content, { nonce, files });
+    } finally {
+      await local.close();
+    }
   }
 }
 
