@@ -50,6 +50,7 @@ export async function createRunner(config: Config, context: RunnerContext): Prom
         bin: a.openclawBin,
         stateDir: a.openclawStateDir,
         configPath: a.openclawConfigPath,
+        mode: a.openclawMode,
         workDir: config.worker.workDir,
         workerId: context.workerId,
         sandbox: a.sandbox,

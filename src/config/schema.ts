@@ -22,6 +22,11 @@ import {
   DEFAULT_WORK_DIR,
 } from './defaults.js';
 
+/** How the OpenClaw runner runs tasks (`OPENCLAW_MODE`): a warm Gateway per worker, or a process per task. */
+export const OPENCLAW_MODES = ['gateway', 'local'] as const;
+/** One of {@link OPENCLAW_MODES}. */
+export type OpenClawModeName = (typeof OPENCLAW_MODES)[number];
+
 /** Agent runners `AGENT_RUNNER` may name. */
 export const AGENT_RUNNERS = ['openclaw', 'openai', 'command', 'demo'] as const;
 /** One of {@link AGENT_RUNNERS}. */
@@ -80,6 +85,8 @@ export interface Config {
     openclawStateDir?: string;
     /** `OPENCLAW_CONFIG_PATH`. */
     openclawConfigPath?: string;
+    /** `OPENCLAW_MODE` (unset: the runner's default, `gateway`, or `local` with `AGENT_SANDBOX`). */
+    openclawMode?: OpenClawModeName;
     /** `OPENAI_BASE_URL` without a trailing slash. */
     openaiBaseUrl: string;
     /** `OPENAI_API_KEY`, else `OPENROUTER_API_KEY`. */
@@ -129,6 +136,8 @@ export const CONFIG_KEYS = {
   OPENCLAW_BIN: 'path to the openclaw executable',
   OPENCLAW_STATE_DIR: 'OpenClaw state folder',
   OPENCLAW_CONFIG_PATH: 'OpenClaw config file (pricing is read from it)',
+  OPENCLAW_MODE:
+    'how the openclaw runner runs tasks: gateway (one warm Gateway per worker) or local (a fresh process per task)',
   OPENAI_BASE_URL: 'OpenAI-compatible API base URL for the `openai` runner',
   OPENAI_API_KEY: 'API key for the `openai` runner',
   OPENROUTER_API_KEY: 'API key for the `openai` runner when OPENAI_API_KEY is not set',
@@ -304,6 +313,13 @@ const runner: Parse<AgentRunnerName> = (text) => {
     : new Invalid(`unknown runner ${show(text)}; use one of ${AGENT_RUNNERS.join(', ')}`);
 };
 
+const openclawMode: Parse<OpenClawModeName> = (text) => {
+  const mode = text.toLowerCase();
+  return (OPENCLAW_MODES as readonly string[]).includes(mode)
+    ? (mode as OpenClawModeName)
+    : new Invalid(`unknown mode ${show(text)}; use one of ${OPENCLAW_MODES.join(', ')}`);
+};
+
 const bool: Parse<boolean> = (text) => {
   const t = text.toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(t)) return true;
@@ -384,6 +400,7 @@ export const configSchema = z
     OPENCLAW_BIN: field(text, undefined),
     OPENCLAW_STATE_DIR: field(text, undefined),
     OPENCLAW_CONFIG_PATH: field(text, undefined),
+    OPENCLAW_MODE: field(openclawMode, undefined),
     OPENAI_BASE_URL: field(httpUrl(false), DEFAULT_OPENAI_BASE_URL),
     OPENAI_API_KEY: field(apiKey, undefined),
     OPENROUTER_API_KEY: field(apiKey, undefined),
@@ -421,6 +438,15 @@ export const configSchema = z
         code: 'custom',
         message: 'required when AGENT_RUNNER is "command"; set it to the command line that runs one task',
         path: ['AGENT_COMMAND'],
+      });
+    }
+
+    if (valid(fields.OPENCLAW_MODE) === 'gateway' && valid(fields.AGENT_SANDBOX) === true) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'the Gateway mode does not run sandboxed yet; set OPENCLAW_MODE=local (or leave it unset) with AGENT_SANDBOX',
+        path: ['OPENCLAW_MODE'],
       });
     }
 
@@ -467,6 +493,7 @@ export const configSchema = z
         openclawBin: f.OPENCLAW_BIN,
         openclawStateDir: f.OPENCLAW_STATE_DIR,
         openclawConfigPath: f.OPENCLAW_CONFIG_PATH,
+        openclawMode: f.OPENCLAW_MODE,
         openaiBaseUrl: f.OPENAI_BASE_URL,
         openaiApiKey: f.OPENAI_API_KEY ?? f.OPENROUTER_API_KEY,
         sandbox: f.AGENT_SANDBOX,
