@@ -85,7 +85,7 @@ export interface Config {
     openclawStateDir?: string;
     /** `OPENCLAW_CONFIG_PATH`. */
     openclawConfigPath?: string;
-    /** `OPENCLAW_MODE` (unset: the runner's default, `gateway`, or `local` with `AGENT_SANDBOX`). */
+    /** `OPENCLAW_MODE` (unset: `gateway` for workers that stay up between tasks, else `local`). */
     openclawMode?: OpenClawModeName;
     /** `OPENAI_BASE_URL` without a trailing slash. */
     openaiBaseUrl: string;
@@ -137,7 +137,7 @@ export const CONFIG_KEYS = {
   OPENCLAW_STATE_DIR: 'OpenClaw state folder',
   OPENCLAW_CONFIG_PATH: 'OpenClaw config file (pricing is read from it)',
   OPENCLAW_MODE:
-    'how the openclaw runner runs tasks: gateway (one warm Gateway per worker) or local (a fresh process per task)',
+    'how the openclaw runner runs tasks: gateway (one warm Gateway per worker; the default with --keep-alive) or local (a fresh process per task; the default otherwise)',
   OPENAI_BASE_URL: 'OpenAI-compatible API base URL for the `openai` runner',
   OPENAI_API_KEY: 'API key for the `openai` runner',
   OPENROUTER_API_KEY: 'API key for the `openai` runner when OPENAI_API_KEY is not set',
@@ -445,7 +445,7 @@ export const configSchema = z
       ctx.addIssue({
         code: 'custom',
         message:
-          'the Gateway mode does not run sandboxed yet; set OPENCLAW_MODE=local (or leave it unset) with AGENT_SANDBOX',
+          'the gateway mode does not run sandboxed yet; set OPENCLAW_MODE=local (or leave it unset) with AGENT_SANDBOX',
         path: ['OPENCLAW_MODE'],
       });
     }

@@ -68,7 +68,7 @@ export interface OpenClawRunnerOptions {
   /**
    * `gateway`: one warm OpenClaw Gateway per worker, a fresh session per task (`OPENCLAW_MODE=gateway`); `local`: a
    * fresh `openclaw agent --local` process per task. The sandbox is only supported in `local` mode.
-   * @defaultValue {@link DEFAULT_OPENCLAW_MODE}, or `'local'` when `sandbox` is on
+   * @defaultValue {@link DEFAULT_OPENCLAW_MODE}
    */
   mode?: OpenClawMode;
   /**
@@ -144,8 +144,13 @@ type DefaultedKey =
   | 'turnTimeoutMarginMs'
   | 'processOptions';
 
-/** The mode when none is configured and the sandbox is off. */
-export const DEFAULT_OPENCLAW_MODE: OpenClawMode = 'gateway';
+/**
+ * The mode when none is configured. `local`, because a worker restarts after every task unless it runs with
+ * `--keep-alive`, and a Gateway that serves one task costs more than a `--local` run (start-up about 43 s of CPU
+ * against 33 s for a whole cold task, measured with bench/openclaw.ts); `createRunner` picks `gateway` for workers
+ * that stay up, where each further task costs about 1.2 s instead of 33 s.
+ */
+export const DEFAULT_OPENCLAW_MODE: OpenClawMode = 'local';
 
 /** Defaults of the optional {@link OpenClawRunnerOptions} that have a fixed value. */
 export const DEFAULT_OPENCLAW_RUNNER_OPTIONS = {
@@ -240,7 +245,7 @@ export class OpenClawRunner implements AgentRunner {
         'Expected `mode` to be `local` when `sandbox` is on: the Gateway mode does not run sandboxed yet',
       );
     }
-    this.mode = merged.mode ?? (merged.sandbox ? 'local' : DEFAULT_OPENCLAW_MODE);
+    this.mode = merged.mode ?? DEFAULT_OPENCLAW_MODE;
     this.#options = merged;
     this.#env = merged.env ?? process.env;
     const home = this.#env.OPENCLAW_HOME || this.#env.HOME || homedir();

@@ -101,6 +101,8 @@ export interface GatewayTaskOutcome {
   leftovers: number;
   /** The Gateway still had work of the task after its answer (a spawned sub-agent), so it was stopped. */
   backgroundWork?: boolean;
+  /** The turn was sent to the Gateway (before that, a failed task called no model and can safely run again). */
+  sent?: boolean;
   durationMs: number;
 }
 
@@ -302,8 +304,15 @@ export class GatewayHost {
 
     let client: GatewayClient | undefined;
     try {
-      const connected = await Promise.race([this.#connect(gateway), interrupted]);
-      if (connected === 'interrupted') return outcome;
+      const connecting = this.#connect(gateway);
+      const connected = await Promise.race([connecting, interrupted]);
+      if (connected === 'interrupted') {
+        connecting.then(
+          (late) => late.close(),
+          () => undefined,
+        );
+        return outcome;
+      }
       client = connected;
       await this.#converse(client, task, outcome, interrupted);
     } catch (error) {
@@ -362,6 +371,7 @@ export class GatewayHost {
     }
     const sessionKey = typeof created.payload?.key === 'string' ? created.payload.key : task.sessionKey;
     const runId = `${task.sessionKey}-run`;
+    outcome.sent = true;
     const answer = client.request(
       'agent',
       {

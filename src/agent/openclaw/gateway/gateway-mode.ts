@@ -174,18 +174,30 @@ export class GatewayMode {
     }
     const turnTimeoutSec = turnTimeoutSeconds(request.timeoutMs, GATEWAY_TURN_MARGIN_MS);
     const sessionKey = `dorch-${request.sessionId}-${randomUUID().slice(0, 8)}`.toLowerCase();
-    const outcome = await this.#host.runTask(
-      {
-        sessionKey,
-        workspace: resolve(request.workspace),
-        model: request.model,
-        thinking: decision.thinking,
-        message,
-        timeoutMs: request.timeoutMs,
-        turnTimeoutSec,
-      },
-      signal,
-    );
+    const task = {
+      sessionKey,
+      workspace: resolve(request.workspace),
+      model: request.model,
+      thinking: decision.thinking,
+      message,
+      timeoutMs: request.timeoutMs,
+      turnTimeoutSec,
+    };
+    let outcome = await this.#host.runTask(task, signal);
+    // A Gateway that died between tasks shows up only when the next one connects: nothing was sent, so one more
+    // try on a new Gateway cannot run the task twice.
+    const retry =
+      outcome.failure && !outcome.sent && !outcome.aborted && !outcome.timedOut && !signal?.aborted;
+    if (retry && !this.#host.current) {
+      this.#deps.debug?.(`retrying on a new OpenClaw Gateway: ${outcome.failure}`);
+      try {
+        await this.ensureStarted(request.model);
+        outcome = await this.#host.runTask({ ...task, sessionKey: `${sessionKey}-2` }, signal);
+      } catch (error) {
+        const why = error instanceof GatewayStartError ? error.message : (error as Error).message;
+        return failureResult(redact(`could not start openclaw: ${why}`), { model: request.model, notes });
+      }
+    }
     return gatewayResult(outcome, {
       requestedModel: request.model,
       timeoutMs: request.timeoutMs,
