@@ -3,10 +3,12 @@
  * speaking the WebSocket protocol over a real socket, with openclaw 2026.9.6's answer shapes. The real Gateway is
  * covered by test/integration/openclaw-gateway.test.ts.
  */
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentStartError } from '../../../../src/lib/errors.js';
 import { createOpenClawRunner, type OpenClawRunner } from '../../../../src/agent/openclaw/index.js';
@@ -409,5 +411,20 @@ describe('OpenClawRunner, gateway mode: tasks', () => {
     expect(r.gateway).toBeUndefined();
     expect(processesUsingStateDir(gatewayDir)).toEqual([]);
     expect(log().some((e) => e.event === 'sigterm')).toBe(true);
+  });
+
+  it('never keeps a worker alive that is done, and dies with it (exit hook) when close() was not called', async () => {
+    const started = Date.now();
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(import.meta.dirname, 'gateway-exit.fixture.ts'), FAKE_GATEWAY, dir],
+      { env: { ...process.env, ...env }, timeout: 30_000 },
+    );
+    expect(Date.now() - started).toBeLessThan(30_000);
+    const { gateway, ok } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { gateway: number; ok: boolean };
+    expect(ok).toBe(true);
+    expect(gateway).toBeGreaterThan(0);
+    const helper = log().find((e) => e.event === 'helper')!.pid!;
+    expect(await waitFor(() => !alive(gateway) && !alive(helper))).toBe(true);
   });
 });
