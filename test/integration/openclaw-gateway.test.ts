@@ -3,9 +3,11 @@
  * two tasks. What must hold for the mode to be usable at all: each task runs in its own session (the second
  * task's model calls carry nothing of the first), in its own folder (its AGENTS.md is the one OpenClaw reads, and a
  * file the agent writes lands there, where the worker attaches files from), with the usage and cost of that task
- * alone; and the Gateway is gone after close(). One Gateway start costs 30-100 s on two busy cores; the tasks a few
- * seconds each. `DORCH_SKIP_OPENCLAW=1` skips the file, as the other real-CLI tests.
+ * alone; a daemon a task's command leaves behind ends with the task; and the Gateway is gone after close(). One
+ * Gateway start costs 30-100 s on two busy cores; the tasks a few seconds each. `DORCH_SKIP_OPENCLAW=1` skips the
+ * file, as the other real-CLI tests.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +30,22 @@ import {
 const START_TIMEOUT_MS = 300_000;
 const TASK_TIMEOUT_MS = 120_000;
 const PROVIDER_KEY = `sk-fake-${process.pid}-gateway-key`;
+
+const LEFTOVER_SECONDS = 3000 + (process.pid % 1000);
+
+// Live `sleep <LEFTOVER_SECONDS>` processes: what the second task leaves behind.
+function sleepers(): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8') === `sleep\0${LEFTOVER_SECONDS}\0`;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 const hasToolResult = (body: ChatRequestBody): boolean =>
   (body.messages ?? []).some((m) => m.role === 'tool');
@@ -82,17 +100,21 @@ describe.skipIf(skipRealOpenClaw())('OpenClawRunner (gateway mode) with the real
       // The warm-up turn called no model.
       expect(server.requests).toEqual([]);
 
-      // Each task: the agent writes `made-by-agent.txt` (a relative path), then answers.
-      server.setReply((body) =>
-        hasToolResult(body)
-          ? 'PROBE-OK: file written'
-          : {
-              toolCall: {
-                name: 'write',
-                arguments: { path: 'made-by-agent.txt', content: 'written by the agent' },
-              },
+      // Each task writes `made-by-agent.txt` (a relative path), then answers: the first with the write tool, the
+      // second with a shell command that also leaves a daemon behind (`setsid sleep`), as an agent may.
+      server.setReply((body) => {
+        if (hasToolResult(body)) return 'PROBE-OK: file written';
+        if (JSON.stringify(body.messages).includes('discord-2001')) {
+          return {
+            toolCall: {
+              name: 'write',
+              arguments: { path: 'made-by-agent.txt', content: 'written by the agent' },
             },
-      );
+          };
+        }
+        const command = `printf 'written by the agent' > made-by-agent.txt; setsid sleep ${LEFTOVER_SECONDS} >/dev/null 2>&1 &`;
+        return { toolCall: { name: 'exec', arguments: { command } } };
+      });
       const first = await request('discord-2001', 'MARKER-AGENTS-A');
       const resultA = await runner.run(first);
       const callsA = server.requests.splice(0);
@@ -129,6 +151,9 @@ describe.skipIf(skipRealOpenClaw())('OpenClawRunner (gateway mode) with the real
       expect(await readFile(join(second.workspace, 'made-by-agent.txt'), 'utf8')).toBe(
         'written by the agent',
       );
+      // The daemon the second task left is gone with the task; the Gateway lives on.
+      expect(sleepers()).toEqual([]);
+      expect(runner.gateway?.pid).toBe(gateway!.pid);
     },
     START_TIMEOUT_MS + 2 * TASK_TIMEOUT_MS,
   );
