@@ -116,7 +116,7 @@ export interface OpenClawRunnerOptions {
   sandboxCheckTimeoutMs?: number;
   /** How far below the task timeout OpenClaw's own `--timeout` is set (see turnTimeoutSeconds). @defaultValue `30000` */
   turnTimeoutMarginMs?: number;
-  /** Gateway mode: how long the Gateway may take to start and answer `/readyz`. @defaultValue `180000` */
+  /** Gateway mode: how long the Gateway may take to start and answer `/readyz`. @defaultValue `300000` */
   gatewayStartTimeoutMs?: number;
   /**
    * Gateway mode: how long an aborted or timed-out turn may take to confirm it stopped before the Gateway itself is
@@ -155,7 +155,7 @@ export const DEFAULT_OPENCLAW_MODE: OpenClawMode = 'local';
 /** Defaults of the optional {@link OpenClawRunnerOptions} that have a fixed value. */
 export const DEFAULT_OPENCLAW_RUNNER_OPTIONS = {
   workDir: 'workers',
-  gatewayStartTimeoutMs: 180_000,
+  gatewayStartTimeoutMs: 300_000,
   abortGraceMs: 10_000,
   sandbox: false,
   stripEnv: [],

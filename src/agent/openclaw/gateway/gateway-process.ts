@@ -63,7 +63,10 @@ export function describeGatewayExit(outcome: ProcessOutcome, output: string): st
     : outcome.signal
       ? `was killed by ${outcome.signal}`
       : `exited with code ${outcome.exitCode ?? 'unknown'}`;
-  const reason = outcome.failedToStart ? undefined : stderrReason(output);
+  // Its last words explain an exit with an error code; after a signal they are whatever it logged last.
+  const reason = outcome.exitCode
+    ? stderrReason(output)?.replace(/^\S*\d{4}-\d\d-\d\dT\S+\s+/, '')
+    : undefined;
   return reason ? `${how}: ${reason}` : how;
 }
 

@@ -4,6 +4,8 @@ import { gatewayResult } from '../../../../src/agent/openclaw/gateway/result.js'
 import type { GatewayTaskOutcome } from '../../../../src/agent/openclaw/gateway/gateway-host.js';
 import { buildGatewayConfig, gatewayArgs } from '../../../../src/agent/openclaw/gateway/overlay.js';
 import { findLeftovers, runsOpenClaw } from '../../../../src/agent/openclaw/gateway/leftovers.js';
+import { describeGatewayExit } from '../../../../src/agent/openclaw/gateway/gateway-process.js';
+import type { ProcessOutcome } from '../../../../src/agent/process.js';
 import type { ProcessEntry, ProcessTable } from '../../../../src/lib/processes/process-table.js';
 import { AGENT_OWNER_ENV } from '../../../../src/lib/processes/agent-marker.js';
 
@@ -187,5 +189,37 @@ describe('findLeftovers', () => {
     expect(runsOpenClaw(['node', '/opt/openclaw-evil/x.js'], PKG)).toBe(false);
     expect(runsOpenClaw(['sleep', '1'], PKG)).toBe(false);
     expect(runsOpenClaw(undefined, PKG)).toBe(false);
+  });
+});
+
+describe('describeGatewayExit', () => {
+  const ended = (over: Partial<ProcessOutcome>): ProcessOutcome => ({
+    exitCode: null,
+    signal: null,
+    timedOut: false,
+    aborted: false,
+    forceKilled: false,
+    durationMs: 1,
+    stdout: '',
+    stderr: '',
+    stdoutTruncated: false,
+    stderrTruncated: false,
+    failedToStart: false,
+    ...over,
+  });
+  const log =
+    '2026-11-29T11:30:43.498+00:00 [gateway] starting...\n2026-11-29T11:30:44.000+00:00 Gateway failed to start: bad config\n';
+
+  it('gives the last words of a Gateway that exited with an error, without the log timestamp', () => {
+    expect(describeGatewayExit(ended({ exitCode: 1 }), log)).toBe(
+      'exited with code 1: Gateway failed to start: bad config',
+    );
+  });
+
+  it('gives no log line for a Gateway killed by a signal: its last words are unrelated', () => {
+    expect(describeGatewayExit(ended({ signal: 'SIGKILL' }), log)).toBe('was killed by SIGKILL');
+    expect(describeGatewayExit(ended({ failedToStart: true, error: '`openclaw` does not exist' }), '')).toBe(
+      'could not start: `openclaw` does not exist',
+    );
   });
 });
