@@ -282,8 +282,8 @@ export class OpenClawRunner implements AgentRunner {
   }
 
   /**
-   * Gets ready to run tasks: `check()`, and in gateway mode starts the worker's Gateway (about 30-45 s on two cores,
-   * paid once per worker instead of per task). Throws `AgentStartError` saying why the Gateway cannot start. Without
+   * Gets ready to run tasks: `check()`, and in gateway mode starts the worker's Gateway (about 43 s of CPU, 30-100 s
+   * on two busy cores, paid once per worker instead of per task). Throws `AgentStartError` saying why the Gateway cannot start. Without
    * it, the first task starts the Gateway. Idempotent.
    */
   async start(): Promise<void> {
