@@ -183,6 +183,7 @@ export class GatewayHost {
     // A port picked free can be taken before the Gateway binds it: one more try on another port.
     for (let attempt = 0; attempt < 2; attempt++) {
       const dir = this.gatewayStateDir;
+      await this.#endStale(dir);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(join(dir, 'workspace'), { recursive: true });
       const port = await (o.freePort ?? freeLoopbackPort)();
@@ -211,6 +212,34 @@ export class GatewayHost {
       }
     }
     throw lastError;
+  }
+
+  // A Gateway of an earlier process of this worker that was killed outright (no exit hook ran, no manager reaped
+  // it) still runs on this state dir: end it before taking the dir over. Only this worker's Gateways use the dir.
+  async #endStale(dir: string): Promise<void> {
+    const table = this.#o.processTable === undefined ? defaultProcessTable() : this.#o.processTable;
+    if (!table?.hasEnvironments) return;
+    const kill = this.#o.kill ?? defaultKill;
+    const stale = () =>
+      table
+        .list()
+        .filter(
+          (e) =>
+            e.pid !== process.pid && e.state !== 'Z' && table.getenv(e.pid, 'OPENCLAW_STATE_DIR') === dir,
+        );
+    const found = stale();
+    if (found.length === 0) return;
+    this.#o.debug?.(`ending ${found.length} process(es) of an earlier OpenClaw Gateway of this worker`);
+    for (const e of found) {
+      try {
+        if (e.pgid === e.pid) kill(-e.pgid, 'SIGKILL');
+        kill(e.pid, 'SIGKILL');
+      } catch {
+        // Gone.
+      }
+    }
+    const until = Date.now() + 5_000;
+    while (Date.now() < until && stale().length > 0) await sleep(50);
   }
 
   // Loads the agent runtime with a turn that fails before any provider is called (unknown model).

@@ -3,7 +3,7 @@
  * speaking the WebSocket protocol over a real socket, with openclaw 2026.9.6's answer shapes. The real Gateway is
  * covered by test/integration/openclaw-gateway.test.ts.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,6 +184,27 @@ describe('OpenClawRunner, gateway mode: start-up', () => {
     expect(start!.env).not.toHaveProperty('OPENCLAW_GATEWAY_TOKEN');
     // The warm-up turn asked for a model that cannot exist.
     expect(requests('agent').map((e) => e.params?.model)).toEqual([WARM_UP_MODEL]);
+  });
+
+  it('ends a Gateway an earlier, killed process of the same worker left on its state dir', async () => {
+    const gatewayDir = join(dir, 'workers', 'w1', 'openclaw-state', 'gateway');
+    mkdirSync(gatewayDir, { recursive: true });
+    // What a worker killed with SIGKILL (no exit hook, no manager) leaves: its Gateway, still serving.
+    const orphan = spawn(process.execPath, [FAKE_GATEWAY, 'helper'], {
+      env: { ...process.env, OPENCLAW_STATE_DIR: gatewayDir },
+      detached: true,
+      stdio: 'ignore',
+    });
+    orphan.unref();
+    expect(await waitFor(() => processesUsingStateDir(gatewayDir).includes(orphan.pid!))).toBe(true);
+    try {
+      const r = runner();
+      await r.start();
+      expect(await waitFor(() => !alive(orphan.pid!))).toBe(true);
+      expect(processesUsingStateDir(gatewayDir)).toContain(r.gateway!.pid);
+    } finally {
+      if (alive(orphan.pid!)) process.kill(orphan.pid!, 'SIGKILL');
+    }
   });
 
   it('check() alone starts nothing (the manager and doctor only check)', async () => {
