@@ -343,7 +343,6 @@ export class OpenClawRunner implements AgentRunner {
         });
       },
       env: (keys) => this.#childEnv(childPathValue(launch, this.#env.PATH), this.configPath, keys),
-      baseEnv: this.#env,
       redact: this.#redact,
       startTimeoutMs: this.#options.gatewayStartTimeoutMs,
       abortGraceMs: this.#options.abortGraceMs,

@@ -38,8 +38,6 @@ export interface GatewayModeDeps extends Omit<GatewayHostOptions, 'renderConfig'
   renderConfig: GatewayHostOptions['renderConfig'];
   /** The Gateway's environment, given the test for the provider keys it gets. */
   env: (keys: (name: string) => boolean) => NodeJS.ProcessEnv;
-  /** The worker's environment, to see which keys exist at all. */
-  baseEnv: NodeJS.ProcessEnv;
   /** Removes secrets from text that leaves the runner. */
   redact: (text: string) => string;
 }
@@ -122,10 +120,10 @@ export class GatewayMode {
     const mtime = mtimeOf(this.#deps.configPath);
     const running = this.#host.env;
     if (running) {
-      const needed = Object.keys(this.#deps.baseEnv).filter(
-        model ? openClawKeyFilter(config, model) : () => false,
-      );
-      const missing = needed.filter((name) => running[name] !== this.#deps.baseEnv[name]);
+      // The keys a Gateway started for this model would get (after the never-pass rules), against what it has.
+      const filter = model ? openClawKeyFilter(config, model) : () => false;
+      const wanted = this.#deps.env(filter);
+      const missing = Object.keys(wanted).filter((name) => filter(name) && running[name] !== wanted[name]);
       const changed = mtime !== this.#configMtime;
       if (missing.length === 0 && !changed) return;
       this.#deps.debug?.(

@@ -423,6 +423,14 @@ describe('OpenClawRunner, gateway mode: tasks', () => {
     expect(starts()).toHaveLength(3);
   });
 
+  it('does not restart for a key that may never be passed (stripEnv)', async () => {
+    const r = runner({ stripEnv: ['OPENAI_API_KEY'] });
+    await r.run(request('discord-19', { model: 'openai/gpt-test' }));
+    await r.run(request('discord-20', { model: 'openai/gpt-test' }));
+    expect(starts()).toHaveLength(1);
+    expect(starts()[0]!.env).not.toHaveProperty('OPENAI_API_KEY');
+  });
+
   it('close() stops the Gateway and everything it started', async () => {
     const r = runner();
     await r.start();
