@@ -62,6 +62,13 @@ export interface AgentRunner {
   check(): Promise<void>;
   /** Run one task. Resolves with a result for every outcome; rejects only on a bug. Abort = kill the agent. */
   run(request: AgentRequest, signal?: AbortSignal): Promise<AgentResult>;
+  /**
+   * Optional: get ready to run tasks, after `check()` (the OpenClaw runner's gateway mode starts its Gateway here).
+   * Throws `AgentStartError`. A runner that has one starts on the first `run()` when this is not called.
+   */
+  start?(): Promise<void>;
+  /** Optional: release what the runner keeps between tasks (the OpenClaw Gateway). Idempotent. */
+  close?(): Promise<void>;
 }
 
 /** Zero usage. */

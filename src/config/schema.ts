@@ -23,6 +23,11 @@ import {
   DEFAULT_WORK_DIR,
 } from './defaults.js';
 
+/** How the OpenClaw runner runs tasks (`OPENCLAW_MODE`): a warm Gateway per worker, or a process per task. */
+export const OPENCLAW_MODES = ['gateway', 'local'] as const;
+/** One of {@link OPENCLAW_MODES}. */
+export type OpenClawModeName = (typeof OPENCLAW_MODES)[number];
+
 /** Agent runners `AGENT_RUNNER` may name. */
 export const AGENT_RUNNERS = ['openclaw', 'openai', 'command', 'demo'] as const;
 /** One of {@link AGENT_RUNNERS}. */
@@ -83,6 +88,8 @@ export interface Config {
     openclawStateDir?: string;
     /** `OPENCLAW_CONFIG_PATH`. */
     openclawConfigPath?: string;
+    /** `OPENCLAW_MODE` (unset: `gateway` for workers that stay up between tasks, else `local`). */
+    openclawMode?: OpenClawModeName;
     /** `OPENAI_BASE_URL` without a trailing slash. */
     openaiBaseUrl: string;
     /** `OPENAI_API_KEY`, else `OPENROUTER_API_KEY`. */
@@ -134,6 +141,8 @@ export const CONFIG_KEYS = {
   OPENCLAW_BIN: 'path to the openclaw executable',
   OPENCLAW_STATE_DIR: 'OpenClaw state folder',
   OPENCLAW_CONFIG_PATH: 'OpenClaw config file (pricing is read from it)',
+  OPENCLAW_MODE:
+    'how the openclaw runner runs tasks: gateway (one warm Gateway per worker; the default with --keep-alive) or local (a fresh process per task; the default otherwise)',
   OPENAI_BASE_URL: 'OpenAI-compatible API base URL for the `openai` runner',
   OPENAI_API_KEY: 'API key for the `openai` runner',
   OPENROUTER_API_KEY: 'API key for the `openai` runner when OPENAI_API_KEY is not set',
@@ -309,6 +318,13 @@ const runner: Parse<AgentRunnerName> = (text) => {
     : new Invalid(`unknown runner ${show(text)}; use one of ${AGENT_RUNNERS.join(', ')}`);
 };
 
+const openclawMode: Parse<OpenClawModeName> = (text) => {
+  const mode = text.toLowerCase();
+  return (OPENCLAW_MODES as readonly string[]).includes(mode)
+    ? (mode as OpenClawModeName)
+    : new Invalid(`unknown mode ${show(text)}; use one of ${OPENCLAW_MODES.join(', ')}`);
+};
+
 const bool: Parse<boolean> = (text) => {
   const t = text.toLowerCase();
   if (['1', 'true', 'yes', 'on'].includes(t)) return true;
@@ -390,6 +406,7 @@ export const configSchema = z
     OPENCLAW_BIN: field(text, undefined),
     OPENCLAW_STATE_DIR: field(text, undefined),
     OPENCLAW_CONFIG_PATH: field(text, undefined),
+    OPENCLAW_MODE: field(openclawMode, undefined),
     OPENAI_BASE_URL: field(httpUrl(false), DEFAULT_OPENAI_BASE_URL),
     OPENAI_API_KEY: field(apiKey, undefined),
     OPENROUTER_API_KEY: field(apiKey, undefined),
@@ -443,6 +460,15 @@ export const configSchema = z
       });
     }
 
+    if (valid(fields.OPENCLAW_MODE) === 'gateway' && valid(fields.AGENT_SANDBOX) === true) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'the gateway mode does not run sandboxed yet; set OPENCLAW_MODE=local (or leave it unset) with AGENT_SANDBOX',
+        path: ['OPENCLAW_MODE'],
+      });
+    }
+
     const extra = valid(fields.MODEL_ALIASES);
     const aliases: Record<string, string> = { ...DEFAULT_MODEL_ALIASES, ...extra };
     const overrides = { cheap: fields.MODEL_CHEAP, primary: fields.MODEL_PRIMARY, coder: fields.MODEL_CODER };
@@ -487,6 +513,7 @@ export const configSchema = z
         openclawBin: f.OPENCLAW_BIN,
         openclawStateDir: f.OPENCLAW_STATE_DIR,
         openclawConfigPath: f.OPENCLAW_CONFIG_PATH,
+        openclawMode: f.OPENCLAW_MODE,
         openaiBaseUrl: f.OPENAI_BASE_URL,
         openaiApiKey: f.OPENAI_API_KEY ?? f.OPENROUTER_API_KEY,
         sandbox: f.AGENT_SANDBOX,

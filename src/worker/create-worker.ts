@@ -47,8 +47,12 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
     (await createRunner(config, {
       workerId: options.workerId,
       stripEnv: discordSecretEnvNames(process.env),
+      keepAlive: options.keepAlive,
     }));
   await runner.check();
+  // A warm runner (OpenClaw's Gateway) starts now: one that cannot start is an error at start-up, not at the first
+  // task, and is stopped with the worker instead of being killed on exit.
+  await runner.start?.();
   // A rejected token or a missing permission should stop the worker now, with a clear error naming what to fix;
   // an unreachable Discord should not (the worker then serves the local queue).
   if (options.checkPermissions ?? true)
@@ -85,5 +89,12 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
     redact: options.redact,
     ...options.overrides,
   });
-  return { ...buses, worker, runner, close: () => buses.bus.close() };
+  const close = async () => {
+    try {
+      await runner.close?.();
+    } finally {
+      await buses.bus.close();
+    }
+  };
+  return { ...buses, worker, runner, close };
 }

@@ -52,6 +52,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function runner(over: Partial<ConstructorParameters<typeof OpenClawRunner>[0]> = {}): OpenClawRunner {
   return createOpenClawRunner({
     workerId: 'w1',
+    // The process-per-task mode; the Gateway mode has its own tests (gateway-runner.test.ts).
+    mode: 'local',
     bin: FAKE_SH,
     workDir: join(dir, 'workers'),
     env,
