@@ -1,7 +1,8 @@
 /**
  * Builders for {@link AgentResult}: one shape for success and every failure, so no runner invents its own.
  */
-import { EMPTY_USAGE, type AgentResult, type AgentUsage } from './runner.js';
+import { EMPTY_USAGE, type AgentUsage } from '../task/usage.js';
+import type { AgentResult } from './runner.js';
 import type { ProcessOutcome } from './process.js';
 
 export { EMPTY_USAGE };

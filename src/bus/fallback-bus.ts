@@ -36,9 +36,8 @@ import type {
   Submitted,
   SubmitOptions,
   SweptTask,
-  TaskReport,
-  WorkerStatus,
 } from './bus.js';
+import type { TaskReport, WorkerStatus } from '../task/report.js';
 import type { Task } from '../task/task.js';
 import { AppError, errorMessage, type BusUnavailableError } from '../lib/errors.js';
 import { jitter, sleep } from '../lib/sleep.js';

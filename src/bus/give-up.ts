@@ -2,7 +2,7 @@
  * The FAILED report for a task that ran out of attempts. Built where the hand-back decides (the bus), with the
  * model and thinking level the task would have run with, so it reads like any other result.
  */
-import type { TaskReport } from './bus.js';
+import type { TaskReport } from '../task/report.js';
 import type { Task } from '../task/task.js';
 import { formatReport } from '../task/format.js';
 

@@ -5,7 +5,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
-import type { Claim, WorkerStatus } from '../bus/bus.js';
+import type { Claim } from '../bus/bus.js';
+import type { WorkerStatus } from '../task/report.js';
 import { byOwner, killMarked, ownerTag } from '../lib/processes/agent-marker.js';
 import { defaultProcessTable } from '../lib/processes/process-table.js';
 import { identify } from '../lib/processes/signal.js';

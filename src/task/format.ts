@@ -4,10 +4,10 @@
  * neutralised by `allowed_mentions`, not by changing what the agent wrote. Every piece of text is redacted and
  * stripped of control characters (NUL, C0/C1) first; file names are reduced to safe characters.
  */
-import type { AgentUsage } from '../agent/runner.js';
-import type { ReportFile, TaskReport, WorkerStatus } from '../bus/bus.js';
 import { stripControls } from '../lib/control-chars.js';
 import { safeAttachmentName } from './file-name.js';
+import type { ReportFile, TaskReport, WorkerStatus } from './report.js';
+import type { AgentUsage } from './usage.js';
 
 /** Discord's message content limit. */
 export const MAX_CONTENT_LENGTH = 2000;

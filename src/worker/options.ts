@@ -1,9 +1,10 @@
 /**
  * Worker options: one documented interface, one defaults constant, validation in the constructor.
  */
-import type { AgentResult, AgentUsage, AgentRunner } from '../agent/runner.js';
+import type { AgentResult, AgentRunner } from '../agent/runner.js';
 import type { Bus } from '../bus/bus.js';
 import type { ThinkingLevel } from '../task/task.js';
+import type { AgentUsage } from '../task/usage.js';
 
 /** One finished task, as the worker records it for cost reports. */
 export interface LedgerEntry {

@@ -9,7 +9,8 @@
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Bus, Claim, CompleteOptions, Completion, TaskReport } from '../bus/bus.js';
+import type { Bus, Claim, CompleteOptions, Completion } from '../bus/bus.js';
+import type { TaskReport } from '../task/report.js';
 import { BusUnavailableError, RateLimitedError, errorMessage } from '../lib/errors.js';
 
 interface StoredEntry {

@@ -9,15 +9,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentResult } from '../agent/runner.js';
 import { failureResult } from '../agent/result.js';
-import type {
-  Claim,
-  ClaimHold,
-  CompleteOptions,
-  HandBack,
-  SweptTask,
-  TaskReport,
-  WorkerStatus,
-} from '../bus/bus.js';
+import type { Claim, ClaimHold, CompleteOptions, HandBack, SweptTask } from '../bus/bus.js';
+import type { TaskReport, WorkerStatus } from '../task/report.js';
 import { AppError, DiscordApiError, errorMessage } from '../lib/errors.js';
 import { jitter, sleep } from '../lib/sleep.js';
 import { formatReport } from '../task/format.js';

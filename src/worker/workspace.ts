@@ -7,7 +7,7 @@ import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/pro
 import { basename, join, relative, resolve } from 'node:path';
 import { isSafeTaskId, type Task } from '../task/task.js';
 import { TaskInvalidError } from '../lib/errors.js';
-import type { ReportFile } from '../bus/bus.js';
+import type { ReportFile } from '../task/report.js';
 import { safeAttachmentName } from '../task/file-name.js';
 import { screenFile } from './screen-file.js';
 

@@ -14,13 +14,11 @@ import type {
   CompleteOptions,
   Completion,
   HandBack,
-  ReportFile,
   Submitted,
   SubmitOptions,
   SweptTask,
-  TaskReport,
-  WorkerStatus,
 } from '../../src/bus/bus.js';
+import type { ReportFile, TaskReport, WorkerStatus } from '../../src/task/report.js';
 import { DEFAULT_GIVE_UP_REPORT } from '../../src/bus/give-up.js';
 import { lateNote, retargetReport } from '../../src/bus/retarget.js';
 import { BusUnavailableError, LeaseLostError } from '../../src/lib/errors.js';

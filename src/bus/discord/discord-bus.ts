@@ -16,9 +16,8 @@ import type {
   Submitted,
   SubmitOptions,
   SweptTask,
-  TaskReport,
-  WorkerStatus,
 } from '../bus.js';
+import type { TaskReport, WorkerStatus } from '../../task/report.js';
 import { discordTaskId, type Task } from '../../task/task.js';
 import { formatStatus } from '../../task/format.js';
 import { DEFAULT_GIVE_UP_REPORT, type GiveUpReport } from '../give-up.js';

@@ -20,13 +20,11 @@ import type {
   CompleteOptions,
   Completion,
   HandBack,
-  ReportFile,
   Submitted,
   SubmitOptions,
   SweptTask,
-  TaskReport,
-  WorkerStatus,
 } from '../bus.js';
+import type { ReportFile, TaskReport, WorkerStatus } from '../../task/report.js';
 import { DEFAULT_GIVE_UP_REPORT, type GiveUpReport } from '../give-up.js';
 import { lateNote, retargetReport } from '../retarget.js';
 import type { Task, TaskAttachment } from '../../task/task.js';

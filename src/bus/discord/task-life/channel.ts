@@ -13,7 +13,7 @@ import {
   type APIUser,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord-api-types/v10';
-import type { ReportFile } from '../../bus.js';
+import type { ReportFile } from '../../../task/report.js';
 import { BusUnavailableError } from '../../../lib/errors.js';
 import { DiscordCode, hasDiscordCode, toBusError } from '../errors.js';
 import { channelPages } from '../pages.js';

@@ -60,8 +60,8 @@ import type {
   HandBack,
   Requeued,
   SweptTask,
-  TaskReport,
 } from '../../bus.js';
+import type { TaskReport } from '../../../task/report.js';
 import type { Task } from '../../../task/task.js';
 import type { Authorizer } from '../authorization.js';
 import { TaskChannel } from './channel.js';
