@@ -3,7 +3,7 @@
  */
 import type { AgentResult, AgentRunner } from '../agent/runner.js';
 import type { Bus } from '../bus/bus.js';
-import type { ThinkingLevel } from '../task/task.js';
+import type { ModelSettings } from '../task/models.js';
 import type { AgentUsage } from '../task/usage.js';
 
 /** One finished task, as the worker records it for cost reports. */
@@ -28,13 +28,6 @@ export interface CostSeam {
   claimBlocker(): Promise<string | null>;
   /** A note for the result when one task's cost went past the per-task limit, else null. */
   overTaskLimit(costUsd: number): string | null;
-}
-
-/** Model settings (aliases, defaults). */
-export interface ModelSettings {
-  aliases: Record<string, string>;
-  defaultModel: string;
-  defaultThinking: ThinkingLevel;
 }
 
 /** Options for {@link Worker}. */
