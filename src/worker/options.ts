@@ -1,34 +1,10 @@
 /**
  * Worker options: one documented interface, one defaults constant, validation in the constructor.
  */
-import type { AgentResult, AgentRunner } from '../agent/runner.js';
+import type { AgentRunner } from '../agent/runner.js';
 import type { Bus } from '../bus/bus.js';
+import type { CostSeam } from '../cost/accounting.js';
 import type { ModelSettings } from '../task/models.js';
-import type { AgentUsage } from '../task/usage.js';
-
-/** One finished task, as the worker records it for cost reports. */
-export interface LedgerEntry {
-  ts: string;
-  taskId: string;
-  workerId: string;
-  model: string;
-  outcome: 'SUCCESS' | 'FAILED';
-  usage: AgentUsage;
-  costUsd: number;
-  durationMs: number;
-}
-
-/** What the worker needs from cost accounting (implemented by `src/cost/`). */
-export interface CostSeam {
-  /** The task's cost in USD: the runner's own figure, else tokens × price. `known` false when no price exists. */
-  costOf(result: AgentResult): { costUsd: number; known: boolean };
-  /** Record a finished task. */
-  record(entry: LedgerEntry): Promise<void>;
-  /** null when the worker may claim; otherwise why not (daily budget reached). */
-  claimBlocker(): Promise<string | null>;
-  /** A note for the result when one task's cost went past the per-task limit, else null. */
-  overTaskLimit(costUsd: number): string | null;
-}
 
 /** Options for {@link Worker}. */
 export interface WorkerOptions {
