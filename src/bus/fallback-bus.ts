@@ -42,23 +42,7 @@ import type { Task } from '../task/task.js';
 import { AppError, errorMessage, type BusUnavailableError } from '../lib/errors.js';
 import { jitter, sleep } from '../lib/sleep.js';
 import { randomBytes } from 'node:crypto';
-import type { DrainReport, MovedTask } from './local/local-bus.js';
-
-/** What the fallback side must offer beyond {@link Bus}: `LocalBus` implements it. */
-export interface FallbackQueue extends Bus {
-  /** True for task ids that live in this queue. */
-  owns(taskId: string): boolean;
-  /** Move pending tasks to `target`, each exactly once; rethrows `BusUnavailableError` from the target. */
-  drainTo(target: Bus, options?: { exclude?: ReadonlySet<string> }): Promise<DrainReport>;
-  /** Where a drained task went, or null. */
-  movedTo(taskId: string): Promise<MovedTask | null>;
-  /** Reports finished here and not yet published to the primary. */
-  unpublishedReports?(): Promise<{ taskId: string; report: TaskReport }[]>;
-  /** Exactly one caller (across processes) gets true and publishes. */
-  claimPublication?(taskId: string): Promise<boolean>;
-  /** Undo a claimed publication that failed. */
-  releasePublication?(taskId: string): Promise<void>;
-}
+import type { DrainReport, FallbackQueue } from './fallback-queue.js';
 
 /** Options for {@link FallbackBus}. */
 export interface FallbackBusOptions {

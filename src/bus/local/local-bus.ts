@@ -25,6 +25,7 @@ import type {
   SweptTask,
 } from '../bus.js';
 import type { ReportFile, TaskReport, WorkerStatus } from '../../task/report.js';
+import type { DrainReport, FallbackQueue, MovedTask } from '../fallback-queue.js';
 import { DEFAULT_GIVE_UP_REPORT, type GiveUpReport } from '../give-up.js';
 import { lateNote, retargetReport } from '../retarget.js';
 import type { Task, TaskAttachment } from '../../task/task.js';
@@ -138,20 +139,6 @@ export interface SweepReport {
   recovered: number;
 }
 
-/** What {@link LocalBus.drainTo} did. */
-export interface DrainReport {
-  /** Tasks now queued on the other bus: the local id and what the other bus returned. */
-  moved: Array<{ from: string; to: Submitted }>;
-  /** Tasks the other bus refused with an error other than `BusUnavailableError`; they stay pending here. */
-  failed: Array<{ taskId: string; error: unknown }>;
-}
-
-/** Where a drained task went. */
-export interface MovedTask {
-  bus: string;
-  taskId: string;
-}
-
 function isUnavailable(error: unknown): boolean {
   return error instanceof AppError && error.code === 'BUS_UNAVAILABLE';
 }
@@ -165,7 +152,7 @@ function checkPositive(name: string, value: number, allowZero: boolean): void {
 }
 
 /** The local fallback queue. See the module comment for how it stays exactly-once across processes. */
-export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
+export class LocalBus extends EventEmitter<LocalBusEvents> implements FallbackQueue {
   /** Always `local`. */
   readonly name = 'local';
   /** Paths and file operations (exposed for tools and tests that inspect the folder). */
