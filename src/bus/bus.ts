@@ -95,6 +95,12 @@ export interface ClaimHold {
   until?: number;
 }
 
+/** Options for {@link Bus.purge}. */
+export interface PurgeOptions {
+  /** Remove every task, claimed and finished ones too (on Discord: every message of the queue). @defaultValue false */
+  all?: boolean;
+}
+
 /** What {@link Bus.requeue} did. */
 export interface Requeued {
   taskId: string;
@@ -153,6 +159,12 @@ export interface Bus {
    * otherwise. Optional: only buses that refuse tasks have it.
    */
   requeue?(taskId: string): Promise<Requeued>;
+  /**
+   * The operator's clear: remove the tasks that are waiting, by the same rule `poll` uses to offer them (never a
+   * claimed, refused, finished or handed-back one); `all` removes every task, whatever its state. Returns the ids
+   * removed. Optional: only buses an operator clears have it.
+   */
+  purge?(options?: PurgeOptions): Promise<string[]>;
   /** The result message text for a task id, or null while there is none. */
   findResult(taskId: string): Promise<string | null>;
   /** Release resources. Idempotent; later calls of other methods reject. */

@@ -32,9 +32,10 @@ import type {
   CompleteOptions,
   Completion,
   HandBack,
+  PurgeOptions,
   Requeued,
-  Submitted,
   SubmitOptions,
+  Submitted,
   SweptTask,
 } from './bus.js';
 import type { TaskReport, WorkerStatus } from '../task/report.js';
@@ -314,6 +315,23 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
   handBack(claim: Claim, reason: string): Promise<HandBack> {
     if (this.fallback.owns(claim.task.id)) return this.fallback.handBack(claim, reason);
     return this.#deliver('handBack', () => this.primary.handBack(claim, reason));
+  }
+
+  /**
+   * Purge both queues: the primary (while it is up; an outage is recorded, so `primary-down` tells the caller it
+   * was left as it was), then the local one (tasks queued there during an outage wait to be posted to the
+   * primary, so they are waiting too).
+   */
+  async purge(options?: PurgeOptions): Promise<string[]> {
+    const purge = this.primary.purge?.bind(this.primary);
+    const primary = purge
+      ? await this.#either(
+          () => purge(options),
+          async () => [],
+        )
+      : [];
+    const local = (await this.fallback.purge?.(options)) ?? [];
+    return [...primary, ...local];
   }
 
   /** Status to the primary, or to the local log while it is down. */

@@ -12,9 +12,10 @@ import type {
   CompleteOptions,
   Completion,
   HandBack,
+  PurgeOptions,
   Requeued,
-  Submitted,
   SubmitOptions,
+  Submitted,
   SweptTask,
 } from '../bus.js';
 import type { TaskReport, WorkerStatus } from '../../task/report.js';
@@ -178,6 +179,10 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
 
   requeue(taskId: string): Promise<Requeued> {
     return this.#life.requeue(taskId);
+  }
+
+  purge(options?: PurgeOptions): Promise<string[]> {
+    return this.#life.purge(options);
   }
 
   async publish(report: TaskReport, key: string): Promise<void> {

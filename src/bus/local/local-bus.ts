@@ -20,8 +20,9 @@ import type {
   CompleteOptions,
   Completion,
   HandBack,
-  Submitted,
+  PurgeOptions,
   SubmitOptions,
+  Submitted,
   SweptTask,
 } from '../bus.js';
 import type { ReportFile, TaskReport, WorkerStatus } from '../../task/report.js';
@@ -224,6 +225,32 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements FallbackQu
       if (task) tasks.push(task);
     }
     return tasks;
+  }
+
+  /**
+   * Remove the pending tasks (every one, not only the first `pollLimit` a poll offers); with `all`, claimed ones
+   * too, whose holders then lose their lease (a heartbeat throws `LeaseLostError`, a completion is `superseded`).
+   * Each is taken by rename, so a task claimed meanwhile is left to its holder unless `all`; its record is kept as
+   * `done/<id>.purged.json` for people, its attachments are removed.
+   */
+  async purge(options: PurgeOptions = {}): Promise<string[]> {
+    await this.#ready();
+    const purged: string[] = [];
+    const take = async (id: string, from: string): Promise<void> => {
+      if (!(await this.store.move(from, join(this.store.doneDir, `${id}.purged.json`)))) return;
+      await this.store.remove(this.store.attachmentsOf(id));
+      purged.push(id);
+    };
+    for (const id of await this.#pendingIds()) await take(id, this.store.pendingPath(id));
+    if (options.all) {
+      for (const name of await this.store.list(this.store.claimedDir)) {
+        const entry = parseClaimedName(name);
+        if (entry?.kind !== 'claim') continue;
+        await take(entry.id, this.store.claimedPath(entry.id));
+        await this.store.remove(this.store.leasePath(entry.id));
+      }
+    }
+    return purged;
   }
 
   /** Claim by rename: one caller among all processes gets the Claim, the others null. */

@@ -91,6 +91,13 @@ export class TaskChannel {
     });
   }
 
+  /** Delete 2 to 100 messages younger than 14 days in one request (ids that are gone already are ignored). */
+  async bulkDelete(channelId: string, messageIds: readonly string[]): Promise<void> {
+    await this.#call('POST', '/channels/:id/messages/bulk-delete', () =>
+      this.#rest.post(Routes.channelBulkDelete(channelId), { body: { messages: messageIds } }),
+    );
+  }
+
   /** Add this bot's reaction. */
   async react(channelId: string, messageId: string, emoji: string): Promise<void> {
     await this.#call('PUT', '/channels/:id/messages/:id/reactions/:emoji/@me', () =>

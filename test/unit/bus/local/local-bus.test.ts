@@ -276,6 +276,35 @@ describe('LocalBus claims and leases', () => {
   });
 });
 
+describe('LocalBus purge', () => {
+  it('takes every pending task, beyond pollLimit too, keeps each record as done/<id>.purged.json and drops its files', async () => {
+    const bus = open({ pollLimit: 1 });
+    const held = await submitAndClaim(bus, 'claimed');
+    const a = await bus.submit('first', { files: [{ name: 'a.txt', data: Buffer.from('a') }] });
+    const b = await bus.submit('second');
+    expect((await bus.purge()).sort()).toEqual([a.taskId, b.taskId].sort());
+    expect(await bus.poll()).toEqual([]);
+    expect(await readdir(bus.store.pendingDir)).toEqual([]);
+    expect(await json(join(bus.store.doneDir, `${a.taskId}.purged.json`))).toMatchObject({
+      task: { id: a.taskId, prompt: 'first' },
+    });
+    expect(await readdir(bus.store.attachmentsOf(a.taskId)).catch(() => 'gone')).toBe('gone');
+    // The claim is its holder's.
+    await bus.heartbeat(held, 'still running');
+    expect(await bus.complete(held, report('done'))).toEqual({ outcome: 'reported', taskId: held.task.id });
+  });
+
+  it('with `all` takes claimed tasks too: the holder loses its lease and its report is dropped', async () => {
+    const bus = open();
+    const held = await submitAndClaim(bus, 'claimed');
+    expect(await bus.purge({ all: true })).toEqual([held.task.id]);
+    await expect(bus.heartbeat(held, 'still running')).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await bus.complete(held, report('late'))).toMatchObject({ outcome: 'superseded' });
+    expect(await bus.findResult(held.task.id)).toBeNull();
+    expect(await readdir(bus.store.claimedDir)).toEqual([]);
+  });
+});
+
 describe('LocalBus sweep', () => {
   it('requeues a claim whose heartbeat is older than the lease, and keeps fresh ones', async () => {
     const bus = open();
