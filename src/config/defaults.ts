@@ -1,6 +1,8 @@
 /**
- * Default values for every configuration key. Seed-compatible where the seed had a value
- * (`POLL_INTERVAL` 5, `MAX_IDLE_TIME` 300, `TASK_TIMEOUT` 120, the model aliases and thinking level).
+ * Default values for every configuration key, and the one source of them: the worker's, the buses' and the
+ * runners' own option defaults are these values (in ms where they take ms). Seed-compatible where the seed had a
+ * value (`POLL_INTERVAL` 5, `MAX_IDLE_TIME` 300, `TASK_TIMEOUT` 120, the thinking level; the model aliases are
+ * `DEFAULT_MODEL_ALIASES` in `task/models.ts`).
  */
 import type { ThinkingLevel } from '../task/task.js';
 

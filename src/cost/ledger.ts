@@ -13,10 +13,9 @@ import { appendFile as fsAppendFile, mkdir as fsMkdir, open, readFile as fsReadF
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { AgentResult } from '../agent/runner.js';
+import { DEFAULT_RUNTIME_DIR } from '../config/defaults.js';
 import type { TaskCost } from './pricing.js';
 
-/** The default runtime folder, relative to the working directory. */
-export const DEFAULT_RUNTIME_DIR = '.runtime';
 /** Records longer than this (bytes, newline included) are refused: see the module comment. */
 export const MAX_RECORD_BYTES = 4096;
 

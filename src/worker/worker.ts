@@ -16,7 +16,12 @@ import { jitter, sleep } from '../lib/sleep.js';
 import { formatReport } from '../task/format.js';
 import { resolveModel, resolveThinking } from '../task/models.js';
 import type { Task, ThinkingLevel } from '../task/task.js';
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
+import {
+  DEFAULT_STOP_GRACE_MS,
+  resolveWorkerOptions,
+  type ResolvedWorkerOptions,
+  type WorkerOptions,
+} from './options.js';
 import { Outbox } from './outbox.js';
 import { CLAIM_SPREAD, spreadHead } from './claim-order.js';
 import { LeaseManager } from './lease-manager.js';
@@ -192,7 +197,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
    * Stop claiming. A running task may finish within `graceMs`; after that its agent is killed and the task is
    * handed back. `graceMs` 0 hands it back at once (emergency stop).
    */
-  stop(graceMs = 30_000): void {
+  stop(graceMs = DEFAULT_STOP_GRACE_MS): void {
     if (!this.#stopController.signal.aborted) this.#stopController.abort(new Error('worker stopping'));
     // A later, shorter stop (the emergency stop after a graceful one) must still cut the grace period short.
     const ends = this.#o.now() + graceMs;

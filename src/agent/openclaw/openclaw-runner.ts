@@ -39,6 +39,7 @@ import { includeRootsFor, OVERLAY_FILE_NAME, renderOverlayConfig } from './overl
 import { openClawKeyFilter } from './provider-keys.js';
 import { openClawResult, stderrReason } from './outcome.js';
 import { judgeVersionProbe, OPENCLAW_INSTALL_HINT } from './version.js';
+import { DEFAULT_WORK_DIR } from '../../config/defaults.js';
 
 /**
  * Checks that a sandbox backend can work on this machine; resolves with a problem sentence, or undefined when fine
@@ -114,7 +115,7 @@ type DefaultedKey =
 
 /** Defaults of the optional {@link OpenClawRunnerOptions} that have a fixed value. */
 export const DEFAULT_OPENCLAW_RUNNER_OPTIONS = {
-  workDir: 'workers',
+  workDir: DEFAULT_WORK_DIR,
   sandbox: false,
   stripEnv: [],
   checkTimeoutMs: 15_000,

@@ -27,6 +27,11 @@ import type {
 } from '../bus.js';
 import type { ReportFile, TaskReport, WorkerStatus } from '../../task/report.js';
 import type { DrainReport, FallbackQueue, MovedTask } from '../fallback-queue.js';
+import {
+  DEFAULT_LEASE_TIMEOUT_SEC,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_RUNTIME_DIR,
+} from '../../config/defaults.js';
 import { DEFAULT_GIVE_UP_REPORT, type GiveUpReport } from '../give-up.js';
 import { lateNote, retargetReport } from '../retarget.js';
 import type { Task, TaskAttachment } from '../../task/task.js';
@@ -69,12 +74,12 @@ export interface LocalBusOptions {
   authorId?: string;
   /**
    * A claim whose last heartbeat is older than this is abandoned and `sweep` requeues it.
-   * @defaultValue 90_000 (three heartbeats of 30 s)
+   * @defaultValue 90_000 (`LEASE_TIMEOUT`'s default)
    */
   leaseMs?: number;
   /**
    * `poll` and `drainTo` run `sweep` themselves at most this often; 0 turns that off (call `sweep` yourself).
-   * @defaultValue 30_000
+   * @defaultValue 30_000 (a third of the default lease)
    */
   sweepIntervalMs?: number;
   /**
@@ -106,13 +111,13 @@ export interface LocalBusOptions {
 
 /** Defaults of {@link LocalBusOptions}. */
 export const DEFAULT_LOCAL_BUS_OPTIONS = {
-  runtimeDir: '.runtime',
+  runtimeDir: DEFAULT_RUNTIME_DIR,
   clock: Date.now,
   random: Math.random,
   authorId: 'local',
-  leaseMs: 90_000,
-  sweepIntervalMs: 30_000,
-  maxAttempts: 3,
+  leaseMs: DEFAULT_LEASE_TIMEOUT_SEC * 1000,
+  sweepIntervalMs: (DEFAULT_LEASE_TIMEOUT_SEC * 1000) / 3,
+  maxAttempts: DEFAULT_MAX_ATTEMPTS,
   giveUp: DEFAULT_GIVE_UP_REPORT,
   pollLimit: 100,
   parseText: parseTaskText,
