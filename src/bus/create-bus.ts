@@ -110,10 +110,8 @@ export async function createResilientBus(
     submitter && submitter !== options.token
       ? await createDiscordBus(config, { token: submitter, role: 'submitter' })
       : undefined;
-  // One attempt per report: the worker's outbox keeps undelivered reports and retries them between polls, so
-  // an outage never stalls a worker that could be running local tasks.
   return {
-    bus: new FallbackBus(discord, local, { reportAttempts: 1, ...(drainTarget ? { drainTarget } : {}) }),
+    bus: new FallbackBus(discord, local, drainTarget ? { drainTarget } : {}),
     discord,
     local,
   };

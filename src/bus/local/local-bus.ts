@@ -37,7 +37,7 @@ import { lateNote, retargetReport } from '../retarget.js';
 import type { Task, TaskAttachment } from '../../task/task.js';
 import { formatStatus } from '../../task/format.js';
 import { buildTaskText, parseTaskText, type ParsedTaskText, type TaskTextParts } from '../../task/tags.js';
-import { AppError, LeaseLostError, errorMessage } from '../../lib/errors.js';
+import { BusUnavailableError, LeaseLostError, errorMessage } from '../../lib/errors.js';
 import { compareLocalIds, createIdGenerator, isLocalTaskId } from './ids.js';
 import {
   RECORD_VERSION,
@@ -143,10 +143,6 @@ export interface SweepReport {
   swept: SweptTask[];
   /** Interrupted changes (a process died half-way) that this sweep finished. */
   recovered: number;
-}
-
-function isUnavailable(error: unknown): boolean {
-  return error instanceof AppError && error.code === 'BUS_UNAVAILABLE';
 }
 
 function checkPositive(name: string, value: number, allowZero: boolean): void {
@@ -504,7 +500,7 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements FallbackQu
         submitted = await target.submit(task.rawText, { nonce, ...(files.length > 0 ? { files } : {}) });
       } catch (error) {
         await this.store.move(transition, this.store.pendingPath(id));
-        if (isUnavailable(error)) throw error;
+        if (error instanceof BusUnavailableError) throw error;
         report.failed.push({ taskId: id, error });
         continue;
       }
