@@ -39,7 +39,7 @@ import type {
 } from './bus.js';
 import type { TaskReport, WorkerStatus } from '../task/report.js';
 import type { Task } from '../task/task.js';
-import { BusUnavailableError, errorMessage } from '../lib/errors.js';
+import { errorMessage, isBusUnavailable, type BusUnavailableError } from '../lib/errors.js';
 import { randomBytes } from 'node:crypto';
 import type { DrainReport, FallbackQueue } from './fallback-queue.js';
 
@@ -160,7 +160,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
         const stuck = (await this.fallback.poll()).filter((t) => this.#undrainable.has(t.id));
         return [...tasks, ...stuck];
       } catch (error) {
-        if (!(error instanceof BusUnavailableError)) throw error;
+        if (!isBusUnavailable(error)) throw error;
         this.#markDown(error);
       }
     }
@@ -191,7 +191,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
         this.emit('debug', `[fallback-bus] published local result of ${taskId}`);
       } catch (error) {
         await fallback.releasePublication(taskId);
-        if (error instanceof BusUnavailableError) throw error;
+        if (isBusUnavailable(error)) throw error;
         // Refused for good (a 4xx): one bad result must not stop every poll. It stays in the local results log.
         this.#unpublishable.add(taskId);
         this.emit(
@@ -210,7 +210,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
       try {
         swept = await this.primary.sweep();
       } catch (error) {
-        if (!(error instanceof BusUnavailableError)) throw error;
+        if (!isBusUnavailable(error)) throw error;
         this.#markDown(error);
       }
     }
@@ -237,7 +237,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
       this.#markUp();
       return claim;
     } catch (error) {
-      if (!(error instanceof BusUnavailableError)) throw error;
+      if (!isBusUnavailable(error)) throw error;
       this.#markDown(error);
       return null;
     }
@@ -250,7 +250,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
       await this.primary.heartbeat(claim, progress);
       this.#markUp();
     } catch (error) {
-      if (error instanceof BusUnavailableError) this.#markDown(error);
+      if (isBusUnavailable(error)) this.#markDown(error);
       throw error;
     }
   }
@@ -378,7 +378,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
         this.#markUp();
         return result;
       } catch (error) {
-        if (!(error instanceof BusUnavailableError)) throw error;
+        if (!isBusUnavailable(error)) throw error;
         this.#markDown(error);
       }
     }
@@ -391,7 +391,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
       this.#markUp();
       return result;
     } catch (error) {
-      if (error instanceof BusUnavailableError) this.#markDown(error);
+      if (isBusUnavailable(error)) this.#markDown(error);
       throw error;
     }
   }

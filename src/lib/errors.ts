@@ -76,6 +76,11 @@ export class BusUnavailableError extends AppError {
   }
 }
 
+/** True for a {@link BusUnavailableError}, decided by `code` (so one from another copy of this module counts too). */
+export function isBusUnavailable(error: unknown): error is BusUnavailableError {
+  return error instanceof AppError && error.code === 'BUS_UNAVAILABLE';
+}
+
 /** A claim or lease no longer belongs to this worker. */
 export class LeaseLostError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -37,7 +37,7 @@ import { lateNote, retargetReport } from '../retarget.js';
 import type { Task, TaskAttachment } from '../../task/task.js';
 import { formatStatus } from '../../task/format.js';
 import { buildTaskText, parseTaskText, type ParsedTaskText, type TaskTextParts } from '../../task/tags.js';
-import { BusUnavailableError, LeaseLostError, errorMessage } from '../../lib/errors.js';
+import { LeaseLostError, errorMessage, isBusUnavailable } from '../../lib/errors.js';
 import { compareLocalIds, createIdGenerator, isLocalTaskId } from './ids.js';
 import {
   RECORD_VERSION,
@@ -500,7 +500,7 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements FallbackQu
         submitted = await target.submit(task.rawText, { nonce, ...(files.length > 0 ? { files } : {}) });
       } catch (error) {
         await this.store.move(transition, this.store.pendingPath(id));
-        if (error instanceof BusUnavailableError) throw error;
+        if (isBusUnavailable(error)) throw error;
         report.failed.push({ taskId: id, error });
         continue;
       }
