@@ -55,16 +55,6 @@ export function failureResult(error: string, init: ResultInit): AgentResult {
   return build(false, init, error);
 }
 
-/** Sum of two usages (e.g. several turns of one run). */
-export function addUsage(a: AgentUsage, b: AgentUsage): AgentUsage {
-  return {
-    input: a.input + b.input,
-    output: a.output + b.output,
-    cacheRead: a.cacheRead + b.cacheRead,
-    cacheWrite: a.cacheWrite + b.cacheWrite,
-  };
-}
-
 /** "0.5 s", "120 s", "600 s": seconds, as `TASK_TIMEOUT` is configured. */
 export function formatDuration(ms: number): string {
   const s = ms / 1000;

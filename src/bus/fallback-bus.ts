@@ -72,14 +72,6 @@ export const DEFAULT_FALLBACK_BUS_OPTIONS = {
 type ResolvedOptions = Required<Omit<FallbackBusOptions, 'drainTarget'>> &
   Pick<FallbackBusOptions, 'drainTarget'>;
 
-/** Event names of {@link FallbackBus}. */
-export const FallbackBusEvent = {
-  PrimaryDown: 'primary-down',
-  PrimaryUp: 'primary-up',
-  Drained: 'drained',
-  Debug: 'debug',
-} as const;
-
 /** Events a FallbackBus emits instead of logging. */
 export interface FallbackBusEvents {
   /** The primary answered `BusUnavailableError`; calls go to the fallback until a probe succeeds. */

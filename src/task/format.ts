@@ -224,11 +224,7 @@ function count(n: number): number {
   return Number.isFinite(n) && n > 0 ? Math.round(n) : 0;
 }
 
-/** `1234 in (200 cached) / 56 out`: `in` counts every prompt token, cached or not. */
-export function formatTokens(usage: AgentUsage): string {
-  return tokens(usage);
-}
-
+// `1234 in (200 cached) / 56 out`: `in` counts every prompt token, cached or not.
 function tokens(usage: AgentUsage): string {
   const cached = count(usage.cacheRead);
   const total = count(usage.input) + cached + count(usage.cacheWrite);

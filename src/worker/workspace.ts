@@ -3,7 +3,7 @@
  * agent-output.log. Each task gets a fresh folder, so nothing from an earlier task leaks into its context.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { isSafeTaskId, type Task } from '../task/task.js';
 import { TaskInvalidError } from '../lib/errors.js';
@@ -92,11 +92,6 @@ export async function agentFiles(ws: Workspace): Promise<{ name: string; size: n
     out.push({ name: entry.name, size: (await stat(join(ws.dir, entry.name))).size });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** Read one workspace file. */
-export function readWorkspaceFile(ws: Workspace, name: string): Promise<Buffer> {
-  return readFile(join(ws.dir, safeFileName(name)));
 }
 
 /** A file name that cannot escape the folder. */

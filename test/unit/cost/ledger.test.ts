@@ -9,7 +9,6 @@ import {
   ledgerPath,
   parseLedger,
   readLedger,
-  recordFromResult,
   spentToday,
   type LedgerRecord,
 } from '../../../src/cost/ledger.js';
@@ -51,36 +50,6 @@ describe('ledger', () => {
     const text = await readFile(path, 'utf8');
     expect(text.split('\n')).toHaveLength(3);
     expect((await readLedger(path)).map((r) => r.taskId)).toEqual(['discord-1', 'discord-2']);
-  });
-
-  it('builds a record from a result and its cost', () => {
-    const record = recordFromResult({
-      taskId: 'discord-9',
-      workerId: 'worker-3',
-      finishedAt: new Date('2026-03-01T10:00:00Z'),
-      cost: { costUsd: 0.004002, source: 'computed' },
-      result: {
-        ok: false,
-        text: '',
-        error: 'x',
-        exitCode: 1,
-        signal: null,
-        timedOut: false,
-        durationMs: 42,
-        model: 'fake/fake-model',
-        usage: { input: 1034, output: 56, cacheRead: 200, cacheWrite: 0 },
-        notes: [],
-      },
-    });
-    expect(record).toEqual(
-      rec({
-        taskId: 'discord-9',
-        workerId: 'worker-3',
-        outcome: 'FAILED',
-        durationMs: 42,
-        costSource: 'computed',
-      }),
-    );
   });
 
   it('reads a missing ledger as empty', async () => {
