@@ -140,6 +140,7 @@ export async function checkWorkerPermissions(config: Config, token: string, labe
     .digest('hex')
     .slice(0, 32);
   const cacheFile = join(config.worker.runtimeDir, 'permission-checks.json');
+  // No cache yet, or a broken one: check again (the cache only saves requests).
   const cache = await readFile(cacheFile, 'utf8')
     .then((t) => JSON.parse(t) as Record<string, number>)
     .catch(() => ({}) as Record<string, number>);

@@ -125,6 +125,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   close(force = false, graceMs = 30_000): Promise<void> {
     this.stop(force ? 0 : graceMs);
     this.#closing ??= (async () => {
+      // Only waits for the loop to end: how it ended (an error included) is for whoever called run().
       await this.#running?.catch(() => undefined);
     })();
     return this.#closing;
@@ -370,7 +371,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return { kind: 'lease-lost', reason: 'it was handed back by another worker while running here' };
     if (signal.aborted && this.#stopController.signal.aborted)
       return { kind: 'hand-back', reason: 'worker stopped before the task finished' };
-    await writeFile(join(ws.dir, 'RESULT.txt'), result.text).catch(() => undefined);
+    // The copy on disk is for people; the report carries the result either way, so a failed write only warns.
+    await writeFile(join(ws.dir, 'RESULT.txt'), result.text).catch((error: unknown) =>
+      this.emit('warning', `could not write RESULT.txt for ${task.id}: ${errorMessage(error)}`),
+    );
     return {
       kind: 'report',
       run: { task, prompt, requestedModel: model.model, thinking: level, result, ws },

@@ -124,6 +124,7 @@ export async function attachableFiles(
   redact: (text: string) => string = (t) => t,
 ): Promise<Attachments> {
   const skip = new Set<string>([...WORKSPACE_FILES, ...ws.inputs]);
+  // An agent may remove its own folder: then there is nothing to attach (the result still reports the run).
   const entries = await readdir(ws.dir, { withFileTypes: true }).catch(() => []);
   entries.sort((a, b) => a.name.localeCompare(b.name));
   const files: ReportFile[] = [];

@@ -224,6 +224,7 @@ export class OpenClawRunner implements AgentRunner {
   /** Runs one task; resolves with a result for every outcome. */
   run(request: AgentRequest, signal?: AbortSignal): Promise<AgentResult> {
     const next = this.#queue.then(() => this.#runNow(request, signal));
+    // The queue only keeps runs one at a time; each run's outcome reaches its own caller through `next`.
     this.#queue = next.catch(() => undefined);
     return next;
   }

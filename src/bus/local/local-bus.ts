@@ -416,7 +416,14 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements FallbackQu
       if (done?.state !== 'completed' || !done.report) continue;
       const files = [];
       for (const file of done.report.files) {
-        const data = await readFile(join(this.store.doneFilesDir(taskId), file)).catch(() => null);
+        const path = join(this.store.doneFilesDir(taskId), file);
+        const data = await readFile(path).catch((error: unknown) => {
+          this.emit(
+            'debug',
+            `[local-bus] ${taskId}: attachment ${file} is published without its file (${errorMessage(error)})`,
+          );
+          return null;
+        });
         if (data) files.push({ name: file, data });
       }
       const { outcome, content, summary } = done.report;

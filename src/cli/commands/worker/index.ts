@@ -54,6 +54,7 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     bus,
     discord,
     close,
+    warnings: wiringWarnings,
   } = await createWorker(config, {
     workerId,
     token,
@@ -61,6 +62,7 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     once: options.once,
     redact: (text) => redactor.redact(text),
   });
+  for (const w of wiringWarnings) logger.warn(w);
   bus.on('primary-down', ({ error }) =>
     logger.warn(`Discord unreachable (${error.message}); working from the local queue until it is back`),
   );
