@@ -78,7 +78,10 @@ export class Outbox {
     }
   }
 
-  /** Reports not yet delivered, oldest task first. */
+  /**
+   * Reports not yet delivered, in file-name order: by task id, so Discord tasks before local ones, each kind by its
+   * (snowflake-like) id, which is oldest first while ids have the same number of digits.
+   */
   async pending(): Promise<OutboxEntry[]> {
     let names: string[];
     try {
