@@ -77,7 +77,9 @@ describe('recovery', () => {
         60_000,
         'a result',
       );
-      await new Promise((r) => setTimeout(r, 3000)); // room for a duplicate to show up
+      // Stop the fleet and wait for it to exit: then nothing is left that could post a duplicate.
+      manager.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
       expect(await results(emu.running)).toHaveLength(1);
       const [result] = posted;
       expect(result!.header?.outcome).toBe('SUCCESS');
