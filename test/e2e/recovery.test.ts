@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PermissionFlagsBits } from 'discord-api-types/v10';
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
-import { isAlive } from '../unit/agent/helpers.js';
+import { isAlive } from '../helpers/agent.js';
 import { workerPid } from '../helpers/processes.js';
 import {
   agentRuns,
