@@ -3,14 +3,7 @@
  * command, or the offline demo. One {@link AgentResult} shape describes success and failure alike.
  */
 import type { ThinkingLevel } from '../task/task.js';
-
-/** Tokens one run used. `input` is uncached prompt tokens; cached ones are `cacheRead`. */
-export interface AgentUsage {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-}
+import type { AgentUsage } from '../task/usage.js';
 
 /** What a runner is asked to do. */
 export interface AgentRequest {
@@ -70,11 +63,3 @@ export interface AgentRunner {
   /** Optional: release what the runner keeps between tasks (the OpenClaw Gateway). Idempotent. */
   close?(): Promise<void>;
 }
-
-/** Zero usage. */
-export const EMPTY_USAGE: Readonly<AgentUsage> = Object.freeze({
-  input: 0,
-  output: 0,
-  cacheRead: 0,
-  cacheWrite: 0,
-});

@@ -135,7 +135,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
 
   program
     .command('clear')
-    .description('Delete unclaimed tasks from #task-queue')
+    .description('Delete waiting (unclaimed) tasks from #task-queue and the local queue')
     .option('--all', 'delete claimed and finished task messages too')
     .action(async (opts) => {
       const { clear } = await import('./commands/clear/index.js');

@@ -3,7 +3,13 @@
  * produces a validated {@link Config}. Every issue's path is the env key, so messages read `KEY: what is wrong`.
  */
 import { z } from 'zod';
-import { isAliasName, isModelId, resolveModel } from '../task/models.js';
+import {
+  DEFAULT_MODEL_ALIASES,
+  isAliasName,
+  isModelId,
+  resolveModel,
+  type ModelSettings,
+} from '../task/models.js';
 import { THINKING_LEVELS, type ThinkingLevel } from '../task/task.js';
 import { isDiscordTokenName, looksLikeSecret } from '../lib/secret-names.js';
 import {
@@ -14,7 +20,6 @@ import {
   DEFAULT_LEASE_TIMEOUT_SEC,
   DEFAULT_MAX_IDLE_TIME_SEC,
   DEFAULT_MODEL,
-  DEFAULT_MODEL_ALIASES,
   DEFAULT_OPENAI_BASE_URL,
   DEFAULT_POLL_INTERVAL_SEC,
   DEFAULT_RUNTIME_DIR,
@@ -99,14 +104,7 @@ export interface Config {
     /** `AGENT_ENV_PASS`: more environment variables agents get (never a Discord token). */
     envPass: string[];
   };
-  models: {
-    /** Alias (lower case) → `provider/model` id. */
-    aliases: Record<string, string>;
-    /** `DEFAULT_MODEL`: an alias or a `provider/model` id. */
-    defaultModel: string;
-    /** `DEFAULT_THINKING`. */
-    defaultThinking: ThinkingLevel;
-  };
+  models: ModelSettings;
   budget: {
     /** `MAX_TASK_COST_USD`. */
     maxTaskCostUsd?: number;

@@ -5,10 +5,12 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
-import type { Claim, WorkerStatus } from '../bus/bus.js';
+import type { Claim } from '../bus/bus.js';
+import type { WorkerStatus } from '../task/report.js';
 import { byOwner, killMarked, ownerTag } from '../lib/processes/agent-marker.js';
 import { defaultProcessTable } from '../lib/processes/process-table.js';
 import { identify } from '../lib/processes/signal.js';
+import { DEFAULT_STOP_GRACE_MS } from '../worker/options.js';
 
 /** Messages a worker process sends to its manager (`process.send`). */
 export type WorkerMessage =
@@ -125,7 +127,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       backoffBaseMs: 1000,
       backoffMaxMs: 60_000,
       idleRestartMs: 1000,
-      stopGraceMs: 30_000,
+      stopGraceMs: DEFAULT_STOP_GRACE_MS,
       agentReaper: processTableReaper,
       now: Date.now,
       ...options,

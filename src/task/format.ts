@@ -4,10 +4,10 @@
  * neutralised by `allowed_mentions`, not by changing what the agent wrote. Every piece of text is redacted and
  * stripped of control characters (NUL, C0/C1) first; file names are reduced to safe characters.
  */
-import type { AgentUsage } from '../agent/runner.js';
-import type { ReportFile, TaskReport, WorkerStatus } from '../bus/bus.js';
 import { stripControls } from '../lib/control-chars.js';
 import { safeAttachmentName } from './file-name.js';
+import type { ReportFile, TaskReport, WorkerStatus } from './report.js';
+import type { AgentUsage } from './usage.js';
 
 /** Discord's message content limit. */
 export const MAX_CONTENT_LENGTH = 2000;
@@ -224,11 +224,7 @@ function count(n: number): number {
   return Number.isFinite(n) && n > 0 ? Math.round(n) : 0;
 }
 
-/** `1234 in (200 cached) / 56 out`: `in` counts every prompt token, cached or not. */
-export function formatTokens(usage: AgentUsage): string {
-  return tokens(usage);
-}
-
+// `1234 in (200 cached) / 56 out`: `in` counts every prompt token, cached or not.
 function tokens(usage: AgentUsage): string {
   const cached = count(usage.cacheRead);
   const total = count(usage.input) + cached + count(usage.cacheWrite);

@@ -5,7 +5,7 @@
 import { createRunner, discordSecretEnvNames } from '../agent/create-runner.js';
 import type { AgentRunner } from '../agent/runner.js';
 import { checkWorkerPermissions, createResilientBus, type ResilientBus } from '../bus/create-bus.js';
-import { BusUnavailableError } from '../lib/errors.js';
+import { BusUnavailableError, ConfigError, errorMessage } from '../lib/errors.js';
 import type { Config } from '../config/schema.js';
 import { createAccounting } from '../cost/accounting.js';
 import { ledgerPath } from '../cost/ledger.js';
@@ -36,6 +36,8 @@ export interface CreateWorkerOptions {
 export interface WiredWorker extends ResilientBus {
   worker: Worker;
   runner: AgentRunner;
+  /** Problems found while wiring that the worker runs despite (a price table that cannot be read), to log once. */
+  warnings: string[];
   /** Close the buses. */
   close(): Promise<void>;
 }
@@ -62,9 +64,16 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
       },
     );
   const buses = await createResilientBus(config, { token: options.token, actor: options.workerId });
-  const prices = await loadPriceTable(
-    config.agent.openclawConfigPath ?? openClawConfigPath(process.env),
-  ).catch(() => new Map());
+  const warnings: string[] = [];
+  const pricesPath = config.agent.openclawConfigPath ?? openClawConfigPath(process.env);
+  // Without prices a task costs the runner's own figure or $0: worth a warning, not worth refusing to work.
+  const prices = await loadPriceTable(pricesPath).catch((error: unknown) => {
+    const why = error instanceof ConfigError ? error.issues.join('; ') : errorMessage(error);
+    warnings.push(
+      `no price table (${why}): costs come from the runner's own figures or show $0; see dorch doctor`,
+    );
+    return new Map();
+  });
   const cost = createAccounting({
     prices,
     ledgerPath: ledgerPath(config.worker.runtimeDir),
@@ -96,5 +105,5 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
       await buses.bus.close();
     }
   };
-  return { ...buses, worker, runner, close };
+  return { ...buses, worker, runner, warnings, close };
 }

@@ -9,21 +9,19 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentResult } from '../agent/runner.js';
 import { failureResult } from '../agent/result.js';
-import type {
-  Claim,
-  ClaimHold,
-  CompleteOptions,
-  HandBack,
-  SweptTask,
-  TaskReport,
-  WorkerStatus,
-} from '../bus/bus.js';
+import type { Claim, ClaimHold, CompleteOptions, HandBack, SweptTask } from '../bus/bus.js';
+import type { TaskReport, WorkerStatus } from '../task/report.js';
 import { AppError, DiscordApiError, errorMessage } from '../lib/errors.js';
 import { jitter, sleep } from '../lib/sleep.js';
 import { formatReport } from '../task/format.js';
 import { resolveModel, resolveThinking } from '../task/models.js';
 import type { Task, ThinkingLevel } from '../task/task.js';
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
+import {
+  DEFAULT_STOP_GRACE_MS,
+  resolveWorkerOptions,
+  type ResolvedWorkerOptions,
+  type WorkerOptions,
+} from './options.js';
 import { Outbox } from './outbox.js';
 import { CLAIM_SPREAD, spreadHead } from './claim-order.js';
 import { LeaseManager } from './lease-manager.js';
@@ -127,6 +125,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   close(force = false, graceMs = 30_000): Promise<void> {
     this.stop(force ? 0 : graceMs);
     this.#closing ??= (async () => {
+      // Only waits for the loop to end: how it ended (an error included) is for whoever called run().
       await this.#running?.catch(() => undefined);
     })();
     return this.#closing;
@@ -199,7 +198,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
    * Stop claiming. A running task may finish within `graceMs`; after that its agent is killed and the task is
    * handed back. `graceMs` 0 hands it back at once (emergency stop).
    */
-  stop(graceMs = 30_000): void {
+  stop(graceMs = DEFAULT_STOP_GRACE_MS): void {
     if (!this.#stopController.signal.aborted) this.#stopController.abort(new Error('worker stopping'));
     // A later, shorter stop (the emergency stop after a graceful one) must still cut the grace period short.
     const ends = this.#o.now() + graceMs;
@@ -372,7 +371,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return { kind: 'lease-lost', reason: 'it was handed back by another worker while running here' };
     if (signal.aborted && this.#stopController.signal.aborted)
       return { kind: 'hand-back', reason: 'worker stopped before the task finished' };
-    await writeFile(join(ws.dir, 'RESULT.txt'), result.text).catch(() => undefined);
+    // The copy on disk is for people; the report carries the result either way, so a failed write only warns.
+    await writeFile(join(ws.dir, 'RESULT.txt'), result.text).catch((error: unknown) =>
+      this.emit('warning', `could not write RESULT.txt for ${task.id}: ${errorMessage(error)}`),
+    );
     return {
       kind: 'report',
       run: { task, prompt, requestedModel: model.model, thinking: level, result, ws },

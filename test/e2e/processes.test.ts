@@ -26,7 +26,7 @@ import {
   waitFor,
 } from '../helpers/fleet.js';
 import { dorchProcesses, killFleet, pidInAgentLog, workerPid } from '../helpers/processes.js';
-import { isAlive } from '../unit/agent/helpers.js';
+import { isAlive } from '../helpers/agent.js';
 
 const homes: string[] = [];
 afterEach(() => {

@@ -233,4 +233,16 @@ describe('dorch doctor', () => {
     const { lines } = await run(await configFile({ OPENCLAW_CONFIG_PATH: openclaw }));
     expect(lines).toContain(`✓ prices: read ${openclaw}: 1 model price(s) (USD per 1M tokens)`);
   });
+
+  it('prices: a config that cannot be parsed is said, not taken for "no prices"', async () => {
+    const dir = await scratch();
+    const openclaw = join(dir, 'openclaw.json');
+    await writeFile(openclaw, '{ models: ');
+    const { lines } = await run(await configFile({ OPENCLAW_CONFIG_PATH: openclaw }));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^! prices: no price table \(.*openclaw\.json: not valid JSON5: .*\): workers run without one/,
+      ),
+    );
+  });
 });

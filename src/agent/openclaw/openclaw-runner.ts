@@ -45,6 +45,7 @@ import { includeRootsFor, OVERLAY_FILE_NAME, renderOverlayConfig } from './overl
 import { openClawKeyFilter } from './provider-keys.js';
 import { openClawResult, stderrReason } from './outcome.js';
 import { judgeVersionProbe, OPENCLAW_INSTALL_HINT } from './version.js';
+import { DEFAULT_WORK_DIR } from '../../config/defaults.js';
 import { GatewayMode } from './gateway/gateway-mode.js';
 import { GatewayStartError } from './gateway/gateway-process.js';
 import { renderGatewayConfig } from './gateway/overlay.js';
@@ -154,7 +155,7 @@ export const DEFAULT_OPENCLAW_MODE: OpenClawMode = 'local';
 
 /** Defaults of the optional {@link OpenClawRunnerOptions} that have a fixed value. */
 export const DEFAULT_OPENCLAW_RUNNER_OPTIONS = {
-  workDir: 'workers',
+  workDir: DEFAULT_WORK_DIR,
   gatewayStartTimeoutMs: 300_000,
   abortGraceMs: 10_000,
   sandbox: false,
@@ -319,6 +320,7 @@ export class OpenClawRunner implements AgentRunner {
   /** Runs one task; resolves with a result for every outcome. */
   run(request: AgentRequest, signal?: AbortSignal): Promise<AgentResult> {
     const next = this.#queue.then(() => this.#runNow(request, signal));
+    // The queue only keeps runs one at a time; each run's outcome reaches its own caller through `next`.
     this.#queue = next.catch(() => undefined);
     return next;
   }

@@ -12,15 +12,16 @@ import type {
   CompleteOptions,
   Completion,
   HandBack,
+  PurgeOptions,
   Requeued,
-  Submitted,
   SubmitOptions,
+  Submitted,
   SweptTask,
-  TaskReport,
-  WorkerStatus,
 } from '../bus.js';
+import type { TaskReport, WorkerStatus } from '../../task/report.js';
 import { discordTaskId, type Task } from '../../task/task.js';
 import { formatStatus } from '../../task/format.js';
+import { DEFAULT_LEASE_TIMEOUT_SEC, DEFAULT_MAX_ATTEMPTS } from '../../config/defaults.js';
 import { DEFAULT_GIVE_UP_REPORT, type GiveUpReport } from '../give-up.js';
 import type { Authorizer } from './authorization.js';
 import { createRest } from './rest.js';
@@ -99,10 +100,10 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
       throw new TypeError(
         `Expected \`taskQueueChannel\` to be a channel id, got \`${options.taskQueueChannel}\``,
       );
-    const maxAttempts = options.maxAttempts ?? 3;
+    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
       throw new TypeError(`Expected \`maxAttempts\` to be an integer >= 1, got \`${maxAttempts}\``);
-    const leaseMs = options.leaseMs ?? 90_000;
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_TIMEOUT_SEC * 1000;
     if (!Number.isFinite(leaseMs) || leaseMs <= 0)
       throw new TypeError(`Expected \`leaseMs\` to be a finite number > 0, got \`${leaseMs}\``);
     this.#options = options;
@@ -179,6 +180,10 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
 
   requeue(taskId: string): Promise<Requeued> {
     return this.#life.requeue(taskId);
+  }
+
+  purge(options?: PurgeOptions): Promise<string[]> {
+    return this.#life.purge(options);
   }
 
   async publish(report: TaskReport, key: string): Promise<void> {

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_MODEL_ALIASES } from '../../../src/config/defaults.js';
+import { DEFAULT_MODEL_ALIASES } from '../../../src/task/models.js';
 import { loadConfig, type LoadConfigOptions } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/lib/errors.js';
 

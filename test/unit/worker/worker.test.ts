@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AgentRequest } from '../../../src/agent/runner.js';
 import { DiscordApiError } from '../../../src/lib/errors.js';
 import { parseReportHeader } from '../../../src/task/format.js';
+import { LeaseManager } from '../../../src/worker/lease-manager.js';
 import { Worker } from '../../../src/worker/worker.js';
 import { FakeBus, makeTask } from '../../helpers/fake-bus.js';
 import { HANG } from '../../helpers/fake-runner.js';
@@ -104,11 +105,14 @@ describe('Worker: one task, then a clean restart', () => {
       return {};
     });
     r.bus.push(makeTask());
+    const stops = vi.spyOn(LeaseManager.prototype, 'stop');
+    const completes = vi.spyOn(r.bus, 'complete');
     await r.worker({ heartbeatMs: 5 }).run();
     expect(r.bus.heartbeats[0]!.progress).toMatch(/Running on \*\*w1\*\*.*runner fake/);
-    const count = r.bus.heartbeats.length;
-    await new Promise((res) => setTimeout(res, 30));
-    expect(r.bus.heartbeats).toHaveLength(count); // stopped with the task
+    // The lease stops with the task, before the report (lease.test.ts shows that stop() ends the heartbeats).
+    expect(stops).toHaveBeenCalledTimes(1);
+    expect(stops.mock.invocationCallOrder[0]!).toBeLessThan(completes.mock.invocationCallOrder[0]!);
+    stops.mockRestore();
   });
 });
 

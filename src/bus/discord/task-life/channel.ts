@@ -13,7 +13,7 @@ import {
   type APIUser,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord-api-types/v10';
-import type { ReportFile } from '../../bus.js';
+import type { ReportFile } from '../../../task/report.js';
 import { BusUnavailableError } from '../../../lib/errors.js';
 import { DiscordCode, hasDiscordCode, toBusError } from '../errors.js';
 import { channelPages } from '../pages.js';
@@ -89,6 +89,13 @@ export class TaskChannel {
     ).catch((error: unknown) => {
       if (!hasDiscordCode(error, DiscordCode.UnknownMessage)) throw error;
     });
+  }
+
+  /** Delete 2 to 100 messages younger than 14 days in one request (ids that are gone already are ignored). */
+  async bulkDelete(channelId: string, messageIds: readonly string[]): Promise<void> {
+    await this.#call('POST', '/channels/:id/messages/bulk-delete', () =>
+      this.#rest.post(Routes.channelBulkDelete(channelId), { body: { messages: messageIds } }),
+    );
   }
 
   /** Add this bot's reaction. */

@@ -2,7 +2,8 @@
  * Transition 3, complete (the holder only; claimed → done/failed), and its late case: a holder whose claim was
  * handed back while it ran either wins the live copy's claim and reports as that copy, or its report is dropped.
  */
-import type { Claim, CompleteOptions, Completion, TaskReport } from '../../bus.js';
+import type { TaskReport } from '../../../task/report.js';
+import type { Claim, CompleteOptions, Completion } from '../../bus.js';
 import { parseReportHeader } from '../../../task/format.js';
 import { lateNote, retargetReport } from '../../retarget.js';
 import { isFleet, mayRun, type Life } from './context.js';

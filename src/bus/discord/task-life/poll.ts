@@ -20,11 +20,51 @@ export interface PollReading {
 }
 
 /**
- * Read pages of the queue, newest first, and stop at a page with nothing waiting or in flight. Per message:
- * a fleet thread is a claim (in flight while not archived); a stranger's thread is no claim and is handed back at
- * once (or the task refused); without a thread, a fleet 🚫 ♻️ 🛑 or final mark ends it, an author who may not submit
- * gets 🚫, an empty text is unreadable, a retry copy waits until it is live and settled. Reaction lists are read only
- * for an allowed task carrying a state mark this bot did not set (rare: a stranger's mark, another bot's ♻️).
+ * The state a poll reads from one task message (side-effect free; `poll` acts on it, `purge` deletes the waiting
+ * ones). See the state table in `task-life.ts`:
+ * - `in-flight`: a fleet thread, not archived (a claim); `closed`: a fleet thread, archived.
+ * - `foreign`: a stranger's thread the fleet has not dealt with yet (no claim: poll hands it back at once);
+ *   `foreign-closed`: one the fleet locked or renamed already.
+ * - `refuse`: the origin author may not submit and no 🚫 is on it yet; `refused`: it carries 🚫.
+ * - `ended`: a fleet 🚫 ♻️ 🛑 or final mark (a stranger's mark blocks nothing).
+ * - `unreadable`: no text and no files (the bot lacks the Message Content intent).
+ * - `waiting`: claimable; for a retry copy, only once {@link liveCopy} says it is the live one.
+ */
+export type PollState =
+  | 'in-flight'
+  | 'closed'
+  | 'foreign'
+  | 'foreign-closed'
+  | 'refuse'
+  | 'refused'
+  | 'ended'
+  | 'unreadable'
+  | 'waiting';
+
+/**
+ * How poll sees one task message. Reaction lists are read only for an allowed task carrying a state mark this bot
+ * did not set (rare: a stranger's mark, another bot's ♻️).
+ */
+export async function pollState(life: Life, view: TaskView): Promise<PollState> {
+  const { message, thread } = view;
+  if (thread?.fleetOwned) return thread.archived ? 'closed' : 'in-flight';
+  // Locked or renamed by the fleet: a stranger's thread the fleet already dealt with.
+  if (thread) return thread.locked || isEndStateName(thread.name) ? 'foreign-closed' : 'foreign';
+  if (!(await mayRun(life, view.task.authorId))) {
+    // Refused once, by whoever sees it first; whose 🚫 it carries does not matter (it is not run either way), so
+    // no reaction list is read for it.
+    return message.reactions?.some((r) => r.emoji.name === Marks.refused) ? 'refused' : 'refuse';
+  }
+  if (await life.marks.first(life.settings.taskQueueChannel, message, BLOCKING_MARKS)) return 'ended';
+  if (message.content.trim() === '' && message.attachments.length === 0) return 'unreadable';
+  return 'waiting';
+}
+
+/**
+ * Read pages of the queue, newest first, and stop at a page with nothing waiting or in flight. Per message (see
+ * {@link pollState}): a claim in flight goes on the sweeper's list; a stranger's thread is handed back at once (or
+ * the task refused); an author who may not submit gets 🚫; an unreadable message is reported; a waiting retry copy
+ * is offered only while it is live and settled.
  */
 export async function poll(life: Life): Promise<PollReading> {
   if (!life.authorizer) throw new TypeError('DiscordBus.poll needs an `authorizer` option');
@@ -39,36 +79,28 @@ export async function poll(life: Life): Promise<PollReading> {
       if (!isTaskMessageType(message)) continue;
       const view = await readMessage(message, queue, fleet);
       views.set(message.id, view);
-      const thread = view.thread;
-      if (thread?.fleetOwned) {
-        if (!thread.archived) {
+      switch (await pollState(life, view)) {
+        case 'in-flight':
           inFlight.push(view);
           open++;
-        }
-        continue;
-      }
-      if (thread) {
-        // Locked or renamed by the fleet: a stranger's thread the fleet already dealt with.
-        if (thread.locked || isEndStateName(thread.name)) continue;
-        open++;
-        await handBackForeign(life, view);
-        continue;
-      }
-      if (!(await mayRun(life, view.task.authorId))) {
-        // Refused once, by whoever sees it first; whose 🚫 it carries does not matter (it is not run either way),
-        // so no reaction list is read for it.
-        if (!message.reactions?.some((r) => r.emoji.name === Marks.refused))
+          break;
+        case 'foreign':
+          open++;
+          await handBackForeign(life, view);
+          break;
+        case 'refuse':
           await refuse(life, view.task, undefined, `its author ${view.task.authorId} may not submit`);
-        continue;
+          break;
+        case 'unreadable':
+          life.emit('unreadable', { messageId: message.id, authorId: message.author.id });
+          break;
+        case 'waiting':
+          open++;
+          waiting.push(view);
+          break;
+        default:
+          break;
       }
-      // An allowed task: only a fleet bot's mark ends it (a stranger's 🚫 or ♻️ blocks nothing).
-      if (await life.marks.first(queue, message, BLOCKING_MARKS)) continue;
-      if (message.content.trim() === '' && message.attachments.length === 0) {
-        life.emit('unreadable', { messageId: message.id, authorId: message.author.id });
-        continue;
-      }
-      open++;
-      waiting.push(view);
     }
     if (open === 0) break;
   }

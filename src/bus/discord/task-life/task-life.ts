@@ -42,6 +42,8 @@
  * 6. sweep (any worker, about every lease/3, busy or idle; `poll.ts`): silence = now − the owner's last message or
  *    edit in T's thread (else its creation); longer than the lease and no result yet → hand back.
  * 7. requeue (the operator; `requeue.ts`): a refused or failed T whose author is allowed now → a fresh copy.
+ * 8. purge (the operator, `dorch clear`; `purge.ts`): delete the waiting T (by poll's rule, without its side
+ *    effects); `all` deletes every message.
  *
  * Margins. A sweeper hands back only after `leaseMs` of silence by Discord's own timestamps, so a holder that won
  * its claim or last renewed it (a heartbeat edit that succeeded) less than `leaseMs / 3` ago by its own monotonic
@@ -60,8 +62,8 @@ import type {
   HandBack,
   Requeued,
   SweptTask,
-  TaskReport,
 } from '../../bus.js';
+import type { TaskReport } from '../../../task/report.js';
 import type { Task } from '../../../task/task.js';
 import type { Authorizer } from '../authorization.js';
 import { TaskChannel } from './channel.js';
@@ -71,6 +73,7 @@ import type { Life, TaskLifeEvents, TaskLifeSettings } from './context.js';
 import { isFleet } from './context.js';
 import { handBack } from './hand-back.js';
 import { poll, sweep } from './poll.js';
+import { purge } from './purge.js';
 import { MarkReader, type TaskView, type ThreadView } from './reading.js';
 import { claimThreadName } from './names.js';
 import { requeue } from './requeue.js';
@@ -179,6 +182,11 @@ export class TaskLife extends EventEmitter<TaskLifeEvents> implements Life {
   /** 7. */
   requeue(taskId: string): Promise<Requeued> {
     return requeue(this, taskId);
+  }
+
+  /** 8. The waiting tasks (every message with `all`), deleted; their task ids. */
+  purge(options?: { all?: boolean }): Promise<string[]> {
+    return purge(this, options);
   }
 
   /** The result message text for a task id, or null. */

@@ -3,7 +3,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ReportFile } from '../../../bus/bus.js';
+import type { ReportFile } from '../../../task/report.js';
 import { createResilientBus } from '../../../bus/create-bus.js';
 import { explainDiscordError, formatConfigProblem } from '../../../bus/discord/explain-error.js';
 import { SUBMITTER_NEEDS } from '../../../bus/discord/permissions.js';

@@ -5,6 +5,7 @@ import { requireDiscordKeys } from '../../../config/require-discord.js';
 import type { HandBack } from '../../../bus/bus.js';
 import type { WorkerMessage } from '../../../manager/supervisor.js';
 import { createWorker } from '../../../worker/create-worker.js';
+import { DEFAULT_STOP_GRACE_MS } from '../../../worker/options.js';
 import { loadRuntime } from '../../runtime.js';
 import { ExitError } from '../../errors.js';
 
@@ -15,8 +16,6 @@ export interface WorkerCommandOptions {
   keepAlive?: boolean;
   once?: boolean;
 }
-
-const STOP_GRACE_MS = 30_000;
 
 /** One line for what a hand-back (or a sweep) did. */
 function describe(result: HandBack | { action: 'finished'; taskId: string }): string {
@@ -55,6 +54,7 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     bus,
     discord,
     close,
+    warnings: wiringWarnings,
   } = await createWorker(config, {
     workerId,
     token,
@@ -62,6 +62,7 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     once: options.once,
     redact: (text) => redactor.redact(text),
   });
+  for (const w of wiringWarnings) logger.warn(w);
   bus.on('primary-down', ({ error }) =>
     logger.warn(`Discord unreachable (${error.message}); working from the local queue until it is back`),
   );
@@ -115,7 +116,7 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
   w.on('debug', (m) => logger.debug(m));
 
   // SIGTERM/SIGINT: finish the task within the grace period, else release it. SIGUSR2: emergency stop.
-  const onTerm = () => w.stop(STOP_GRACE_MS);
+  const onTerm = () => w.stop(DEFAULT_STOP_GRACE_MS);
   const onEmergency = () => w.stop(0);
   // The manager is gone (killed): nobody will restart this worker or act on its messages. Finish and report the
   // running task (no grace limit beyond the task's own timeout), then exit.

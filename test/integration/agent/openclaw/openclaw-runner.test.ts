@@ -8,7 +8,8 @@ import { AgentStartError } from '../../../../src/lib/errors.js';
 import { createOpenClawRunner, OpenClawRunner } from '../../../../src/agent/openclaw/index.js';
 import type { AgentRequest } from '../../../../src/agent/runner.js';
 
-const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
+// The fake OpenClaw and its envelopes live with the unit tests that read them (envelope, locate).
+const fixtures = fileURLToPath(new URL('../../../unit/agent/openclaw/fixtures', import.meta.url));
 const FAKE_SH = join(fixtures, 'fake-openclaw.sh');
 const FAKE_NODE_SCRIPT = join(fixtures, 'fake-openclaw-node.mjs');
 const INSTALL_HINT =
