@@ -282,9 +282,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
         `⏳ Running on **${o.workerId}** · ${Math.round((o.now() - started) / 1000)} s elapsed · runner ${o.runner.name}`,
     });
     lease.on('lost', (error) => {
-      // Another worker handed this task back (it thought this worker was gone): stop, report nothing.
+      // Cancelled, or handed back by another worker (it thought this worker was gone): stop, report nothing.
       agentController.abort(error);
-      this.emit('warning', `heartbeat failed: ${errorMessage(error)}`);
+      this.emit('warning', `stopping the agent: ${errorMessage(error)}`);
     });
     lease.on('failed', (error) => this.emit('warning', `heartbeat failed: ${errorMessage(error)}`));
     // Busy workers sweep too: an abandoned claim is handed back about one lease after it went silent.
@@ -296,7 +296,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (execution.kind === 'report') await this.#deliver(claim, execution.run, { fresh: lease.fresh() });
       else if (execution.kind === 'hand-back') await this.#handBack(claim, execution.reason);
       else {
-        this.emit('warning', `${claim.task.id}: ${execution.reason}; this run's result is dropped`);
+        this.emit('warning', `${execution.reason}; this run's result is dropped`);
         this.emit('released', { claim, reason: execution.reason });
       }
     } catch (error) {
@@ -368,8 +368,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       },
       signal,
     );
-    if (lease.lost)
-      return { kind: 'lease-lost', reason: 'it was handed back by another worker while running here' };
+    if (lease.lost) return { kind: 'lease-lost', reason: errorMessage(lease.signal.reason) };
     if (signal.aborted && this.#stopController.signal.aborted)
       return { kind: 'hand-back', reason: 'worker stopped before the task finished' };
     await writeFile(join(ws.dir, 'RESULT.txt'), result.text).catch(() => undefined);
@@ -420,6 +419,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       notes,
       durationMs: result.durationMs,
       workspace: ws?.display ?? '(not created)',
+      ...(o.machine ? { machine: o.machine } : {}),
       files,
       redact: o.redact,
     });
@@ -545,8 +545,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   async #status(status: WorkerStatus, detail: string): Promise<void> {
     this.emit('status', status, detail);
+    const machine = this.#o.machine;
     try {
-      await this.#o.bus.status(this.#o.workerId, status, detail);
+      await this.#o.bus.status(this.#o.workerId, status, machine ? `${detail} (on ${machine})` : detail);
     } catch (error) {
       this.emit('warning', `status ${status} not posted: ${errorMessage(error)}`);
     }

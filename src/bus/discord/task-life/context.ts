@@ -5,6 +5,7 @@
 import type { HandBack } from '../../bus.js';
 import type { GiveUpReport } from '../../give-up.js';
 import type { Authorizer } from '../authorization.js';
+import type { CancelOutcome } from './cancel.js';
 import type { TaskChannel } from './channel.js';
 import type { MarkReader, TaskView } from './reading.js';
 
@@ -27,6 +28,8 @@ export interface TaskLifeEvents {
   unreadable: [info: { messageId: string; authorId: string }];
   /** A thread opened on a task by someone who is not a fleet bot was handed back (or the task refused). */
   foreign: [info: { taskId: string; ownerId: string; result: HandBack }];
+  /** An allowed person's 🛑 cancelled a task (or found it finished or cancelled already). */
+  cancelled: [info: { taskId: string; by: string; byId: string; outcome: CancelOutcome }];
   /** A retry copy that is not the live one was marked ♻️. */
   duplicate: [info: { taskId: string; copyOf: string; why: string }];
   /** Prefixed diagnostic text. */
