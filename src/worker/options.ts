@@ -78,6 +78,11 @@ export interface WorkerOptions {
   outboxRetryMs?: number;
   /** Backoff cap after repeated bus errors. @defaultValue 60000 */
   maxBackoffMs?: number;
+  /**
+   * The machine this worker runs on, named in its status lines (`… (on build-box)`) and results (`📁 Workspace: …
+   * on \`build-box\``), so a fleet on many machines says where each task ran. @defaultValue none (not shown)
+   */
+  machine?: string;
   /** Injected clock. @defaultValue Date.now */
   now?: () => number;
   /** Injected monotonic clock (the lease margin). @defaultValue performance.now */
