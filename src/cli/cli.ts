@@ -152,6 +152,30 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     });
 
   program
+    .command('cancel')
+    .description(
+      'Cancel a task: a waiting one never runs, a running one stops within a heartbeat; its result says CANCELLED',
+    )
+    .argument('<task-id>', 'the task id (as submit printed it), e.g. discord-1471241464699945010')
+    .option('--json', 'print one JSON object')
+    .action(async (taskId, opts) => {
+      const { cancel } = await import('./commands/cancel/index.js');
+      await cancel({ ...program.opts(), ...opts, taskId });
+    });
+
+  program
+    .command('status')
+    .description(
+      'The fleet at a glance, from any machine with the config: queue, tasks in flight, recent results, workers, spend today',
+    )
+    .option('--json', 'print one JSON object')
+    .option('--results <n>', 'recent results to show', positiveInt, 10)
+    .action(async (opts) => {
+      const { status } = await import('./commands/status/index.js');
+      await status({ ...program.opts(), ...opts });
+    });
+
+  program
     .command('stop')
     .description('Stop every worker on this machine gracefully')
     .option('--force', 'emergency stop: kill workers and agents at once')
