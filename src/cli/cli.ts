@@ -99,6 +99,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .description('Start N local workers and keep them alive (q, Ctrl-C or SIGTERM stops gracefully)')
     .option('-w, --workers <n>', 'number of workers', positiveInt, 3)
     .option('--keep-alive', 'workers stay up between tasks instead of restarting after each one')
+    .option('--json', 'print one JSON object per event instead of the live view or plain lines')
     .action(async (opts) => {
       const { manager } = await import('./commands/manager/index.js');
       await manager({ ...program.opts(), ...opts });

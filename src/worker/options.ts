@@ -93,6 +93,11 @@ export interface WorkerOptions {
   fetch?: typeof fetch;
   /** Applied to every text of a report (secret values → `[redacted]`). @defaultValue identity */
   redact?: (text: string) => string;
+  /**
+   * Words for an error in a warning: the CLI names the config key and the fix for Discord errors a config change
+   * fixes (a wrong channel id, a missing permission). @defaultValue the error's message
+   */
+  describeError?: (error: unknown) => string;
 }
 
 /** Defaults for every optional field. */
@@ -123,6 +128,7 @@ export type ResolvedWorkerOptions = WorkerOptions &
     random: () => number;
     fetch: typeof fetch;
     redact: (text: string) => string;
+    describeError: (error: unknown) => string;
   };
 
 /** Apply defaults and check invariants (p-queue style TypeErrors). */
@@ -134,6 +140,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     random: Math.random,
     fetch: globalThis.fetch,
     redact: (text: string) => text,
+    describeError: (error: unknown) => (error instanceof Error ? error.message : String(error)),
     ...stripUndefined(options),
   } as ResolvedWorkerOptions;
   // The lease must outlast a few heartbeats; without an explicit value, stretch it with a slow heartbeat.

@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AgentResult } from '../agent/runner.js';
+import type { AgentResult, AgentUsage } from '../agent/runner.js';
 import { failureResult } from '../agent/result.js';
 import type {
   Claim,
@@ -38,7 +38,16 @@ export type WorkerExit = 'restart' | 'idle' | 'stopped' | 'once';
 export interface WorkerEvents {
   status: [status: WorkerStatus, detail: string];
   claimed: [claim: Claim];
-  finished: [info: { claim: Claim; outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number }];
+  finished: [
+    info: {
+      claim: Claim;
+      outcome: 'SUCCESS' | 'FAILED';
+      costUsd: number;
+      durationMs: number;
+      /** What the run used, when an agent ran. */
+      usage?: AgentUsage;
+    },
+  ];
   /** The worker no longer holds the claim and did not report it (handed back, lost, superseded). */
   released: [info: { claim: Claim; reason: string }];
   /** An abandoned claim of another worker was dealt with by this worker's sweep. */
@@ -160,11 +169,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
           const wait = Math.min(o.maxBackoffMs, o.pollIntervalMs * 2 ** Math.min(failures, 6));
           this.emit(
             'warning',
-            `poll/claim failed ${failures} time(s) in a row (${errorMessage(error)}); retrying in ~${Math.round(wait / 1000)} s`,
+            `poll/claim failed ${failures} time(s) in a row (${this.#o.describeError(error)}); retrying in ~${Math.round(wait / 1000)} s`,
           );
           // A known failure (Discord refusing, the bus down, a bad file) is waited out, never a crash loop; only
-          // what is not ours (a bug) ends the worker after a few tries.
+          // what is not ours (a bug) ends the worker after a few tries. A rejected token fails every request the
+          // same way until the config changes: end now, saying so.
           if (!(error instanceof AppError) && failures >= 5) throw error;
+          if (error instanceof DiscordApiError && error.status === 401) throw error;
           await sleep(jitter(wait, 0.8, 1.2, o.random), stop).catch(() => undefined);
           continue;
         }
@@ -230,7 +241,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         if (!(await this.#sweeps.take())) return;
         for (const swept of await this.#o.bus.sweep()) this.emit('swept', swept);
       } catch (error) {
-        this.emit('warning', `sweep failed: ${errorMessage(error)}`);
+        this.emit('warning', `sweep failed: ${this.#o.describeError(error)}`);
       }
     })().finally(() => (this.#sweeping = null));
     return this.#sweeping;
@@ -286,7 +297,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       agentController.abort(error);
       this.emit('warning', `stopping the agent: ${errorMessage(error)}`);
     });
-    lease.on('failed', (error) => this.emit('warning', `heartbeat failed: ${errorMessage(error)}`));
+    lease.on('failed', (error) => this.emit('warning', `heartbeat failed: ${this.#o.describeError(error)}`));
     // Busy workers sweep too: an abandoned claim is handed back about one lease after it went silent.
     lease.on('tick', () => void this.#sweepIfDue());
     lease.start();
@@ -439,6 +450,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       outcome,
       costUsd: cost.costUsd,
       durationMs: result.durationMs,
+      usage: result.usage,
     });
   }
 
@@ -451,7 +463,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     claim: Claim,
     report: TaskReport,
     options: CompleteOptions,
-    info: { outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number },
+    info: { outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number; usage?: AgentUsage },
   ): Promise<void> {
     const delivery = await this.#outbox.send(this.#o.bus, claim, report, options);
     if (delivery.status === 'delivered') {
@@ -469,7 +481,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const transient = delivery.status === 'kept';
     this.emit(
       'warning',
-      `report for ${claim.task.id} ${transient ? 'kept in the outbox, will retry' : 'set aside in the outbox (not retried)'}: ${errorMessage(delivery.error)}`,
+      `report for ${claim.task.id} ${transient ? 'kept in the outbox, will retry' : 'set aside in the outbox (not retried)'}: ${this.#o.describeError(delivery.error)}`,
     );
     if (transient) {
       this.#outboxDirty = true;
@@ -499,13 +511,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       for (const { taskId, error } of flushed.setAside) {
         this.emit(
           'warning',
-          `outbox: the report for ${taskId} was set aside (not retried): ${errorMessage(error)}`,
+          `outbox: the report for ${taskId} was set aside (not retried): ${this.#o.describeError(error)}`,
         );
         this.#noteRefusal(error);
       }
     } catch (error) {
       this.#nextFlushAt = this.#o.now() + this.#o.outboxRetryMs;
-      this.emit('warning', `outbox not delivered yet: ${errorMessage(error)}`);
+      this.emit('warning', `outbox not delivered yet: ${this.#o.describeError(error)}`);
     }
   }
 
@@ -514,7 +526,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       result = await this.#o.bus.handBack(claim, reason);
     } catch (error) {
-      this.emit('warning', `could not hand back ${claim.task.id}: ${errorMessage(error)}`);
+      this.emit('warning', `could not hand back ${claim.task.id}: ${this.#o.describeError(error)}`);
       return;
     }
     // Out of attempts, the bus reported it FAILED: say so, or the manager still thinks the claim is held and
@@ -549,7 +561,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       await this.#o.bus.status(this.#o.workerId, status, machine ? `${detail} (on ${machine})` : detail);
     } catch (error) {
-      this.emit('warning', `status ${status} not posted: ${errorMessage(error)}`);
+      this.emit('warning', `status ${status} not posted: ${this.#o.describeError(error)}`);
     }
   }
 }
