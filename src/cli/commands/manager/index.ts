@@ -271,7 +271,7 @@ function wireOutput(
       emit(
         slot,
         'stopped',
-        `${info.reason}. Not restarting it: a restart cannot fix this. Fix it (\`dorch doctor\` checks everything), ` +
+        `${info.reason.replace(/\.$/, '')}. Not restarting it: a restart cannot fix this. Fix it (\`dorch doctor\` checks everything), ` +
           'then restart the manager.',
         { reason: info.reason, code: info.code },
       );
