@@ -388,7 +388,7 @@ export function formatCancelled(input: CancelledInput): string {
   const head = [
     REPORT_SEPARATOR,
     `[CANCELLED] ${oneLine(clean(input.taskId), CAP.id)} by ${by}`,
-    `Cancelled ${oneLine(clean(input.how), CAP.note)} by ${by}. ${what}`,
+    `Cancelled ${input.how.trim() ? `${oneLine(clean(input.how), CAP.note)} ` : ''}by ${by}. ${what}`,
     '',
     'Task Prompt:',
     '```',

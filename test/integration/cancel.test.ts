@@ -304,6 +304,9 @@ describe('task life: cancel', () => {
     const swept = (await sweeper.sweep()).filter((s) => s.taskId === t.taskId);
     expect(swept).toEqual([expect.objectContaining({ result: { action: 'finished', taskId: t.taskId } })]);
     expect(await resultsFor(t.taskId)).toEqual([{ outcome: 'CANCELLED', taskId: t.taskId, by: 'operator' }]);
+    expect((await emu.admin.messages(emu.world.channels.results)).at(-1)!.content).toContain(
+      'Cancelled by operator. It had not started.',
+    );
     expect((await threadOf(emu.admin, t.messageId)).thread_metadata).toMatchObject({
       archived: true,
       locked: true,

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cancel } from '../../src/cli/commands/cancel/index.js';
+import { manager } from '../../src/cli/commands/manager/index.js';
 import { status, type StatusReport } from '../../src/cli/commands/status/index.js';
 import { submit } from '../../src/cli/commands/submit/index.js';
 import { ExitError } from '../../src/cli/errors.js';
@@ -263,6 +264,58 @@ describe('operator commands', () => {
     });
     expect(out).toHaveLength(1);
     expect(JSON.parse(out[0]!)).toMatchObject({ ok: true, taskId: id, outcome: 'SUCCESS', via: 'discord' });
+  });
+
+  it('manager --json: one JSON object per event, worker ids <machine>-<slot>', async () => {
+    const dir = await scratch();
+    const file = join(dir, 'discord-config.env');
+    writeEnvFile(file, {
+      ...emulatorEnv(emu.world, 1),
+      RUNTIME_DIR: join(dir, '.runtime'),
+      WORK_DIR: join(dir, 'workers'),
+      MACHINE_NAME: 'laptop',
+      AGENT_RUNNER: 'demo',
+      POLL_INTERVAL: '0.3',
+    });
+    const out: string[] = [];
+    let stop!: () => void;
+    const running = manager({
+      config: file,
+      workers: 1,
+      view: 'json',
+      until: new Promise<void>((resolve) => (stop = resolve)),
+      print: (l) => out.push(l),
+    });
+    const submitter = submitterBus(emu.world);
+    const { taskId } = await submitter.submit('What is 2+2?');
+    await submitter.close();
+    try {
+      await waitFor(
+        async () => out.some((l) => l.includes('"event":"finished"')),
+        60_000,
+        'the finished event',
+      );
+    } finally {
+      stop();
+      await running;
+    }
+    const events = out.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events.find((e) => e.event === 'finished')).toMatchObject({
+      worker: 'laptop-1',
+      taskId,
+      outcome: 'SUCCESS',
+      tokens: { input: expect.any(Number), output: expect.any(Number) },
+    });
+    expect(events).toContainEqual(
+      expect.objectContaining({ worker: 'laptop-1', event: 'status', status: 'READY' }),
+    );
+    expect(events.at(-1)).toMatchObject({
+      event: 'manager',
+      message: expect.stringMatching(/^Manager: 1 worker slot/),
+    });
+    expect(await resultsFor(taskId)).toEqual([
+      { outcome: 'SUCCESS', taskId, by: 'laptop-1', machine: 'laptop' },
+    ]);
   });
 
   it('Ctrl-C in submit --wait: cancel → the CANCELLED result ends it (exit 1); leave → exit 3, still queued', async () => {

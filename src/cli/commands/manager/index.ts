@@ -51,9 +51,11 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
     name: 'manager',
     logFile: (c) => join(c.worker.runtimeDir, 'logs', 'manager.log'),
   });
-  for (const w of warnings) print(`warning: ${w}`);
+  const say = (line: string) =>
+    view === 'json' ? print(JSON.stringify({ ts: now(), event: 'manager', message: line })) : print(line);
+  for (const w of warnings) say(`warning: ${w}`);
   for (const w of requireDiscordKeys(config, 'manager', { workers: options.workers, file: options.config }))
-    print(`warning: ${w}`);
+    say(`warning: ${w}`);
 
   // Check the runner once here, so a missing agent CLI is one clear error instead of N crash loops.
   const runner = await createRunner(config, { workerId: 'manager', stripEnv: [] });
@@ -119,8 +121,6 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
     `dorch manager · ${options.workers} worker(s) · ${config.agent.runner} runner` +
     `${options.keepAlive ? ' (keep-alive)' : ''} · on ${machine} · logs in ${logDir}/`;
   const footer = 'q or Ctrl-C stops (a running task gets up to 30 s to finish, else it is requeued)';
-  const say = (line: string) =>
-    view === 'json' ? print(JSON.stringify({ ts: now(), event: 'manager', message: line })) : print(line);
   // Worker messages carry foreign text (error messages): redact before printing or logging.
   const events = new EventLog(view === 'live' ? 8 : 0);
   const screen =
@@ -154,7 +154,8 @@ export async function manager(options: ManagerCommandOptions): Promise<void> {
         );
       else if (view === 'lines') print(eventLine(clean));
       else {
-        events.add(eventLine(clean));
+        // Status changes are the table itself; the lines under it are what else happened.
+        if (clean.kind !== 'status') events.add(eventLine(clean));
         screen?.schedule();
       }
     },
