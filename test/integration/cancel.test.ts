@@ -38,7 +38,7 @@ describe('task life: cancel', () => {
     return bus;
   };
   // The operator's CLI: the submitter bot, knowing the fleet and the allowlist.
-  const operatorBus = () => {
+  const operatorBus = (leaseMs?: number) => {
     const w = emu.world;
     const rest = createRest({ apiUrl: w.apiUrl, token: w.tokens.submitter });
     return track(
@@ -55,6 +55,7 @@ describe('task life: cancel', () => {
           allowedRoles: [],
         }),
         actor: 'operator',
+        ...(leaseMs ? { leaseMs } : {}),
       }),
     );
   };
@@ -314,6 +315,23 @@ describe('task life: cancel', () => {
     expect((await emu.admin.messages(queue())).some((m) => m.content.includes(`[origin:${t.taskId}]`))).toBe(
       false,
     );
+  });
+
+  it('a claim whose claimer died before posting its progress message: the cancel waits out the lease, then closes it', async () => {
+    const t = await track(submitterBus(emu.world)).submit('claimed, then the claimer died');
+    await restFor(emu.world, emu.world.tokens.workers[0]!).post(Routes.threads(queue(), t.messageId), {
+      body: { name: `worker-1 · ${t.taskId}` },
+    });
+    const started = Date.now();
+    const outcome = await operatorBus(1500).cancel(t.taskId, cli);
+    // Not before the claim was a lease old: until then its progress post could still come and reopen the thread.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(outcome).toEqual({ action: 'cancelled', taskId: t.taskId, was: 'running', worker: 'worker-1' });
+    expect(await resultsFor(t.taskId)).toEqual([{ outcome: 'CANCELLED', taskId: t.taskId, by: 'operator' }]);
+    expect((await threadOf(emu.admin, t.messageId)).thread_metadata).toMatchObject({
+      archived: true,
+      locked: true,
+    });
   });
 
   it('nothing to cancel: a refused task, an unknown id, a malformed id', async () => {

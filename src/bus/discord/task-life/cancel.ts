@@ -249,12 +249,13 @@ async function finished(life: Life, taskId: string, finishing: boolean): Promise
  */
 async function settledProgress(life: Life, view: TaskView): Promise<APIMessage | null | 'closed'> {
   const thread = view.thread!;
-  for (;;) {
+  for (let look = 0; ; look++) {
     const message = await ownerMessage(life, view);
     if (message) return message;
     if (thread.createdAt === undefined || life.settings.now() - thread.createdAt > life.settings.leaseMs)
       return null;
-    await sleep(SETTLE_POLL_MS);
+    // A claim posts within a second or two; one whose claimer died first is waited out more slowly.
+    await sleep(Math.min(SETTLE_POLL_MS * 2 ** look, 5000));
     const now = await life.channel.channel(view.task.messageId);
     if (!now || ('thread_metadata' in now && now.thread_metadata?.archived)) return 'closed';
   }
