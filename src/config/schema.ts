@@ -71,6 +71,8 @@ export interface Config {
     taskTimeoutSec: number;
     /** `WORKER_ID` (`[A-Za-z0-9_-]{1,32}`). */
     workerId?: string;
+    /** `MACHINE_NAME` (`[A-Za-z0-9_-]{1,24}`): this machine in worker ids, statuses and results. */
+    machineName?: string;
     /** `WORK_DIR`. */
     workDir: string;
     /** `RUNTIME_DIR`. */
@@ -128,6 +130,8 @@ export const CONFIG_KEYS = {
   MAX_IDLE_TIME: 'seconds without work before a worker exits (0 = never)',
   TASK_TIMEOUT: 'seconds before a running agent is killed',
   WORKER_ID: "this worker's id (letters, digits, - and _)",
+  MACHINE_NAME:
+    "this machine's name in worker ids (<machine>-<slot>), statuses and results (default: the host name)",
   WORK_DIR: 'folder for worker workspaces',
   RUNTIME_DIR: 'folder for runtime state (fallback queue, outboxes)',
   MAX_ATTEMPTS: 'runs per task before it is reported FAILED',
@@ -309,6 +313,11 @@ const workerId: Parse<string> = (text) =>
     ? text
     : new Invalid(`expected 1-32 letters, digits, - or _ (e.g. worker-1), got ${show(text)}`);
 
+const machineName: Parse<string> = (text) =>
+  /^[A-Za-z0-9_-]{1,24}$/.test(text)
+    ? text
+    : new Invalid(`expected 1-24 letters, digits, - or _ (e.g. build-box), got ${show(text)}`);
+
 const runner: Parse<AgentRunnerName> = (text) => {
   const name = text.toLowerCase();
   return (AGENT_RUNNERS as readonly string[]).includes(name)
@@ -394,6 +403,7 @@ export const configSchema = z
     MAX_IDLE_TIME: field(number(0, false, ' (0 = never idle out)'), DEFAULT_MAX_IDLE_TIME_SEC),
     TASK_TIMEOUT: field(number(0, true), DEFAULT_TASK_TIMEOUT_SEC),
     WORKER_ID: field(workerId, undefined),
+    MACHINE_NAME: field(machineName, undefined),
     WORK_DIR: field(text, DEFAULT_WORK_DIR),
     RUNTIME_DIR: field(text, DEFAULT_RUNTIME_DIR),
     MAX_ATTEMPTS: field(wholeNumber(1), DEFAULT_MAX_ATTEMPTS),
@@ -499,6 +509,7 @@ export const configSchema = z
         maxIdleTimeSec: f.MAX_IDLE_TIME,
         taskTimeoutSec: f.TASK_TIMEOUT,
         workerId: f.WORKER_ID,
+        machineName: f.MACHINE_NAME,
         workDir: f.WORK_DIR,
         runtimeDir: f.RUNTIME_DIR,
         maxAttempts: f.MAX_ATTEMPTS,

@@ -7,6 +7,7 @@ import type { AgentRunner } from '../agent/runner.js';
 import { checkWorkerPermissions, createResilientBus, type ResilientBus } from '../bus/create-bus.js';
 import { BusUnavailableError, ConfigError, errorMessage } from '../lib/errors.js';
 import type { Config } from '../config/schema.js';
+import { machineName } from '../config/machine.js';
 import { createAccounting } from '../cost/accounting.js';
 import { ledgerPath } from '../cost/ledger.js';
 import { loadPriceTable, openClawConfigPath } from '../cost/pricing.js';
@@ -95,6 +96,7 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
     once: options.once,
     maxAttempts: config.worker.maxAttempts,
     leaseMs: config.worker.leaseTimeoutSec * 1000,
+    machine: machineName(config),
     redact: options.redact,
     ...options.overrides,
   });

@@ -58,6 +58,11 @@ export interface WorkerOptions {
   outboxRetryMs?: number;
   /** Backoff cap after repeated bus errors. @defaultValue 60000 */
   maxBackoffMs?: number;
+  /**
+   * The machine this worker runs on, named in its status lines (`… (on build-box)`) and results (`📁 Workspace: …
+   * on \`build-box\``), so a fleet on many machines says where each task ran. @defaultValue none (not shown)
+   */
+  machine?: string;
   /** Injected clock. @defaultValue Date.now */
   now?: () => number;
   /** Injected monotonic clock (the lease margin). @defaultValue performance.now */
@@ -68,6 +73,11 @@ export interface WorkerOptions {
   fetch?: typeof fetch;
   /** Applied to every text of a report (secret values → `[redacted]`). @defaultValue identity */
   redact?: (text: string) => string;
+  /**
+   * Words for an error in a warning: the CLI names the config key and the fix for Discord errors a config change
+   * fixes (a wrong channel id, a missing permission). @defaultValue the error's message
+   */
+  describeError?: (error: unknown) => string;
 }
 
 /** How long a stopping worker lets its running task finish before it kills the agent and hands the task back. */
@@ -101,6 +111,7 @@ export type ResolvedWorkerOptions = WorkerOptions &
     random: () => number;
     fetch: typeof fetch;
     redact: (text: string) => string;
+    describeError: (error: unknown) => string;
   };
 
 /** Apply defaults and check invariants (p-queue style TypeErrors). */
@@ -112,6 +123,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     random: Math.random,
     fetch: globalThis.fetch,
     redact: (text: string) => text,
+    describeError: (error: unknown) => (error instanceof Error ? error.message : String(error)),
     ...stripUndefined(options),
   } as ResolvedWorkerOptions;
   // The lease must outlast a few heartbeats; without an explicit value, stretch it with a slow heartbeat.

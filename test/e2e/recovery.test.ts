@@ -57,6 +57,7 @@ describe('recovery', () => {
         env: {
           // Long enough to kill the worker while its agent runs (the manager then kills the orphaned agent).
           OK_DELAY_MS: '2500',
+          MACHINE_NAME: 'box',
         },
       }),
     });
@@ -69,7 +70,7 @@ describe('recovery', () => {
         30_000,
         'the first attempt to start',
       );
-      const pid = await waitFor(async () => workerPid(dir, 'worker-1'), 10_000, 'the worker process');
+      const pid = await waitFor(async () => workerPid(dir, 'box-1'), 10_000, 'the worker process');
       process.kill(pid, 'SIGKILL');
 
       const posted = await waitFor(

@@ -28,6 +28,9 @@ import { createRest } from './rest.js';
 import { TaskChannel } from './task-life/channel.js';
 import type { TaskLifeEvents } from './task-life/context.js';
 import { TaskLife } from './task-life/task-life.js';
+import type { CancelOutcome, Canceller } from './task-life/cancel.js';
+import type { Followed, QueueSurvey } from './task-life/state.js';
+import type { APIMessage } from 'discord-api-types/v10';
 
 export { Marks, claimThreadName, compareSnowflakes } from './task-life/names.js';
 
@@ -130,7 +133,15 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
         return Buffer.from(await response.arrayBuffer());
       },
     });
-    for (const event of ['rejected', 'lost', 'unreadable', 'foreign', 'duplicate', 'debug'] as const)
+    for (const event of [
+      'rejected',
+      'lost',
+      'unreadable',
+      'foreign',
+      'duplicate',
+      'cancelled',
+      'debug',
+    ] as const)
       this.#life.on(event, (...args: unknown[]) =>
         (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
       );
@@ -202,6 +213,29 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
 
   findResult(taskId: string): Promise<string | null> {
     return this.#life.findResult(taskId);
+  }
+
+  /**
+   * Cancel a task (waiting or running; a handed-back task's live copy): see `task-life/cancel.ts`. Throws
+   * `TaskInvalidError` saying why when there is nothing to cancel (refused, not the live copy, no such task).
+   */
+  cancel(taskId: string, by: Canceller): Promise<CancelOutcome> {
+    return this.#life.cancel(taskId, by);
+  }
+
+  /** Where a task is now: its live copy's state, read without changing anything. */
+  follow(taskId: string): Promise<Followed> {
+    return this.#life.follow(taskId);
+  }
+
+  /** The queue's recent tasks with their states, read without changing anything. */
+  survey(): Promise<QueueSurvey> {
+    return this.#life.survey();
+  }
+
+  /** Pages (of up to 100 messages) of a channel's history, newest first, at most `maxPages`; stop iterating to stop. */
+  history(channelId: string, maxPages: number): AsyncGenerator<APIMessage[]> {
+    return this.#channel.pages(channelId, maxPages);
   }
 
   async close(): Promise<void> {

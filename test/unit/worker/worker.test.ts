@@ -324,6 +324,54 @@ describe('Worker: idle, budget, bus outages', () => {
     expect(polls).toBe(5);
   });
 
+  it('a rejected token (401) ends the worker at once: every later request would fail the same way', async () => {
+    const r = await rig();
+    let polls = 0;
+    r.bus.poll = async () => {
+      polls++;
+      throw new DiscordApiError({
+        status: 401,
+        discordCode: 0,
+        method: 'GET',
+        route: '/channels/:id/messages',
+        message: '401: Unauthorized',
+      });
+    };
+    await expect(r.worker({ maxBackoffMs: 1 }).run()).rejects.toMatchObject({ status: 401 });
+    expect(polls).toBe(1);
+  });
+
+  it('a refusal a fix in Discord can end is waited out, each warning in the words describeError gives', async () => {
+    const r = await rig();
+    let polls = 0;
+    r.bus.poll = async () => {
+      if (++polls <= 2)
+        throw new DiscordApiError({
+          status: 403,
+          discordCode: 50001,
+          method: 'GET',
+          route: '/channels/:id/messages',
+          message: 'Missing Access',
+        });
+      return [];
+    };
+    const warnings: string[] = [];
+    const w = r.worker({
+      maxBackoffMs: 1,
+      pollIntervalMs: 1,
+      once: true,
+      describeError: () => 'TASK_QUEUE_CHANNEL: the bot cannot see it. Fix: allow it View Channel',
+    });
+    w.on('warning', (m) => warnings.push(m));
+    expect(await w.run()).toBe('once');
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^poll\/claim failed 1 time\(s\) in a row \(TASK_QUEUE_CHANNEL: the bot cannot see it\. Fix: allow it View Channel\)/,
+      ),
+      expect.stringMatching(/^poll\/claim failed 2 time\(s\) in a row \(TASK_QUEUE_CHANNEL/),
+    ]);
+  });
+
   it('does not claim while the budget blocks it and says why once', async () => {
     const r = await rig();
     r.cost.claimBlocker.mockResolvedValue('daily budget of $5.00 reached');

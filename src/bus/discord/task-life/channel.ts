@@ -25,6 +25,13 @@ export interface ThreadPatch {
   locked?: boolean;
 }
 
+/** Someone who reacted to a message. */
+export interface Reactor {
+  id: string;
+  /** The user's name (`username`). */
+  name: string;
+}
+
 /** A random nonce (Discord allows 25 characters). */
 export function randomNonce(): string {
   return `x${randomBytes(12).toString('hex')}`;
@@ -107,12 +114,17 @@ export class TaskChannel {
 
   /** User ids that reacted `emoji` (the first 100, sorted by id). */
   async reactionUsers(channelId: string, messageId: string, emoji: string): Promise<string[]> {
+    return (await this.reactors(channelId, messageId, emoji)).map((u) => u.id);
+  }
+
+  /** Users that reacted `emoji`, with their names (the first 100, sorted by id). */
+  async reactors(channelId: string, messageId: string, emoji: string): Promise<Reactor[]> {
     const users = (await this.#call('GET', '/channels/:id/messages/:id/reactions/:emoji', () =>
       this.#rest.get(Routes.channelMessageReaction(channelId, messageId, encodeURIComponent(emoji)), {
         query: new URLSearchParams({ limit: '100' }),
       }),
     )) as APIUser[];
-    return users.map((u) => u.id);
+    return users.map((u) => ({ id: u.id, name: u.username }));
   }
 
   /** A message, or null when it does not exist (any more). */

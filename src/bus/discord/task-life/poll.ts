@@ -9,7 +9,8 @@ import type { Task } from '../../../task/task.js';
 import { findResult, finish, outcomeOf } from './completion.js';
 import { isFleet, mayRun, type Life } from './context.js';
 import { handBack, refuse } from './hand-back.js';
-import { BLOCKING_MARKS, Marks, claimerOf, compareSnowflakes, isEndStateName, namedCopy } from './names.js';
+import { cancel, finishCancel, stopRequest } from './cancel.js';
+import { BLOCKING_MARKS, Marks, cancelledBy, claimerOf, compareSnowflakes, namedCopy } from './names.js';
 import { isTaskMessageType, readMessage, type TaskView } from './reading.js';
 
 /** What a poll read: the tasks it offers, the claims in flight (the sweeper's list), and every message it read. */
@@ -24,7 +25,7 @@ export interface PollReading {
  * ones). See the state table in `task-life.ts`:
  * - `in-flight`: a fleet thread, not archived (a claim); `closed`: a fleet thread, archived.
  * - `foreign`: a stranger's thread the fleet has not dealt with yet (no claim: poll hands it back at once);
- *   `foreign-closed`: one the fleet locked or renamed already.
+ *   `foreign-closed`: one the fleet locked already.
  * - `refuse`: the origin author may not submit and no 🚫 is on it yet; `refused`: it carries 🚫.
  * - `ended`: a fleet 🚫 ♻️ 🛑 or final mark (a stranger's mark blocks nothing).
  * - `unreadable`: no text and no files (the bot lacks the Message Content intent).
@@ -48,8 +49,9 @@ export type PollState =
 export async function pollState(life: Life, view: TaskView): Promise<PollState> {
   const { message, thread } = view;
   if (thread?.fleetOwned) return thread.archived ? 'closed' : 'in-flight';
-  // Locked or renamed by the fleet: a stranger's thread the fleet already dealt with.
-  if (thread) return thread.locked || isEndStateName(thread.name) ? 'foreign-closed' : 'foreign';
+  // Locked: a stranger's thread the fleet already dealt with (only fleet bots lock). Its name alone proves nothing:
+  // anyone may name a thread like an end state.
+  if (thread) return thread.locked ? 'foreign-closed' : 'foreign';
   if (!(await mayRun(life, view.task.authorId))) {
     // Refused once, by whoever sees it first; whose 🚫 it carries does not matter (it is not run either way), so
     // no reaction list is read for it.
@@ -79,6 +81,10 @@ export async function poll(life: Life): Promise<PollReading> {
       if (!isTaskMessageType(message)) continue;
       const view = await readMessage(message, queue, fleet);
       views.set(message.id, view);
+      const thread = view.thread;
+      // An allowed person's 🛑 on a task that is waiting, running or was handed back (its copy carries it on).
+      if ((!thread || !thread.archived || namedCopy(thread.name)) && (await cancelOnRequest(life, view)))
+        continue;
       switch (await pollState(life, view)) {
         case 'in-flight':
           inFlight.push(view);
@@ -111,6 +117,26 @@ export async function poll(life: Life): Promise<PollReading> {
     if (!view.copyOf || (await liveCopy(life, view, views, names))) tasks.push(view.task);
   }
   return { tasks, inFlight, views };
+}
+
+// Cancel a task an allowed person put 🛑 on (see `cancel.ts`); true when it was cancelled (or had ended anyway).
+async function cancelOnRequest(life: Life, view: TaskView): Promise<boolean> {
+  if (!view.message.reactions?.some((r) => r.emoji.name === Marks.cancelled)) return false;
+  // A task that may not run is refused whatever else it carries.
+  if (!view.thread && !(await mayRun(life, view.task.authorId))) return false;
+  const person = await stopRequest(life, view.message);
+  if (!person) return false;
+  try {
+    const outcome = await cancel(life, view.task.id, { name: person.name, how: 'with a 🛑 reaction' });
+    life.emit('cancelled', { taskId: view.task.id, by: person.name, byId: person.id, outcome });
+    return true;
+  } catch (error) {
+    life.emit(
+      'debug',
+      `[task-life] cancel of ${view.task.id} for ${person.id} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return false;
+  }
 }
 
 // A stranger's thread is not a claim: hand the task back at once as a retry copy (refused if its author may not
@@ -185,6 +211,17 @@ export async function sweep(life: Life, inFlight: readonly TaskView[]): Promise<
     if (silentMs <= lease) continue;
     const from = claimerOf(thread.name);
     const reason = `no heartbeat from ${from} for ${Math.round(silentMs / 1000)} s (presumed gone)`;
+    if (cancelledBy(thread.name)) {
+      // A canceller that stopped before closing its thread: finish the cancel, never hand it back.
+      await finishCancel(life, view);
+      swept.push({
+        taskId: view.task.id,
+        from,
+        reason,
+        result: { action: 'finished', taskId: view.task.id },
+      });
+      continue;
+    }
     const posted = await findResult(life, view.task.id);
     if (posted) {
       await finish(life, view.task.messageId, outcomeOf(posted));
