@@ -8,7 +8,7 @@
  * - a 5xx, a timeout or a network failure is retried `retries` times, then {@link BusUnavailableError}.
  */
 import { randomBytes } from 'node:crypto';
-import type { ReportFile } from '../bus.js';
+import type { ReportFile } from '../../task/report.js';
 import { BusUnavailableError, DiscordApiError, RateLimitedError } from '../../lib/errors.js';
 
 /** One HTTP exchange: what {@link PostMessageOptions.send} does. */

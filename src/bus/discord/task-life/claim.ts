@@ -8,7 +8,7 @@ import { DiscordApiError, LeaseLostError } from '../../../lib/errors.js';
 import { complete, findResult } from './completion.js';
 import { isFleet, mayRun, type Life } from './context.js';
 import { handBack, refuse } from './hand-back.js';
-import { Marks, claimThreadName, duplicateName, namedCopy } from './names.js';
+import { Marks, cancelledBy, claimThreadName, duplicateName, namedCopy } from './names.js';
 import { memberRoles, readMessage, type TaskView, type ThreadView } from './reading.js';
 import { closeThread, isClosedUnderUs, winThread } from './thread-claim.js';
 
@@ -67,7 +67,7 @@ export async function heartbeat(life: Life, claim: Claim, progress: string): Pro
     if (isClosedUnderUs(error)) {
       // Lost: a later `complete` must fence, not trust the margin.
       life.fenced(claim.task.messageId, UNMARKED);
-      throw new LeaseLostError(`the claim on ${claim.task.id} was handed back or closed by another party`, {
+      throw new LeaseLostError(`${claim.task.id} ${await closedHow(life, claim.task.messageId)}`, {
         cause: error,
       });
     }
@@ -86,7 +86,7 @@ async function startProgress(life: Life, claim: Claim, progress: string): Promis
   const thread = await life.channel.channel(id);
   if (!thread || !('thread_metadata' in thread) || thread.thread_metadata?.archived) {
     life.fenced(id, UNMARKED);
-    throw new LeaseLostError(`the claim on ${claim.task.id} was closed before its first heartbeat`);
+    throw new LeaseLostError(`${claim.task.id} ${await closedHow(life, id)} before its first heartbeat`);
   }
   const sentAt = life.settings.monotonic();
   if (since === undefined || sentAt - since >= life.settings.leaseMs / 3) {
@@ -135,6 +135,17 @@ async function startProgress(life: Life, claim: Claim, progress: string): Promis
 
 /** `fencedAt` of a claim whose first heartbeat came too late to post its progress message. */
 const UNMARKED = Number.NEGATIVE_INFINITY;
+
+/** How a claim thread was closed under its holder, read from its name: cancelled, handed back, or otherwise. */
+export async function closedHow(life: Life, threadId: string): Promise<string> {
+  const thread = await life.channel.channel(threadId).catch(() => null);
+  const name = thread && 'name' in thread ? thread.name : null;
+  const by = cancelledBy(name);
+  if (by) return `was cancelled by ${by}`;
+  const copy = namedCopy(name);
+  if (copy) return `was handed back as discord-${copy} by another party (it thought this run was gone)`;
+  return 'was closed by another party';
+}
 
 // The live-copy rule, checked after winning: T's thread must name this copy, and T must have no result yet (a
 // holder that was only slow may have reported after the hand-back). Not live: ♻️, its thread closed.
