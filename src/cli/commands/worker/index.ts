@@ -15,7 +15,7 @@ import { loadRuntime } from '../../runtime.js';
 import { ExitError } from '../../errors.js';
 import type { PushSource } from '../../../bus/bus.js';
 import { RelayedPush } from '../../../worker/relayed-push.js';
-import { standaloneGateway, type StandaloneGateway } from './gateway.js';
+import type { StandaloneGateway } from './gateway.js';
 
 /** Options of `dorch worker`. */
 export interface WorkerCommandOptions {
@@ -125,6 +125,8 @@ async function run(options: WorkerCommandOptions, explainWith: (describe: (e: un
     push = relay;
   } else if (options.push !== false && keepAlive && !options.once && !options.pushFrom) {
     const tokenKey = config.discord.botToken ? 'BOT_TOKEN' : 'WORKER1_TOKEN';
+    // Loaded only here: a worker under the manager (or one that restarts per task) never pays for the gateway client.
+    const { standaloneGateway } = await import('./gateway.js');
     gateway = standaloneGateway(config, token, tokenKey, logger);
     push = gateway.feed;
   }
