@@ -146,8 +146,8 @@ export async function benchFleet(config: FleetConfig): Promise<FleetResult> {
       const t = await submitter.submit(`bench latency task ${i}`);
       posted.push(t);
       await waitForResults(emulator, posted.length, 120_000);
-      // A short pause, as between tasks people submit: a restarted worker is back on its feet by then.
-      await sleep(300);
+      // Tasks come at random moments, not in step with anyone's polls: a pause of 0.3 s to 0.3 s + POLL_INTERVAL.
+      await sleep(300 + Math.random() * c.pollIntervalSec * 1000);
     }
     const windowSec = (performance.now() - windowStart) / 1000;
     const stats = await emulator.admin.stats();
