@@ -126,7 +126,7 @@ export function formatFleet(report: BenchReport): string[] {
   ];
   out.push(table(['', ...f.map((r) => r.config)], rows), '');
   const routes = [...new Set(f.flatMap((r) => Object.keys(r.byRoutePerTask)))].sort();
-  out.push('Requests per task by route (idle polling not subtracted)');
+  out.push('Requests per task by route (polling included)');
   out.push(
     table(
       ['route', ...f.map((r) => r.config)],
