@@ -189,26 +189,22 @@ export class TaskGateway extends EventEmitter<TaskGatewayEvents> {
   /** End the session (close 1000: the session is over, as it should be when the process stops). Idempotent. */
   async close(): Promise<void> {
     if (this.#state === 'stopped' && !this.#manager) return;
-    const wasLive = this.#live;
     this.#state = 'stopped';
     this.#setLive(false);
     if (this.#retry) clearTimeout(this.#retry);
     this.#retry = null;
     const manager = this.#manager;
     this.#manager = null;
-    if (manager) await this.#destroy(manager, !wasLive);
+    if (manager) await this.#destroy(manager);
   }
 
-  // A destroy while the shard is between HELLO and READY leaves a shard that reconnects on its own (see
-  // `gateway-strategy.ts`): after destroying a session that was not up, stop that one too.
-  async #destroy(manager: WebSocketManager, handshaking: boolean): Promise<void> {
+  // The strategy stays destroyed (see `gateway-strategy.ts`): nothing reconnects behind our back, even when this
+  // lands in the middle of the handshake or before the shard was spawned.
+  async #destroy(manager: WebSocketManager): Promise<void> {
+    this.#shards?.end();
     await Promise.resolve()
       .then(() => manager.destroy())
       .catch((error: unknown) => this.#debug(`destroy failed: ${errorMessage(error)}`));
-    if (handshaking)
-      await this.#shards?.settle(700, 5, () =>
-        this.#debug('the shard reconnected after it was destroyed; destroying it again'),
-      );
   }
 
   #createManager(): WebSocketManager {
@@ -221,7 +217,8 @@ export class TaskGateway extends EventEmitter<TaskGatewayEvents> {
         this.#session = info;
       },
       ...(this.#o.identifyThrottler ? { buildIdentifyThrottler: () => this.#o.identifyThrottler! } : {}),
-      buildStrategy: (manager: WebSocketManager) => (this.#shards = new GatewayShards(manager)),
+      buildStrategy: (manager: WebSocketManager) =>
+        (this.#shards = new GatewayShards(manager, (m) => this.#debug(m))),
     };
     const manager =
       this.#o.createManager?.(options) ?? new WebSocketManager(options as WebSocketManagerOptions);
@@ -291,7 +288,7 @@ export class TaskGateway extends EventEmitter<TaskGatewayEvents> {
     this.emit('fatal', error);
     const manager = this.#manager;
     this.#manager = null;
-    if (manager) await this.#destroy(manager, true);
+    if (manager) await this.#destroy(manager);
   }
 
   #setLive(live: boolean, resumed = false): void {
