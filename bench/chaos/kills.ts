@@ -1,0 +1,257 @@
+/**
+ * SIGKILLs at bad moments: a worker at a random moment (one running an agent, when one does); a worker right after
+ * Discord committed its result post (the answer held back by a `timing: "after"` latency rule, seen on the
+ * emulator's event feed); every run of one task until it is out of attempts; and the manager while it hands back a
+ * dead worker's task (right after Discord committed the retry copy). Each worker kill watches the agents the worker
+ * was running until they are gone.
+ */
+import type { EmulatorAdmin } from '../../src/emulator/admin/client.js';
+import type { EmulatorEvent } from '../../src/emulator/events.js';
+import { sleep } from '../../src/lib/sleep.js';
+import { readAgentRuns, type AgentRun } from './agent-log.js';
+import type { Fleet } from './fleet.js';
+import { isRunning } from './processes.js';
+
+/** What was killed and why. */
+export type KillKind = 'random' | 'after-result' | 'hunt' | 'manager';
+
+/** One SIGKILL. */
+export interface Kill {
+  kind: KillKind;
+  /** ms since the run started. */
+  at: number;
+  pid: number;
+  workerId?: string;
+  /** after-result: the task whose result the worker had just posted; manager: the task it was handing back. */
+  taskId?: string;
+  /** The agents the worker was running. */
+  agents: Pick<AgentRun, 'pid' | 'pstart' | 'task' | 'chain'>[];
+  /** ms from the kill until those agents were gone; null when one was still running at the deadline. */
+  agentsGoneMs?: number | null;
+}
+
+/** How long a killed worker's agents may survive it before that counts as a leak. */
+export const AGENT_DEADLINE_MS = 60_000;
+
+/** How long the answer of a watched write is held back (the kill lands in this window). */
+const HOLD_MS = 4000;
+
+/** What the killer needs. */
+export interface KillerContext {
+  fleet: Fleet;
+  admin: EmulatorAdmin;
+  agentLog: string;
+  channels: { taskQueue: string; results: string };
+  /** ms since the run started. */
+  elapsed: () => number;
+  /** True once every task has a result: no busy worker will come, stop waiting for one. */
+  finished: () => boolean;
+  random?: () => number;
+}
+
+type BusyRun = AgentRun & { workerId: string };
+
+/** Performs kills and keeps their records; `settled()` waits for every agent watch. */
+export class Killer {
+  readonly kills: Kill[] = [];
+  /** Kills planned but not carried out (no busy worker, no result post in time, another process posted). */
+  missed = 0;
+  /** Tasks (markers) whose every run was killed: they must end FAILED after their attempts. */
+  readonly hunted: string[] = [];
+  readonly #c: KillerContext;
+  readonly #watches: Promise<void>[] = [];
+
+  constructor(context: KillerContext) {
+    this.#c = context;
+  }
+
+  /** SIGKILL a worker now: one running an agent when there is one within `waitMs`, else any. */
+  async random(waitMs = 5000): Promise<Kill | null> {
+    const busy = await this.#waitBusy(waitMs);
+    const run = this.#pick(busy);
+    if (!run) {
+      const workers = await this.#waitFor(
+        () => this.#c.fleet.workers(),
+        (w) => w.size > 0,
+        60_000,
+      );
+      const workerId = this.#pick([...workers.keys()]);
+      if (!workerId) return this.#miss();
+      return this.#kill('random', workerId, workers.get(workerId)!);
+    }
+    return this.#kill('random', run.workerId, run.ppid);
+  }
+
+  /**
+   * Hold back the answer of a busy worker's next result post, wait until Discord committed it (the event feed), and
+   * SIGKILL that worker before the answer arrives. Null when no result post came within `waitMs`.
+   */
+  async afterResult(waitMs = 30_000): Promise<Kill | null> {
+    const run = this.#pick(await this.#waitBusy(10_000));
+    if (!run) return this.#miss();
+    const event = await this.#holdNext(
+      { channelId: this.#c.channels.results, user: run.workerId },
+      () => true,
+      waitMs,
+    );
+    // The manager's recovery of a dead worker posts as the same bot: only the worker we chose counts.
+    if (!event || this.#c.fleet.workers().get(run.workerId) !== run.ppid) return this.#miss();
+    const kill = await this.#kill('after-result', run.workerId, run.ppid);
+    if (typeof event.nonce === 'string' && event.nonce.startsWith('r'))
+      kill.taskId = `discord-${event.nonce.slice(1)}`;
+    return kill;
+  }
+
+  /**
+   * Kill every run of one task (a busy worker's) as soon as it starts, `attempts` times: the task must then be
+   * reported FAILED after its attempts. Resolves to the kills made.
+   */
+  async hunt(attempts: number, waitMs = 120_000): Promise<Kill[]> {
+    const first = this.#pick(await this.#waitBusy(waitMs, (r) => r.task.startsWith('discord-')));
+    if (!first) {
+      this.#miss();
+      return [];
+    }
+    const made = [await this.#kill('hunt', first.workerId, first.ppid)];
+    const seen = new Set([first.pid]);
+    for (let i = 1; i < attempts; i++) {
+      const [next] = await this.#waitBusy(waitMs, (r) => r.chain === first.chain && !seen.has(r.pid));
+      if (!next) break;
+      seen.add(next.pid);
+      made.push(await this.#kill('hunt', next.workerId, next.ppid));
+    }
+    if (made.length === attempts) this.hunted.push(first.chain);
+    else this.missed++;
+    return made;
+  }
+
+  /**
+   * SIGKILL a busy worker, then the manager right after Discord committed the retry copy its recovery posts (the
+   * answer held back), then start a manager again: the hand-back dies half-way and the sweeper has to finish it.
+   * Without a busy worker, or when no copy is posted within 20 s, the manager is killed anyway.
+   */
+  async managerMidRecovery(downMs: number): Promise<Kill> {
+    const run = this.#pick(await this.#waitBusy(30_000, (r) => r.task.startsWith('discord-')));
+    let taskId: string | undefined;
+    if (run) {
+      const held = this.#holdNext(
+        { channelId: this.#c.channels.taskQueue, user: run.workerId },
+        (e) => typeof e.nonce === 'string' && e.nonce.startsWith('q'),
+        20_000,
+        () => this.#kill('random', run.workerId, run.ppid).then(() => undefined),
+      );
+      const event = await held;
+      if (event) taskId = run.task;
+      else this.missed++;
+    }
+    const pid = await this.#c.fleet.killManager(downMs);
+    const kill: Kill = {
+      kind: 'manager',
+      at: this.#c.elapsed(),
+      pid,
+      agents: [],
+      ...(taskId ? { taskId } : {}),
+    };
+    this.kills.push(kill);
+    return kill;
+  }
+
+  /** Wait until every killed worker's agents are gone or past the deadline. */
+  async settled(): Promise<void> {
+    await Promise.all(this.#watches);
+  }
+
+  #miss(): null {
+    this.missed++;
+    return null;
+  }
+
+  /**
+   * Add a one-shot rule that holds back the answer of the next `POST /channels/<channel>/messages` by `user`, run
+   * `then` (after the rule is in place), and resolve to the committed event `accept` takes, or null after `waitMs`.
+   */
+  async #holdNext(
+    match: { channelId: string; user: string },
+    accept: (e: EmulatorEvent) => boolean,
+    waitMs: number,
+    then?: () => Promise<void>,
+  ): Promise<EmulatorEvent | null> {
+    const { admin } = this.#c;
+    const { lastSeq } = await admin.events({ limit: 1, after: Number.MAX_SAFE_INTEGER });
+    const rule = await admin.addFaultRule({
+      match: { route: 'POST /channels/:id/messages', ...match },
+      timing: 'after',
+      latencyMs: HOLD_MS,
+      count: 1,
+    });
+    await then?.();
+    try {
+      return await admin.waitForEvent(
+        (e) =>
+          e.route === 'POST /channels/{channel_id}/messages' &&
+          e.channelId === match.channelId &&
+          e.authorName === match.user &&
+          accept(e),
+        { after: lastSeq, timeoutMs: waitMs },
+      );
+    } catch {
+      await admin.removeFaultRule(rule.id).catch(() => undefined);
+      return null;
+    }
+  }
+
+  async #kill(kind: KillKind, workerId: string, pid: number): Promise<Kill> {
+    // Read before the kill: the manager ends a dead worker's agents at once.
+    const agents = (await readAgentRuns(this.#c.agentLog))
+      .filter((r) => r.ppid === pid && isRunning(r.pid, r.pstart))
+      .map(({ pid: p, pstart, task, chain }) => ({ pid: p, pstart, task, chain }));
+    const at = this.#c.elapsed();
+    const killedAt = Date.now();
+    process.kill(pid, 'SIGKILL');
+    const kill: Kill = { kind, at, pid, workerId, agents };
+    this.kills.push(kill);
+    this.#watches.push(
+      (async () => {
+        while (agents.some((a) => isRunning(a.pid, a.pstart))) {
+          if (Date.now() - killedAt > AGENT_DEADLINE_MS) {
+            kill.agentsGoneMs = null;
+            return;
+          }
+          await sleep(50);
+        }
+        kill.agentsGoneMs = agents.length > 0 ? Date.now() - killedAt : 0;
+      })(),
+    );
+    return kill;
+  }
+
+  /** Runs of the current manager's workers whose agent runs now and that `filter` takes; waits up to `waitMs`. */
+  async #waitBusy(waitMs: number, filter: (r: AgentRun) => boolean = () => true): Promise<BusyRun[]> {
+    return this.#waitFor(
+      () => this.#busy(filter),
+      (b) => b.length > 0,
+      waitMs,
+    );
+  }
+
+  async #busy(filter: (r: AgentRun) => boolean): Promise<BusyRun[]> {
+    const byPid = new Map([...this.#c.fleet.workers()].map(([id, pid]) => [pid, id]));
+    return (await readAgentRuns(this.#c.agentLog))
+      .filter((r) => r.endedAt === undefined && byPid.has(r.ppid) && isRunning(r.pid, r.pstart) && filter(r))
+      .map((r) => ({ ...r, workerId: byPid.get(r.ppid)! }));
+  }
+
+  async #waitFor<T>(get: () => T | Promise<T>, ok: (v: T) => boolean, waitMs: number): Promise<T> {
+    const deadline = Date.now() + waitMs;
+    let value = await get();
+    while (!ok(value) && Date.now() < deadline && !this.#c.finished()) {
+      await sleep(100);
+      value = await get();
+    }
+    return value;
+  }
+
+  #pick<T>(items: T[]): T | undefined {
+    return items[Math.floor((this.#c.random ?? Math.random)() * items.length)];
+  }
+}
