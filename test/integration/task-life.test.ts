@@ -156,6 +156,47 @@ describe('task life: transitions', () => {
     await submitter.close();
   });
 
+  it('a hand-back that died after posting its copy: the copy stays unmarked while the claim is open, and the sweep names it', async () => {
+    // Found by the chaos run: the manager, handing back its dead worker's task as that worker's bot, was killed
+    // right after Discord committed the copy. A lease later a poll marked the copy ♻️ ("its hand-back did not
+    // finish"), then the sweep (the same bot) handed the task back: Discord's nonce answered with that same copy,
+    // the thread named it as the live one, and nobody ever ran the task.
+    const submitter = submitterBus(emu.world);
+    const t = await submitter.submit('the hand-back party died');
+    const holder = workerBus(emu.world, 0);
+    const task = (await holder.poll()).find((x) => x.id === t.taskId)!;
+    expect(await holder.claim(task, 'worker-1')).not.toBeNull();
+    // The dead hand-back's copy, posted as the hand-back posts it (nonce q<T>), by worker-2's bot.
+    const rest = restFor(emu.world, emu.world.tokens.workers[1]!);
+    const dead = (await rest.post(Routes.channelMessages(queue()), {
+      body: {
+        content: buildTaskText({
+          prompt: 'the hand-back party died',
+          retry: 1,
+          origin: t.taskId,
+          author: emu.world.users.submitter,
+        }),
+        nonce: `q${t.messageId}`,
+        enforce_nonce: true,
+        message_reference: { message_id: t.messageId, fail_if_not_exists: false },
+      },
+    })) as { id: string };
+    // A lease later (the clock moved on), another worker polls: the claim is still open, so the copy may yet be named.
+    const later = () => Date.now() + 60_000;
+    const poller = workerBus(emu.world, 0, { leaseMs: 1000, now: later });
+    await poller.poll();
+    expect(await marks(dead.id)).not.toContain('♻️');
+    // The sweep, as worker-2's bot: its copy is the one already posted (same bot, same nonce), and it is live.
+    const sweeper = workerBus(emu.world, 1, { leaseMs: 1000, now: later });
+    const swept = (await sweeper.sweep()).filter((s) => s.taskId === t.taskId);
+    expect(swept).toEqual([
+      expect.objectContaining({ result: { action: 'requeued', taskId: `discord-${dead.id}` } }),
+    ]);
+    expect((await poller.poll()).map((x) => x.id)).toContain(`discord-${dead.id}`);
+    expect(await marks(dead.id)).not.toContain('♻️');
+    for (const b of [poller, sweeper, holder, submitter]) await b.close();
+  });
+
   it('a fleet 🛑 (cancelled, issue #11) is honoured: the task is not offered', async () => {
     const submitter = submitterBus(emu.world);
     const t = await submitter.submit('cancelled before anyone took it');
