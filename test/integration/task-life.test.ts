@@ -197,6 +197,41 @@ describe('task life: transitions', () => {
     for (const b of [poller, sweeper, holder, submitter]) await b.close();
   });
 
+  it('dorch requeue of a failed task: a poll between its copy and its rename does not mark the copy ♻️', async () => {
+    const submitter = submitterBus(emu.world);
+    const t = await submitter.submit('failed once, requeued');
+    const holder = workerBus(emu.world, 0);
+    const task = (await holder.poll()).find((x) => x.id === t.taskId)!;
+    const claim = (await holder.claim(task, 'worker-1'))!;
+    const failed = `${REPORT_SEPARATOR}\n[FAILED] ${t.taskId} by worker-1\nModel: x/y | Thinking: off | Tokens: 1 in / 1 out | Cost: $0.000000`;
+    await holder.complete(claim, { outcome: 'FAILED', content: failed, summary: 'failed', files: [] });
+    expect(await marks(t.messageId)).toContain('❌');
+    // The requeue's rename of the (archived) thread waits 3 s, so a poll lands between the copy and the rename.
+    await emu.admin.addFaultRule({
+      match: { route: 'PATCH /channels/:id', channelId: t.messageId, user: 'worker-2' },
+      latencyMs: 3000,
+      count: 1,
+    });
+    const { lastSeq } = await emu.admin.events({ limit: 1, after: Number.MAX_SAFE_INTEGER });
+    const requeuer = workerBus(emu.world, 1);
+    const requeued = requeuer.requeue(t.taskId);
+    const posted = await emu.admin.waitForEvent(
+      (e) =>
+        e.route === 'POST /channels/{channel_id}/messages' &&
+        e.channelId === queue() &&
+        e.authorName === 'worker-2',
+      { after: lastSeq, timeoutMs: 10_000 },
+    );
+    const poller = workerBus(emu.world, 0);
+    await poller.poll();
+    const { copyId } = await requeued;
+    expect(copyId).toBe(`discord-${posted.messageId}`);
+    expect(await marks(posted.messageId!)).not.toContain('♻️');
+    const settled = workerBus(emu.world, 0, { retrySettleMs: 0 });
+    expect((await settled.poll()).map((x) => x.id)).toContain(copyId);
+    for (const b of [settled, poller, requeuer, holder, submitter]) await b.close();
+  });
+
   it('a fleet 🛑 (cancelled, issue #11) is honoured: the task is not offered', async () => {
     const submitter = submitterBus(emu.world);
     const t = await submitter.submit('cancelled before anyone took it');

@@ -96,15 +96,17 @@ async function handBackForeign(life: Life, view: TaskView): Promise<void> {
   life.emit('foreign', { taskId: view.task.id, ownerId: thread.ownerId, result });
 }
 
-/** What a poll knows of an original's thread: none, or its name and whether it ended. */
-type OriginThread = { name: string | null; archived: boolean } | null;
+/** What a poll knows of an original's thread: none, or its name and whether it ended (archived, locked). */
+type OriginThread = { name: string | null; archived: boolean; locked: boolean } | null;
 
 /**
  * The live-copy rule at poll time: a retry copy R of T is offered only while T's thread names it and R has settled
- * (is at least `retrySettleMs` old). R is marked ♻️ once it can never become live: T names another copy, T's thread
- * ended without naming it, or T has no thread and R is older than the lease (a requeue that died before T's thread
- * was made). While T's claim is still open, R waits unmarked however old it is: a hand-back that died after posting R
- * leaves it so, and the next hand-back of T by the same bot gets R back from Discord's nonce check and names it.
+ * (is at least `retrySettleMs` old). R is marked ♻️ once it can never become live: T names another copy; T's thread
+ * was closed by the fleet (archived and locked) without naming it; or R is older than the lease while T has no thread
+ * or a closed one not naming it. Two hand-backs rename a closed thread (`dorch requeue` of a finished task, and a
+ * stranger's thread the stranger archived), so their copies get the lease before "closed without naming it" counts.
+ * While T's claim is still open, R waits unmarked however old it is: a hand-back that died after posting R leaves it
+ * so, and the next hand-back of T by the same bot gets R back from Discord's nonce check and names it.
  */
 async function liveCopy(
   life: Life,
@@ -116,7 +118,12 @@ async function liveCopy(
   if (!threads.has(origin)) {
     const seen = views.get(origin);
     if (seen)
-      threads.set(origin, seen.thread ? { name: seen.thread.name, archived: seen.thread.archived } : null);
+      threads.set(
+        origin,
+        seen.thread
+          ? { name: seen.thread.name, archived: seen.thread.archived, locked: seen.thread.locked }
+          : null,
+      );
     else {
       const channel = await life.channel.channel(origin);
       threads.set(
@@ -125,6 +132,7 @@ async function liveCopy(
           ? {
               name: channel.name ?? null,
               archived: ('thread_metadata' in channel && channel.thread_metadata?.archived) || false,
+              locked: ('thread_metadata' in channel && channel.thread_metadata?.locked) || false,
             }
           : null,
       );
@@ -134,11 +142,12 @@ async function liveCopy(
   const named = namedCopy(thread?.name);
   const age = life.settings.now() - Date.parse(view.message.timestamp);
   if (named === view.message.id) return age >= life.settings.retrySettleMs;
+  const old = age > life.settings.leaseMs;
   let why: string | null = null;
   if (named) why = `discord-${origin} names discord-${named} as its live copy`;
-  else if (thread?.archived) why = `discord-${origin} ended without naming it`;
-  else if (!thread && age > life.settings.leaseMs)
-    why = `discord-${origin} never named it (its hand-back did not finish)`;
+  else if (thread?.archived && ((thread.locked && view.task.retry > 0) || old))
+    why = `discord-${origin} ended without naming it`;
+  else if (!thread && old) why = `discord-${origin} never named it (its hand-back did not finish)`;
   if (why) {
     await life.channel.react(life.settings.taskQueueChannel, view.message.id, Marks.duplicate);
     life.marks.note(view.message.id, Marks.duplicate);
