@@ -82,7 +82,15 @@ describe('authorization on every path (issue #7)', () => {
     const foreign: unknown[] = [];
     w.wired.discord.on('foreign', (i) => foreign.push(i));
     await waitFor(() => fleetMarked(t.id, '🚫'), 20_000, 'the task to be refused');
-    const thread = await threadOf(emu.admin, t.id);
+    // The refusal marks first and closes the thread next: wait for the close too.
+    const thread = await waitFor(
+      async () => {
+        const now = await threadOf(emu.admin, t.id);
+        return now.thread_metadata.archived ? now : null;
+      },
+      20_000,
+      'the stranger thread to be closed',
+    );
     expect(thread.thread_metadata).toMatchObject({ archived: true, locked: true });
     expect(foreign).toEqual([
       expect.objectContaining({
