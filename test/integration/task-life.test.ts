@@ -232,6 +232,42 @@ describe('task life: transitions', () => {
     for (const b of [settled, poller, requeuer, holder, submitter]) await b.close();
   });
 
+  it("a stranger's own archived thread: a poll between the hand-back's copy and its rename does not mark it ♻️", async () => {
+    const submitter = submitterBus(emu.world);
+    const t = await submitter.submit('a stranger opened and archived a thread on it');
+    const stranger = await emu.admin.createUser({ name: 'passer-by' });
+    const as = restFor(emu.world, stranger.token);
+    await as.post(Routes.threads(queue(), t.messageId), { body: { name: 'mine' } });
+    await as.patch(Routes.channel(t.messageId), { body: { archived: true } });
+    // worker-1 hands the foreign thread back, its rename 3 s late; worker-2 polls in between and tries too, slower.
+    for (const [user, latencyMs] of [
+      ['worker-1', 3000],
+      ['worker-2', 6000],
+    ] as const)
+      await emu.admin.addFaultRule({
+        match: { route: 'PATCH /channels/:id', channelId: t.messageId, user },
+        latencyMs,
+        count: 1,
+      });
+    const { lastSeq } = await emu.admin.events({ limit: 1, after: Number.MAX_SAFE_INTEGER });
+    const first = workerBus(emu.world, 0);
+    const polled = first.poll();
+    const posted = await emu.admin.waitForEvent(
+      (e) =>
+        e.route === 'POST /channels/{channel_id}/messages' &&
+        e.channelId === queue() &&
+        e.authorName === 'worker-1',
+      { after: lastSeq, timeoutMs: 10_000 },
+    );
+    const second = workerBus(emu.world, 1);
+    await Promise.all([second.poll(), polled]);
+    expect((await threadOf(emu.admin, t.messageId)).name).toBe(
+      `↩️ ${t.taskId} → discord-${posted.messageId}`,
+    );
+    expect(await marks(posted.messageId!)).not.toContain('♻️');
+    for (const b of [second, first, submitter]) await b.close();
+  });
+
   it('a fleet 🛑 (cancelled, issue #11) is honoured: the task is not offered', async () => {
     const submitter = submitterBus(emu.world);
     const t = await submitter.submit('cancelled before anyone took it');
