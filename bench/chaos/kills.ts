@@ -104,23 +104,25 @@ export class Killer {
 
   /**
    * Kill every run of one task (a busy worker's) as soon as it starts, `attempts` times: the task must then be
-   * reported FAILED after its attempts. Resolves to the kills made.
+   * reported FAILED after its attempts. A retry copy waits its turn at the end of the queue, so the wait for the next
+   * run can be long. `onKill` hears of each kill. Resolves to the kills made.
    */
-  async hunt(attempts: number, waitMs = 120_000): Promise<Kill[]> {
-    const first = this.#pick(await this.#waitBusy(waitMs, (r) => r.task.startsWith('discord-')));
-    if (!first) {
-      this.#miss();
-      return [];
+  async hunt(attempts: number, onKill: (k: Kill) => void, waitMs = 300_000): Promise<Kill[]> {
+    const made: Kill[] = [];
+    const seen = new Set<number>();
+    let chain: string | undefined;
+    for (let i = 0; i < attempts; i++) {
+      const [run] = await this.#waitBusy(waitMs, (r) =>
+        chain ? r.chain === chain && !seen.has(r.pid) : r.task.startsWith('discord-'),
+      );
+      if (!run) break;
+      chain = run.chain;
+      seen.add(run.pid);
+      const kill = await this.#kill('hunt', run.workerId, run.ppid);
+      made.push(kill);
+      onKill(kill);
     }
-    const made = [await this.#kill('hunt', first.workerId, first.ppid)];
-    const seen = new Set([first.pid]);
-    for (let i = 1; i < attempts; i++) {
-      const [next] = await this.#waitBusy(waitMs, (r) => r.chain === first.chain && !seen.has(r.pid));
-      if (!next) break;
-      seen.add(next.pid);
-      made.push(await this.#kill('hunt', next.workerId, next.ppid));
-    }
-    if (made.length === attempts) this.hunted.push(first.chain);
+    if (chain && made.length === attempts) this.hunted.push(chain);
     else this.missed++;
     return made;
   }

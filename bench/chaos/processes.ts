@@ -53,6 +53,30 @@ export async function ensureBuilt(): Promise<boolean> {
   return true;
 }
 
+// Every process tree a run started and has not ended yet: what {@link stopEverything} ends.
+const running = { dirs: new Set<string>(), emulators: new Set<CliProcess>() };
+
+/**
+ * SIGKILL whatever chaos runs in this process left running (a test that timed out abandons its run half-way):
+ * their fleets, agents and emulators.
+ */
+export function stopEverything(): void {
+  for (const dir of running.dirs) killFleet(dir);
+  for (const emulator of running.emulators) emulator.child.kill('SIGKILL');
+  running.dirs.clear();
+  running.emulators.clear();
+}
+
+/** Remember a run's folder until {@link forget} (its fleet runs with that HOME). */
+export function remember(dir: string): void {
+  running.dirs.add(dir);
+}
+
+/** The run ended its processes itself. */
+export function forget(dir: string): void {
+  running.dirs.delete(dir);
+}
+
 /** A running CLI process and its collected output. */
 export interface CliProcess {
   child: ChildProcess;
@@ -111,6 +135,7 @@ export async function startEmulatorProcess(
     cli.child.stdout?.on('data', onData);
     void cli.exited.then(({ code }) => rej(new Error(`dorch emulator exited (${code}): ${cli.output()}`)));
   });
+  running.emulators.add(cli);
   return {
     world,
     admin: new EmulatorAdmin(world.adminUrl),
@@ -118,6 +143,7 @@ export async function startEmulatorProcess(
     stop: async () => {
       cli.child.kill('SIGTERM');
       await cli.exited;
+      running.emulators.delete(cli);
     },
   };
 }

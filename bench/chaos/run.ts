@@ -19,7 +19,7 @@ import { readAgentRuns } from './agent-log.js';
 import { checkFinalState, type StateFigures } from './checks.js';
 import { Fleet } from './fleet.js';
 import { Killer, type Kill, type KillKind } from './kills.js';
-import { ROOT, ensureBuilt, killFleet, startEmulatorProcess } from './processes.js';
+import { ROOT, ensureBuilt, forget, killFleet, remember, startEmulatorProcess } from './processes.js';
 import { Progress, settle } from './progress.js';
 import { resolveScenario, type ChaosScenario, type ResolvedChaosScenario } from './scenario.js';
 import { Markers, RestSubmitter, cliSubmit, type Submission } from './submissions.js';
@@ -77,6 +77,7 @@ export async function runChaos(input: ChaosScenario = {}): Promise<ChaosResult> 
   const say = s.progress;
   if (s.cli === 'dist' && (await ensureBuilt())) say('built dist/ (it was older than src/)');
   const dir = await mkdtemp(join(tmpdir(), 'dorch-chaos-'));
+  remember(dir);
   const runtimeDir = join(dir, '.runtime');
   const agentLog = join(dir, 'agent-runs.jsonl');
   const emulator = await startEmulatorProcess(s.cli, s.workers, dir);
@@ -183,7 +184,6 @@ export async function runChaos(input: ChaosScenario = {}): Promise<ChaosResult> 
     const plan = [
       ...spread(s.randomKills, 0.08, 0.85).map((at) => ({ at, kind: 'random' as const })),
       ...spread(s.resultKills, 0.12, 0.9).map((at) => ({ at, kind: 'after-result' as const })),
-      ...spread(s.huntKills, 0.3, 0.7).map((at) => ({ at, kind: 'hunt' as const })),
     ].sort((a, b) => a.at - b.at);
     const kills = (async () => {
       for (const step of plan) {
@@ -191,21 +191,25 @@ export async function runChaos(input: ChaosScenario = {}): Promise<ChaosResult> 
         while (!over && (!fleet.up || (step.kind === 'after-result' && outage.on))) await sleep(200);
         if (over) return;
         await kill(async () => {
-          if (step.kind === 'hunt') return killer.hunt(s.maxAttempts);
           const k = step.kind === 'random' ? await killer.random() : await killer.afterResult();
           return k ? [k] : [];
         });
       }
     })();
+    // Tasks hunted down, each on its own (its retries wait their turn in the queue): every run killed.
+    const hunts = spread(s.huntKills, 0.2, 0.6).map(async (at) => {
+      await progress.reach(at, giveUp);
+      if (!over) await killer.hunt(s.maxAttempts, (k) => say(describeKill(k)));
+    });
 
-    await Promise.all([trickle, director, kills]);
+    await Promise.all([trickle, director, kills, ...hunts]);
     submissions.push(...(await Promise.all(cli)));
     say(`all ${submissions.length} submitted; waiting for the fleet to settle`);
     const waiting = await settle(admin, world, runtimeDir, submissions, giveUp);
     if (waiting) problems.push(`not settled after ${s.timeoutMs / 1000} s: ${waiting}`);
     const wallMs = elapsed();
     await killer.settled();
-    await fleet.stop().catch((e: unknown) => problems.push(String(e)));
+    await fleet.stop(60_000).catch((e: unknown) => problems.push(String(e)));
     progress.stop();
 
     const [queue, results, runs, stats] = await Promise.all([
@@ -268,6 +272,7 @@ export async function runChaos(input: ChaosScenario = {}): Promise<ChaosResult> 
     clearInterval(ticker);
     progress.stop();
     killFleet(dir);
+    forget(dir);
     await rest.close();
     await emulator.stop();
     if (problems.length === 0 && !process.env.CHAOS_KEEP)
