@@ -60,14 +60,16 @@ export class Killer {
   readonly hunted: string[] = [];
   readonly #c: KillerContext;
   readonly #watches: Promise<void>[] = [];
+  /** Chains being hunted: the other kills leave their runs alone (a stray kill would use up one of its attempts). */
+  readonly #prey = new Set<string>();
 
   constructor(context: KillerContext) {
     this.#c = context;
   }
 
-  /** SIGKILL a worker now: one running an agent when there is one within `waitMs`, else any. */
+  /** SIGKILL a worker now: one running an agent when there is one within `waitMs`, else any but a hunt's. */
   async random(waitMs = 5000): Promise<Kill | null> {
-    const busy = await this.#waitBusy(waitMs);
+    const busy = await this.#waitBusy(waitMs, (r) => !this.#prey.has(r.chain));
     const run = this.#pick(busy);
     if (!run) {
       const workers = await this.#waitFor(
@@ -75,7 +77,8 @@ export class Killer {
         (w) => w.size > 0,
         60_000,
       );
-      const workerId = this.#pick([...workers.keys()]);
+      const hunting = new Set((await this.#busy((r) => this.#prey.has(r.chain))).map((r) => r.workerId));
+      const workerId = this.#pick([...workers.keys()].filter((id) => !hunting.has(id)));
       if (!workerId) return this.#miss();
       return this.#kill('random', workerId, workers.get(workerId)!);
     }
@@ -87,7 +90,7 @@ export class Killer {
    * SIGKILL that worker before the answer arrives. Null when no result post came within `waitMs`.
    */
   async afterResult(waitMs = 30_000): Promise<Kill | null> {
-    const run = this.#pick(await this.#waitBusy(10_000));
+    const run = this.#pick(await this.#waitBusy(10_000, (r) => !this.#prey.has(r.chain)));
     if (!run) return this.#miss();
     const event = await this.#holdNext(
       { channelId: this.#c.channels.results, user: run.workerId },
@@ -103,26 +106,25 @@ export class Killer {
   }
 
   /**
-   * Kill every run of one task (a busy worker's) as soon as it starts, `attempts` times: the task must then be
-   * reported FAILED after its attempts. A retry copy waits its turn at the end of the queue, so the wait for the next
-   * run can be long. `onKill` hears of each kill. Resolves to the kills made.
+   * Kill every run of task `chain` (a slow one, so each run is caught running) as soon as it starts, `attempts`
+   * times: the task must then be reported FAILED after its attempts. A retry copy waits its turn at the end of the
+   * queue, so the wait for the next run can be long. `onKill` hears of each kill. Resolves to the kills made.
    */
-  async hunt(attempts: number, onKill: (k: Kill) => void, waitMs = 300_000): Promise<Kill[]> {
+  async hunt(chain: string, attempts: number, onKill: (k: Kill) => void, waitMs = 300_000): Promise<Kill[]> {
     const made: Kill[] = [];
     const seen = new Set<number>();
-    let chain: string | undefined;
+    this.#prey.add(chain);
     for (let i = 0; i < attempts; i++) {
-      const [run] = await this.#waitBusy(waitMs, (r) =>
-        chain ? r.chain === chain && !seen.has(r.pid) : r.task.startsWith('discord-'),
-      );
+      const [run] = await this.#waitBusy(waitMs, (r) => r.chain === chain && !seen.has(r.pid));
       if (!run) break;
-      chain = run.chain;
       seen.add(run.pid);
       const kill = await this.#kill('hunt', run.workerId, run.ppid);
       made.push(kill);
       onKill(kill);
+      // Ended before the kill landed: that run counts as done, the hunt failed.
+      if (!kill.agents.some((a) => a.pid === run.pid)) break;
     }
-    if (chain && made.length === attempts) this.hunted.push(chain);
+    if (made.length === attempts && made.every((k) => k.agents.length > 0)) this.hunted.push(chain);
     else this.missed++;
     return made;
   }
@@ -133,7 +135,9 @@ export class Killer {
    * Without a busy worker, or when no copy is posted within 20 s, the manager is killed anyway.
    */
   async managerMidRecovery(downMs: number): Promise<Kill> {
-    const run = this.#pick(await this.#waitBusy(30_000, (r) => r.task.startsWith('discord-')));
+    const run = this.#pick(
+      await this.#waitBusy(30_000, (r) => r.task.startsWith('discord-') && !this.#prey.has(r.chain)),
+    );
     let taskId: string | undefined;
     if (run) {
       const held = this.#holdNext(

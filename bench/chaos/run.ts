@@ -58,10 +58,11 @@ function fleetEnv(world: EmulatorWorld, s: ResolvedChaosScenario, agentLog: stri
     ...worldConfig(world, { workers: s.workers }),
     AGENT_RUNNER: 'command',
     AGENT_COMMAND: `${process.execPath} ${join(ROOT, 'test/fixtures/agents/chaos.mjs')}`,
-    AGENT_ENV_PASS: 'CHAOS_LOG,CHAOS_MIN_MS,CHAOS_MAX_MS',
+    AGENT_ENV_PASS: 'CHAOS_LOG,CHAOS_MIN_MS,CHAOS_MAX_MS,CHAOS_SLOW_MS',
     CHAOS_LOG: agentLog,
     CHAOS_MIN_MS: String(s.agentMs[0]),
     CHAOS_MAX_MS: String(s.agentMs[1]),
+    CHAOS_SLOW_MS: '5000',
     POLL_INTERVAL: String(s.pollIntervalSec),
     MAX_IDLE_TIME: '0',
     TASK_TIMEOUT: '60',
@@ -121,11 +122,20 @@ export async function runChaos(input: ChaosScenario = {}): Promise<ChaosResult> 
     // The backlog, with the message-create limit raised while it is posted (as a bench's setup step).
     const limits = await admin.configureRateLimits({});
     await admin.configureRateLimits({ buckets: { messageCreate: { limit: 1000, windowMs: 5000 } } });
-    for (let i = 0; i < s.backlog; i++) submissions.push(await rest.submit(markers.next()));
+    // The first tasks are the ones hunted down later: slow, so each of their runs is caught running.
+    const prey: string[] = [];
+    for (let i = 0; i < s.backlog; i++) {
+      const marker = markers.next();
+      if (i < s.huntKills) prey.push(marker);
+      submissions.push(await rest.submit(marker, i < s.huntKills));
+    }
     await admin.configureRateLimits({ buckets: { messageCreate: limits.buckets.messageCreate } });
     fleet.start();
     progress.start();
     say(`backlog of ${s.backlog} posted; manager started`);
+
+    // Tasks hunted down, each on its own (its retries wait their turn in the queue): every run killed.
+    const hunts = prey.map((chain) => killer.hunt(chain, s.maxAttempts, (k) => say(describeKill(k))));
 
     const cliOptions = { cwd: dir, env };
     const cli: Promise<Submission>[] = [];
@@ -176,6 +186,8 @@ export async function runChaos(input: ChaosScenario = {}): Promise<ChaosResult> 
         cli.push(cliSubmit(s.cli, markers.next(), 'cli-errors', cliOptions));
       if (s.managerKillAt !== null) {
         await progress.reach(s.managerKillAt, giveUp);
+        // After the hunts: a hunted task's run on a worker the dead manager left behind could not be killed.
+        await Promise.all(hunts);
         await kill(async () => [await killer.managerMidRecovery(s.managerDownMs)]);
       }
     })();
@@ -196,11 +208,6 @@ export async function runChaos(input: ChaosScenario = {}): Promise<ChaosResult> 
         });
       }
     })();
-    // Tasks hunted down, each on its own (its retries wait their turn in the queue): every run killed.
-    const hunts = spread(s.huntKills, 0.2, 0.6).map(async (at) => {
-      await progress.reach(at, giveUp);
-      if (!over) await killer.hunt(s.maxAttempts, (k) => say(describeKill(k)));
-    });
 
     await Promise.all([trickle, director, kills, ...hunts]);
     submissions.push(...(await Promise.all(cli)));

@@ -37,9 +37,9 @@ export class Markers {
     return `chaos-${this.run}-${String(++this.#next).padStart(3, '0')}`;
   }
 
-  /** The text of the task with `marker`. */
-  static text(marker: string): string {
-    return `Chaos task ${marker}: answer with one line. [model:coder]`;
+  /** The text of the task with `marker`; a slow one's agent runs long enough to be caught running every time. */
+  static text(marker: string, slow = false): string {
+    return `Chaos task ${marker}: answer with one line${slow ? ' (slow-run)' : ''}. [model:coder]`;
   }
 }
 
@@ -56,12 +56,12 @@ export class RestSubmitter {
   }
 
   /** Post until Discord takes it, always with the same nonce (so a lost answer never doubles the task). */
-  async submit(marker: string): Promise<Submission> {
+  async submit(marker: string, slow = false): Promise<Submission> {
     // Discord nonces are at most 25 characters.
     const nonce = `c${marker.replace(/\W/g, '').slice(-24)}`;
     for (let tries = 1; ; tries++) {
       try {
-        const { taskId } = await this.#bus.submit(Markers.text(marker), { nonce });
+        const { taskId } = await this.#bus.submit(Markers.text(marker, slow), { nonce });
         return { marker, way: 'rest', taskId, via: 'discord', tries };
       } catch {
         await sleep(500);
