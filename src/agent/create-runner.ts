@@ -14,6 +14,12 @@ export interface RunnerContext {
    * never reach an agent anyway). @defaultValue `[]`
    */
   stripEnv?: string[];
+  /**
+   * The worker stays up between tasks (`--keep-alive`). With `OPENCLAW_MODE` unset, the OpenClaw runner then runs
+   * tasks through a warm Gateway (unless `AGENT_SANDBOX` is on); a worker that restarts after each task runs them
+   * with `--local`, which is cheaper for a single task. @defaultValue `false`
+   */
+  keepAlive?: boolean;
 }
 
 /**
@@ -50,6 +56,7 @@ export async function createRunner(config: Config, context: RunnerContext): Prom
         bin: a.openclawBin,
         stateDir: a.openclawStateDir,
         configPath: a.openclawConfigPath,
+        mode: a.openclawMode ?? (context.keepAlive && !a.sandbox ? 'gateway' : 'local'),
         workDir: config.worker.workDir,
         workerId: context.workerId,
         sandbox: a.sandbox,

@@ -1,7 +1,8 @@
 /**
  * Builders for {@link AgentResult}: one shape for success and every failure, so no runner invents its own.
  */
-import { EMPTY_USAGE, type AgentResult, type AgentUsage } from './runner.js';
+import { EMPTY_USAGE, type AgentUsage } from '../task/usage.js';
+import type { AgentResult } from './runner.js';
 import type { ProcessOutcome } from './process.js';
 
 export { EMPTY_USAGE };
@@ -52,16 +53,6 @@ export function successResult(init: ResultInit): AgentResult {
 /** A failed run; `error` is one human sentence ("agent exited with code 3"). */
 export function failureResult(error: string, init: ResultInit): AgentResult {
   return build(false, init, error);
-}
-
-/** Sum of two usages (e.g. several turns of one run). */
-export function addUsage(a: AgentUsage, b: AgentUsage): AgentUsage {
-  return {
-    input: a.input + b.input,
-    output: a.output + b.output,
-    cacheRead: a.cacheRead + b.cacheRead,
-    cacheWrite: a.cacheWrite + b.cacheWrite,
-  };
 }
 
 /** "0.5 s", "120 s", "600 s": seconds, as `TASK_TIMEOUT` is configured. */

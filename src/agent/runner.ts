@@ -3,14 +3,7 @@
  * command, or the offline demo. One {@link AgentResult} shape describes success and failure alike.
  */
 import type { ThinkingLevel } from '../task/task.js';
-
-/** Tokens one run used. `input` is uncached prompt tokens; cached ones are `cacheRead`. */
-export interface AgentUsage {
-  input: number;
-  output: number;
-  cacheRead: number;
-  cacheWrite: number;
-}
+import type { AgentUsage } from '../task/usage.js';
 
 /** What a runner is asked to do. */
 export interface AgentRequest {
@@ -62,12 +55,11 @@ export interface AgentRunner {
   check(): Promise<void>;
   /** Run one task. Resolves with a result for every outcome; rejects only on a bug. Abort = kill the agent. */
   run(request: AgentRequest, signal?: AbortSignal): Promise<AgentResult>;
+  /**
+   * Optional: get ready to run tasks, after `check()` (the OpenClaw runner's gateway mode starts its Gateway here).
+   * Throws `AgentStartError`. A runner that has one starts on the first `run()` when this is not called.
+   */
+  start?(): Promise<void>;
+  /** Optional: release what the runner keeps between tasks (the OpenClaw Gateway). Idempotent. */
+  close?(): Promise<void>;
 }
-
-/** Zero usage. */
-export const EMPTY_USAGE: Readonly<AgentUsage> = Object.freeze({
-  input: 0,
-  output: 0,
-  cacheRead: 0,
-  cacheWrite: 0,
-});

@@ -7,11 +7,8 @@
  * task is the live one, and how statuses are shown. A worker never sees message ids, threads or reactions; it sees
  * tasks, claims and outcomes.
  */
+import type { ReportFile, TaskReport, WorkerStatus } from '../task/report.js';
 import type { Task } from '../task/task.js';
-
-/** Worker status lines shown to people (`#worker-pool` on Discord). */
-export type WorkerStatus =
-  'READY' | 'CLAIMED' | 'RESTARTING' | 'IDLE' | 'STOPPING' | 'ERROR' | 'BUDGET' | 'THROTTLED';
 
 /** A task this worker holds. Only the worker that won `claim` gets one. */
 export interface Claim {
@@ -23,23 +20,6 @@ export interface Claim {
    */
   handle: string;
   claimedAt: number;
-}
-
-/** A file to attach to a report. */
-export interface ReportFile {
-  name: string;
-  data: Buffer;
-}
-
-/** The finished task as it is reported. Built by `task/format.ts`; the bus only delivers it. */
-export interface TaskReport {
-  outcome: 'SUCCESS' | 'FAILED';
-  /** The full result message (≤ 2000 characters) for the results channel. */
-  content: string;
-  /** Attachments (whole RESULT.txt when truncated, files the agent made). */
-  files: ReportFile[];
-  /** A short form for the claim thread (≤ 2000 characters). */
-  summary: string;
 }
 
 /** What `submit` returns. */
@@ -115,6 +95,12 @@ export interface ClaimHold {
   until?: number;
 }
 
+/** Options for {@link Bus.purge}. */
+export interface PurgeOptions {
+  /** Remove every task, claimed and finished ones too (on Discord: every message of the queue). @defaultValue false */
+  all?: boolean;
+}
+
 /** What {@link Bus.requeue} did. */
 export interface Requeued {
   taskId: string;
@@ -173,6 +159,12 @@ export interface Bus {
    * otherwise. Optional: only buses that refuse tasks have it.
    */
   requeue?(taskId: string): Promise<Requeued>;
+  /**
+   * The operator's clear: remove the tasks that are waiting, by the same rule `poll` uses to offer them (never a
+   * claimed, refused, finished or handed-back one); `all` removes every task, whatever its state. Returns the ids
+   * removed. Optional: only buses an operator clears have it.
+   */
+  purge?(options?: PurgeOptions): Promise<string[]>;
   /** The result message text for a task id, or null while there is none. */
   findResult(taskId: string): Promise<string | null>;
   /** Release resources. Idempotent; later calls of other methods reject. */

@@ -110,10 +110,8 @@ export async function createResilientBus(
     submitter && submitter !== options.token
       ? await createDiscordBus(config, { token: submitter, role: 'submitter' })
       : undefined;
-  // One attempt per report: the worker's outbox keeps undelivered reports and retries them between polls, so
-  // an outage never stalls a worker that could be running local tasks.
   return {
-    bus: new FallbackBus(discord, local, { reportAttempts: 1, ...(drainTarget ? { drainTarget } : {}) }),
+    bus: new FallbackBus(discord, local, drainTarget ? { drainTarget } : {}),
     discord,
     local,
   };
@@ -142,6 +140,7 @@ export async function checkWorkerPermissions(config: Config, token: string, labe
     .digest('hex')
     .slice(0, 32);
   const cacheFile = join(config.worker.runtimeDir, 'permission-checks.json');
+  // No cache yet, or a broken one: check again (the cache only saves requests).
   const cache = await readFile(cacheFile, 'utf8')
     .then((t) => JSON.parse(t) as Record<string, number>)
     .catch(() => ({}) as Record<string, number>);

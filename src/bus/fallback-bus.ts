@@ -8,9 +8,8 @@
  * - **A task belongs to the bus it was queued on**, decided by id (`fallback.owns(id)`: `local-…` ids). A claim,
  *   heartbeat, completion or release goes to that bus only, whatever the primary's state. A local claim is finished
  *   locally even after the primary is back; a primary claim is never finished in the local queue.
- * - **Completing or handing back a primary claim while the primary is down** retries with exponential backoff
- *   (`reportAttempts`, jittered, capped by `reportMaxBackoffMs`), then throws the last `BusUnavailableError`: the
- *   report is never written locally as if the task were local. The durable outbox that lets a worker move on
+ * - **Completing or handing back a primary claim while the primary is down** throws the `BusUnavailableError`:
+ *   the report is never written locally as if the task were local. The durable outbox that lets a worker move on
  *   instead of waiting (DESIGN §5) belongs to the caller; this bus only refuses to lose or misfile the report.
  * - **Claiming a primary task while the primary is down** returns null (as if another worker won): the worker
  *   polls again and gets local tasks.
@@ -32,34 +31,17 @@ import type {
   CompleteOptions,
   Completion,
   HandBack,
+  PurgeOptions,
   Requeued,
-  Submitted,
   SubmitOptions,
+  Submitted,
   SweptTask,
-  TaskReport,
-  WorkerStatus,
 } from './bus.js';
+import type { TaskReport, WorkerStatus } from '../task/report.js';
 import type { Task } from '../task/task.js';
-import { AppError, errorMessage, type BusUnavailableError } from '../lib/errors.js';
-import { jitter, sleep } from '../lib/sleep.js';
+import { errorMessage, isBusUnavailable, type BusUnavailableError } from '../lib/errors.js';
 import { randomBytes } from 'node:crypto';
-import type { DrainReport, MovedTask } from './local/local-bus.js';
-
-/** What the fallback side must offer beyond {@link Bus}: `LocalBus` implements it. */
-export interface FallbackQueue extends Bus {
-  /** True for task ids that live in this queue. */
-  owns(taskId: string): boolean;
-  /** Move pending tasks to `target`, each exactly once; rethrows `BusUnavailableError` from the target. */
-  drainTo(target: Bus, options?: { exclude?: ReadonlySet<string> }): Promise<DrainReport>;
-  /** Where a drained task went, or null. */
-  movedTo(taskId: string): Promise<MovedTask | null>;
-  /** Reports finished here and not yet published to the primary. */
-  unpublishedReports?(): Promise<{ taskId: string; report: TaskReport }[]>;
-  /** Exactly one caller (across processes) gets true and publishes. */
-  claimPublication?(taskId: string): Promise<boolean>;
-  /** Undo a claimed publication that failed. */
-  releasePublication?(taskId: string): Promise<void>;
-}
+import type { DrainReport, FallbackQueue } from './fallback-queue.js';
 
 /** Options for {@link FallbackBus}. */
 export interface FallbackBusOptions {
@@ -68,21 +50,6 @@ export interface FallbackBusOptions {
    * @defaultValue 30_000
    */
   probeIntervalMs?: number;
-  /**
-   * Tries for `complete`/`handBack` of a primary claim while the primary is unavailable, the first included.
-   * @defaultValue 5
-   */
-  reportAttempts?: number;
-  /**
-   * Wait before the second try; doubles each time.
-   * @defaultValue 1_000
-   */
-  reportBackoffMs?: number;
-  /**
-   * Longest wait between tries.
-   * @defaultValue 30_000
-   */
-  reportMaxBackoffMs?: number;
   /**
    * The bus that posts drained local tasks to the primary's queue: the identity `submit` first tried, so Discord's
    * nonce check (per author) recognises a post it took while its answer was lost. Closed with this bus.
@@ -94,39 +61,16 @@ export interface FallbackBusOptions {
    * @defaultValue `Date.now`
    */
   clock?: () => number;
-  /**
-   * Waits between report tries (tests inject an instant one).
-   * @defaultValue `sleep` from `lib/sleep.ts`
-   */
-  sleep?: (ms: number) => Promise<void>;
-  /**
-   * Randomness for the backoff jitter.
-   * @defaultValue `Math.random`
-   */
-  random?: () => number;
 }
 
 /** Defaults of {@link FallbackBusOptions}. */
 export const DEFAULT_FALLBACK_BUS_OPTIONS = {
   probeIntervalMs: 30_000,
-  reportAttempts: 5,
-  reportBackoffMs: 1_000,
-  reportMaxBackoffMs: 30_000,
   clock: Date.now,
-  sleep: (ms: number) => sleep(ms),
-  random: Math.random,
 } as const satisfies Required<Omit<FallbackBusOptions, 'drainTarget'>>;
 
 type ResolvedOptions = Required<Omit<FallbackBusOptions, 'drainTarget'>> &
   Pick<FallbackBusOptions, 'drainTarget'>;
-
-/** Event names of {@link FallbackBus}. */
-export const FallbackBusEvent = {
-  PrimaryDown: 'primary-down',
-  PrimaryUp: 'primary-up',
-  Drained: 'drained',
-  Debug: 'debug',
-} as const;
 
 /** Events a FallbackBus emits instead of logging. */
 export interface FallbackBusEvents {
@@ -138,10 +82,6 @@ export interface FallbackBusEvents {
   drained: [report: DrainReport];
   /** Prefixed diagnostic text. */
   debug: [message: string];
-}
-
-function isUnavailable(error: unknown): error is BusUnavailableError {
-  return error instanceof AppError && error.code === 'BUS_UNAVAILABLE';
 }
 
 /** Discord first, the local queue while Discord is unreachable. See the module comment for the rules. */
@@ -165,17 +105,10 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
   constructor(primary: Bus, fallback: FallbackQueue, options: FallbackBusOptions = {}) {
     super();
     const merged = { ...DEFAULT_FALLBACK_BUS_OPTIONS, ...options } as ResolvedOptions;
-    for (const key of ['probeIntervalMs', 'reportBackoffMs', 'reportMaxBackoffMs'] as const) {
-      const value = merged[key];
-      if (!Number.isFinite(value) || value < 0) {
-        throw new TypeError(
-          `Expected \`${key}\` to be a finite number >= 0, got \`${value}\` (${typeof value})`,
-        );
-      }
-    }
-    if (!Number.isInteger(merged.reportAttempts) || merged.reportAttempts < 1) {
+    const probe = merged.probeIntervalMs;
+    if (!Number.isFinite(probe) || probe < 0) {
       throw new TypeError(
-        `Expected \`reportAttempts\` to be an integer >= 1, got \`${merged.reportAttempts}\``,
+        `Expected \`probeIntervalMs\` to be a finite number >= 0, got \`${probe}\` (${typeof probe})`,
       );
     }
     this.primary = primary;
@@ -219,7 +152,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
         const stuck = (await this.fallback.poll()).filter((t) => this.#undrainable.has(t.id));
         return [...tasks, ...stuck];
       } catch (error) {
-        if (!isUnavailable(error)) throw error;
+        if (!isBusUnavailable(error)) throw error;
         this.#markDown(error);
       }
     }
@@ -250,7 +183,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
         this.emit('debug', `[fallback-bus] published local result of ${taskId}`);
       } catch (error) {
         await fallback.releasePublication(taskId);
-        if (isUnavailable(error)) throw error;
+        if (isBusUnavailable(error)) throw error;
         // Refused for good (a 4xx): one bad result must not stop every poll. It stays in the local results log.
         this.#unpublishable.add(taskId);
         this.emit(
@@ -269,7 +202,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
       try {
         swept = await this.primary.sweep();
       } catch (error) {
-        if (!isUnavailable(error)) throw error;
+        if (!isBusUnavailable(error)) throw error;
         this.#markDown(error);
       }
     }
@@ -296,7 +229,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
       this.#markUp();
       return claim;
     } catch (error) {
-      if (!isUnavailable(error)) throw error;
+      if (!isBusUnavailable(error)) throw error;
       this.#markDown(error);
       return null;
     }
@@ -309,28 +242,45 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
       await this.primary.heartbeat(claim, progress);
       this.#markUp();
     } catch (error) {
-      if (isUnavailable(error)) this.#markDown(error);
+      if (isBusUnavailable(error)) this.#markDown(error);
       throw error;
     }
   }
 
-  /** Report on the claim's own bus; for a primary claim, retry with backoff through an outage, then throw. */
+  /**
+   * Report on the claim's own bus. For a primary claim one try: an outage is recorded and rethrown, and the
+   * worker's outbox keeps the report and delivers it later as a replay, so an outage never stalls a worker that
+   * could be running local tasks.
+   */
   complete(claim: Claim, report: TaskReport, options?: CompleteOptions): Promise<Completion> {
     if (this.fallback.owns(claim.task.id)) {
       this.#mayHaveUnpublished = true;
       return this.fallback.complete(claim, report, options);
     }
-    // A second try is a replay: the first may have posted before the connection broke.
-    let tries = 0;
-    return this.#deliver('complete', () =>
-      this.primary.complete(claim, report, tries++ === 0 ? options : { ...options, replay: true }),
-    );
+    return this.#primaryOnly(() => this.primary.complete(claim, report, options));
   }
 
-  /** Hand back on the claim's own bus; for a primary claim, retry with backoff through an outage, then throw. */
+  /** Hand back on the claim's own bus; for a primary claim one try, an outage recorded and rethrown. */
   handBack(claim: Claim, reason: string): Promise<HandBack> {
     if (this.fallback.owns(claim.task.id)) return this.fallback.handBack(claim, reason);
-    return this.#deliver('handBack', () => this.primary.handBack(claim, reason));
+    return this.#primaryOnly(() => this.primary.handBack(claim, reason));
+  }
+
+  /**
+   * Purge both queues: the primary (while it is up; an outage is recorded, so `primary-down` tells the caller it
+   * was left as it was), then the local one (tasks queued there during an outage wait to be posted to the
+   * primary, so they are waiting too).
+   */
+  async purge(options?: PurgeOptions): Promise<string[]> {
+    const purge = this.primary.purge?.bind(this.primary);
+    const primary = purge
+      ? await this.#either(
+          () => purge(options),
+          async () => [],
+        )
+      : [];
+    const local = (await this.fallback.purge?.(options)) ?? [];
+    return [...primary, ...local];
   }
 
   /** Status to the primary, or to the local log while it is down. */
@@ -420,7 +370,7 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
         this.#markUp();
         return result;
       } catch (error) {
-        if (!isUnavailable(error)) throw error;
+        if (!isBusUnavailable(error)) throw error;
         this.#markDown(error);
       }
     }
@@ -433,32 +383,8 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
       this.#markUp();
       return result;
     } catch (error) {
-      if (isUnavailable(error)) this.#markDown(error);
+      if (isBusUnavailable(error)) this.#markDown(error);
       throw error;
-    }
-  }
-
-  async #deliver<T>(what: string, call: () => Promise<T>): Promise<T> {
-    const { reportAttempts, reportBackoffMs, reportMaxBackoffMs, random } = this.#options;
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const result = await call();
-        this.#markUp();
-        return result;
-      } catch (error) {
-        if (!isUnavailable(error)) throw error;
-        this.#markDown(error);
-        if (attempt >= reportAttempts) throw error;
-        const wait = Math.min(
-          reportMaxBackoffMs,
-          jitter(reportBackoffMs * 2 ** (attempt - 1), 0.8, 1.2, random),
-        );
-        this.emit(
-          'debug',
-          `[fallback-bus] ${what} failed (try ${attempt}/${reportAttempts}); next in ${wait} ms`,
-        );
-        await this.#options.sleep(wait);
-      }
     }
   }
 }

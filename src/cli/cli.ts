@@ -99,6 +99,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .description('Start N local workers and keep them alive (q, Ctrl-C or SIGTERM stops gracefully)')
     .option('-w, --workers <n>', 'number of workers', positiveInt, 3)
     .option('--keep-alive', 'workers stay up between tasks instead of restarting after each one')
+    .option('--json', 'print one JSON object per event instead of the live view or plain lines')
     .action(async (opts) => {
       const { manager } = await import('./commands/manager/index.js');
       await manager({ ...program.opts(), ...opts });
@@ -135,7 +136,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
 
   program
     .command('clear')
-    .description('Delete unclaimed tasks from #task-queue')
+    .description('Delete waiting (unclaimed) tasks from #task-queue and the local queue')
     .option('--all', 'delete claimed and finished task messages too')
     .action(async (opts) => {
       const { clear } = await import('./commands/clear/index.js');
@@ -149,6 +150,30 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .action(async (taskId, opts) => {
       const { requeue } = await import('./commands/requeue/index.js');
       await requeue({ ...program.opts(), ...opts, taskId });
+    });
+
+  program
+    .command('cancel')
+    .description(
+      'Cancel a task: a waiting one never runs, a running one stops within a heartbeat; its result says CANCELLED',
+    )
+    .argument('<task-id>', 'the task id (as submit printed it), e.g. discord-1471241464699945010')
+    .option('--json', 'print one JSON object')
+    .action(async (taskId, opts) => {
+      const { cancel } = await import('./commands/cancel/index.js');
+      await cancel({ ...program.opts(), ...opts, taskId });
+    });
+
+  program
+    .command('status')
+    .description(
+      'The fleet at a glance, from any machine with the config: queue, tasks in flight, recent results, workers, spend today',
+    )
+    .option('--json', 'print one JSON object')
+    .option('--results <n>', 'recent results to show', positiveInt, 10)
+    .action(async (opts) => {
+      const { status } = await import('./commands/status/index.js');
+      await status({ ...program.opts(), ...opts });
     });
 
   program

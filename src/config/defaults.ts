@@ -1,6 +1,8 @@
 /**
- * Default values for every configuration key. Seed-compatible where the seed had a value
- * (`POLL_INTERVAL` 5, `MAX_IDLE_TIME` 300, `TASK_TIMEOUT` 120, the model aliases and thinking level).
+ * Default values for every configuration key, and the one source of them: the worker's, the buses' and the
+ * runners' own option defaults are these values (in ms where they take ms). Seed-compatible where the seed had a
+ * value (`POLL_INTERVAL` 5, `MAX_IDLE_TIME` 300, `TASK_TIMEOUT` 120, the thinking level; the model aliases are
+ * `DEFAULT_MODEL_ALIASES` in `task/models.ts`).
  */
 import type { ThinkingLevel } from '../task/task.js';
 
@@ -42,18 +44,6 @@ export const DEFAULT_AGENT_RUNNER = 'openclaw';
 
 /** Base URL of the OpenAI-compatible API used by the `openai` runner. */
 export const DEFAULT_OPENAI_BASE_URL = 'https://openrouter.ai/api/v1';
-
-/**
- * The seed's model aliases (its README, "Model Types and Pricing"), as OpenClaw model ids routed through
- * OpenRouter. Override one with `MODEL_CHEAP`, `MODEL_PRIMARY`, `MODEL_CODER`, `MODEL_RESEARCH`; add more with
- * `MODEL_ALIASES`.
- */
-export const DEFAULT_MODEL_ALIASES: Readonly<Record<string, string>> = Object.freeze({
-  cheap: 'openrouter/stepfun/step-3.5-flash:free',
-  primary: 'openrouter/moonshotai/kimi-k2.5',
-  coder: 'openrouter/qwen/qwen3-coder-next',
-  research: 'openrouter/google/gemini-3-pro-preview',
-});
 
 /** The model used when a task names none (an alias or a `provider/model` id). */
 export const DEFAULT_MODEL = 'primary';

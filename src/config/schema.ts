@@ -3,7 +3,13 @@
  * produces a validated {@link Config}. Every issue's path is the env key, so messages read `KEY: what is wrong`.
  */
 import { z } from 'zod';
-import { isAliasName, isModelId, resolveModel } from '../task/models.js';
+import {
+  DEFAULT_MODEL_ALIASES,
+  isAliasName,
+  isModelId,
+  resolveModel,
+  type ModelSettings,
+} from '../task/models.js';
 import { THINKING_LEVELS, type ThinkingLevel } from '../task/task.js';
 import { isDiscordTokenName, looksLikeSecret } from '../lib/secret-names.js';
 import {
@@ -14,7 +20,6 @@ import {
   DEFAULT_LEASE_TIMEOUT_SEC,
   DEFAULT_MAX_IDLE_TIME_SEC,
   DEFAULT_MODEL,
-  DEFAULT_MODEL_ALIASES,
   DEFAULT_OPENAI_BASE_URL,
   DEFAULT_POLL_INTERVAL_SEC,
   DEFAULT_RUNTIME_DIR,
@@ -22,6 +27,11 @@ import {
   DEFAULT_THINKING,
   DEFAULT_WORK_DIR,
 } from './defaults.js';
+
+/** How the OpenClaw runner runs tasks (`OPENCLAW_MODE`): a warm Gateway per worker, or a process per task. */
+export const OPENCLAW_MODES = ['gateway', 'local'] as const;
+/** One of {@link OPENCLAW_MODES}. */
+export type OpenClawModeName = (typeof OPENCLAW_MODES)[number];
 
 /** Agent runners `AGENT_RUNNER` may name. */
 export const AGENT_RUNNERS = ['openclaw', 'openai', 'command', 'demo'] as const;
@@ -61,6 +71,8 @@ export interface Config {
     taskTimeoutSec: number;
     /** `WORKER_ID` (`[A-Za-z0-9_-]{1,32}`). */
     workerId?: string;
+    /** `MACHINE_NAME` (`[A-Za-z0-9_-]{1,24}`): this machine in worker ids, statuses and results. */
+    machineName?: string;
     /** `WORK_DIR`. */
     workDir: string;
     /** `RUNTIME_DIR`. */
@@ -83,6 +95,8 @@ export interface Config {
     openclawStateDir?: string;
     /** `OPENCLAW_CONFIG_PATH`. */
     openclawConfigPath?: string;
+    /** `OPENCLAW_MODE` (unset: `gateway` for workers that stay up between tasks, else `local`). */
+    openclawMode?: OpenClawModeName;
     /** `OPENAI_BASE_URL` without a trailing slash. */
     openaiBaseUrl: string;
     /** `OPENAI_API_KEY`, else `OPENROUTER_API_KEY`. */
@@ -92,14 +106,7 @@ export interface Config {
     /** `AGENT_ENV_PASS`: more environment variables agents get (never a Discord token). */
     envPass: string[];
   };
-  models: {
-    /** Alias (lower case) → `provider/model` id. */
-    aliases: Record<string, string>;
-    /** `DEFAULT_MODEL`: an alias or a `provider/model` id. */
-    defaultModel: string;
-    /** `DEFAULT_THINKING`. */
-    defaultThinking: ThinkingLevel;
-  };
+  models: ModelSettings;
   budget: {
     /** `MAX_TASK_COST_USD`. */
     maxTaskCostUsd?: number;
@@ -123,6 +130,8 @@ export const CONFIG_KEYS = {
   MAX_IDLE_TIME: 'seconds without work before a worker exits (0 = never)',
   TASK_TIMEOUT: 'seconds before a running agent is killed',
   WORKER_ID: "this worker's id (letters, digits, - and _)",
+  MACHINE_NAME:
+    "this machine's name in worker ids (<machine>-<slot>), statuses and results (default: the host name)",
   WORK_DIR: 'folder for worker workspaces',
   RUNTIME_DIR: 'folder for runtime state (fallback queue, outboxes)',
   MAX_ATTEMPTS: 'runs per task before it is reported FAILED',
@@ -134,6 +143,8 @@ export const CONFIG_KEYS = {
   OPENCLAW_BIN: 'path to the openclaw executable',
   OPENCLAW_STATE_DIR: 'OpenClaw state folder',
   OPENCLAW_CONFIG_PATH: 'OpenClaw config file (pricing is read from it)',
+  OPENCLAW_MODE:
+    'how the openclaw runner runs tasks: gateway (one warm Gateway per worker; the default with --keep-alive) or local (a fresh process per task; the default otherwise)',
   OPENAI_BASE_URL: 'OpenAI-compatible API base URL for the `openai` runner',
   OPENAI_API_KEY: 'API key for the `openai` runner',
   OPENROUTER_API_KEY: 'API key for the `openai` runner when OPENAI_API_KEY is not set',
@@ -302,11 +313,23 @@ const workerId: Parse<string> = (text) =>
     ? text
     : new Invalid(`expected 1-32 letters, digits, - or _ (e.g. worker-1), got ${show(text)}`);
 
+const machineName: Parse<string> = (text) =>
+  /^[A-Za-z0-9_-]{1,24}$/.test(text)
+    ? text
+    : new Invalid(`expected 1-24 letters, digits, - or _ (e.g. build-box), got ${show(text)}`);
+
 const runner: Parse<AgentRunnerName> = (text) => {
   const name = text.toLowerCase();
   return (AGENT_RUNNERS as readonly string[]).includes(name)
     ? (name as AgentRunnerName)
     : new Invalid(`unknown runner ${show(text)}; use one of ${AGENT_RUNNERS.join(', ')}`);
+};
+
+const openclawMode: Parse<OpenClawModeName> = (text) => {
+  const mode = text.toLowerCase();
+  return (OPENCLAW_MODES as readonly string[]).includes(mode)
+    ? (mode as OpenClawModeName)
+    : new Invalid(`unknown mode ${show(text)}; use one of ${OPENCLAW_MODES.join(', ')}`);
 };
 
 const bool: Parse<boolean> = (text) => {
@@ -380,6 +403,7 @@ export const configSchema = z
     MAX_IDLE_TIME: field(number(0, false, ' (0 = never idle out)'), DEFAULT_MAX_IDLE_TIME_SEC),
     TASK_TIMEOUT: field(number(0, true), DEFAULT_TASK_TIMEOUT_SEC),
     WORKER_ID: field(workerId, undefined),
+    MACHINE_NAME: field(machineName, undefined),
     WORK_DIR: field(text, DEFAULT_WORK_DIR),
     RUNTIME_DIR: field(text, DEFAULT_RUNTIME_DIR),
     MAX_ATTEMPTS: field(wholeNumber(1), DEFAULT_MAX_ATTEMPTS),
@@ -390,6 +414,7 @@ export const configSchema = z
     OPENCLAW_BIN: field(text, undefined),
     OPENCLAW_STATE_DIR: field(text, undefined),
     OPENCLAW_CONFIG_PATH: field(text, undefined),
+    OPENCLAW_MODE: field(openclawMode, undefined),
     OPENAI_BASE_URL: field(httpUrl(false), DEFAULT_OPENAI_BASE_URL),
     OPENAI_API_KEY: field(apiKey, undefined),
     OPENROUTER_API_KEY: field(apiKey, undefined),
@@ -443,6 +468,15 @@ export const configSchema = z
       });
     }
 
+    if (valid(fields.OPENCLAW_MODE) === 'gateway' && valid(fields.AGENT_SANDBOX) === true) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'the gateway mode does not run sandboxed yet; set OPENCLAW_MODE=local (or leave it unset) with AGENT_SANDBOX',
+        path: ['OPENCLAW_MODE'],
+      });
+    }
+
     const extra = valid(fields.MODEL_ALIASES);
     const aliases: Record<string, string> = { ...DEFAULT_MODEL_ALIASES, ...extra };
     const overrides = { cheap: fields.MODEL_CHEAP, primary: fields.MODEL_PRIMARY, coder: fields.MODEL_CODER };
@@ -475,6 +509,7 @@ export const configSchema = z
         maxIdleTimeSec: f.MAX_IDLE_TIME,
         taskTimeoutSec: f.TASK_TIMEOUT,
         workerId: f.WORKER_ID,
+        machineName: f.MACHINE_NAME,
         workDir: f.WORK_DIR,
         runtimeDir: f.RUNTIME_DIR,
         maxAttempts: f.MAX_ATTEMPTS,
@@ -487,6 +522,7 @@ export const configSchema = z
         openclawBin: f.OPENCLAW_BIN,
         openclawStateDir: f.OPENCLAW_STATE_DIR,
         openclawConfigPath: f.OPENCLAW_CONFIG_PATH,
+        openclawMode: f.OPENCLAW_MODE,
         openaiBaseUrl: f.OPENAI_BASE_URL,
         openaiApiKey: f.OPENAI_API_KEY ?? f.OPENROUTER_API_KEY,
         sandbox: f.AGENT_SANDBOX,

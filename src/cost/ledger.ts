@@ -12,11 +12,8 @@
 import { appendFile as fsAppendFile, mkdir as fsMkdir, open, readFile as fsReadFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
-import type { AgentResult } from '../agent/runner.js';
-import type { TaskCost } from './pricing.js';
+import { DEFAULT_RUNTIME_DIR } from '../config/defaults.js';
 
-/** The default runtime folder, relative to the working directory. */
-export const DEFAULT_RUNTIME_DIR = '.runtime';
 /** Records longer than this (bytes, newline included) are refused: see the module comment. */
 export const MAX_RECORD_BYTES = 4096;
 
@@ -65,29 +62,6 @@ export interface LedgerFs {
   mkdir?: (path: string) => Promise<unknown>;
   /** @defaultValue `fs.promises.readFile` (utf8) */
   readFile?: (path: string) => Promise<string>;
-}
-
-/** The ledger record for a finished run: outcome from `result.ok`, cost from {@link TaskCost} (see `taskCost`). */
-export function recordFromResult(init: {
-  taskId: string;
-  workerId: string;
-  result: AgentResult;
-  cost: TaskCost;
-  /** @defaultValue now */
-  finishedAt?: Date;
-}): LedgerRecord {
-  const { result, cost } = init;
-  return {
-    ts: (init.finishedAt ?? new Date()).toISOString(),
-    taskId: init.taskId,
-    workerId: init.workerId,
-    model: result.model,
-    outcome: result.ok ? 'SUCCESS' : 'FAILED',
-    usage: { ...result.usage },
-    costUsd: cost.costUsd,
-    durationMs: result.durationMs,
-    costSource: cost.source,
-  };
 }
 
 /** The ledger file inside a runtime folder. @param runtimeDir - @defaultValue `.runtime` */

@@ -9,8 +9,9 @@ import { readFile as fsReadFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import JSON5 from 'json5';
-import type { AgentResult, AgentUsage } from '../agent/runner.js';
+import type { AgentResult } from '../agent/runner.js';
 import { ConfigError, errorMessage } from '../lib/errors.js';
+import type { AgentUsage } from '../task/usage.js';
 
 /** Prices of one model in USD per 1M tokens (OpenClaw's `cost` block). */
 export interface ModelPrice {

@@ -1,6 +1,7 @@
 /**
  * The error family shared by every layer. Retry decisions look at the class or at `code`, never at the message.
- * Messages must never contain secrets: wrap with {@link redactSecrets} where foreign text is embedded.
+ * Messages must never contain secrets: where foreign text is embedded, pass it through the process' `Redactor`
+ * (`processRedactor` in `redact.ts`) first.
  */
 
 /** Literal codes for every error this project raises. */
@@ -9,12 +10,9 @@ export type AppErrorCode =
   | 'DISCORD_API'
   | 'RATE_LIMITED'
   | 'BUS_UNAVAILABLE'
-  | 'AGENT_TIMEOUT'
-  | 'AGENT_EXIT'
   | 'AGENT_START'
   | 'LEASE_LOST'
-  | 'TASK_INVALID'
-  | 'UNRECOVERABLE';
+  | 'TASK_INVALID';
 
 /** Base class: a literal `code` plus an optional `cause`. */
 export class AppError extends Error {
@@ -76,6 +74,11 @@ export class BusUnavailableError extends AppError {
   }
 }
 
+/** True for a {@link BusUnavailableError}, decided by `code` (so one from another copy of this module counts too). */
+export function isBusUnavailable(error: unknown): error is BusUnavailableError {
+  return error instanceof AppError && error.code === 'BUS_UNAVAILABLE';
+}
+
 /** A claim or lease no longer belongs to this worker. */
 export class LeaseLostError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -94,13 +97,6 @@ export class TaskInvalidError extends AppError {
 export class AgentStartError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('AGENT_START', message, options);
-  }
-}
-
-/** Thrown by anything that must not be retried. */
-export class UnrecoverableError extends AppError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('UNRECOVERABLE', message, options);
   }
 }
 

@@ -70,11 +70,6 @@ export class Redactor {
   }
 }
 
-/** The forms of one secret that {@link Redactor.redact} replaces. */
-export function secretForms(secret: string): string[] {
-  return formsOf(secret).map((f) => f.needle);
-}
-
 function formsOf(secret: string): Form[] {
   const forms: Form[] = [{ needle: secret }];
   if (secret.length < MIN_ENCODED_LENGTH) return forms;

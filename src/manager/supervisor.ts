@@ -5,18 +5,33 @@
  */
 import { EventEmitter } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
-import type { Claim, WorkerStatus } from '../bus/bus.js';
+import type { Claim } from '../bus/bus.js';
+import type { WorkerStatus } from '../task/report.js';
 import { byOwner, killMarked, ownerTag } from '../lib/processes/agent-marker.js';
 import { defaultProcessTable } from '../lib/processes/process-table.js';
 import { identify } from '../lib/processes/signal.js';
+import { DEFAULT_STOP_GRACE_MS } from '../worker/options.js';
 
 /** Messages a worker process sends to its manager (`process.send`). */
 export type WorkerMessage =
   | { type: 'status'; status: WorkerStatus; detail: string }
   | { type: 'claimed'; claim: Claim }
-  | { type: 'finished'; taskId: string; outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number }
+  | {
+      type: 'finished';
+      taskId: string;
+      outcome: 'SUCCESS' | 'FAILED';
+      costUsd: number;
+      durationMs: number;
+      /** Tokens the run used (prompt tokens, cached ones included; output tokens), when it ran. */
+      tokens?: { input: number; output: number };
+    }
   | { type: 'released'; taskId: string; reason: string }
   | { type: 'warning'; message: string }
+  /**
+   * Why the worker is about to exit with an error, in words that name the config key and the fix. `permanent`: a
+   * restart cannot fix it (a rejected token, a bad config, a missing permission, no agent CLI), so the slot stops.
+   */
+  | { type: 'fatal'; reason: string; permanent: boolean }
   | { type: 'exit'; reason: string };
 
 /** One worker slot: the slot stays, processes come and go. */
@@ -27,12 +42,30 @@ export interface WorkerSlot {
   process: ChildProcess | null;
   /** The task the current process holds, as it last reported. */
   claim: Claim | null;
-  status: WorkerStatus | 'STARTING' | 'EXITED';
+  /** When the manager heard of that claim (its clock). */
+  claimedAt: number | null;
+  /**
+   * `STOPPED`: the slot's worker failed for a reason a restart cannot fix (see `detail`); it is not restarted.
+   */
+  status: WorkerStatus | 'STARTING' | 'EXITED' | 'STOPPED';
   detail: string;
   restarts: number;
   /** Consecutive quick crashes, for backoff. */
   crashes: number;
   startedAt: number;
+  /** What the slot's workers did so far. */
+  totals: SlotTotals;
+  /** The last task the slot finished, when there was one. */
+  last: { taskId: string; outcome: 'SUCCESS' | 'FAILED'; durationMs: number; costUsd: number } | null;
+}
+
+/** Running totals of one slot. */
+export interface SlotTotals {
+  tasks: number;
+  failed: number;
+  tokensIn: number;
+  tokensOut: number;
+  costUsd: number;
 }
 
 /** Events of a {@link Supervisor}. */
@@ -41,8 +74,17 @@ export interface SupervisorEvents {
   'worker-message': [slot: WorkerSlot, message: WorkerMessage];
   'worker-exit': [
     slot: WorkerSlot,
-    info: { code: number | null; signal: string | null; reason: string; restartInMs: number | null },
+    info: {
+      code: number | null;
+      signal: string | null;
+      reason: string;
+      restartInMs: number | null;
+      /** The worker said a restart cannot fix why it failed: the slot is stopped for good. */
+      permanent?: boolean;
+    },
   ];
+  /** Every slot is stopped for good (each worker failed for a reason a restart cannot fix). */
+  'all-stopped': [slots: WorkerSlot[]];
   /** Agent processes a worker left running when it exited were killed (the worker died: SIGKILL, crash). */
   'agents-ended': [slot: WorkerSlot, info: { count: number }];
   /** A task held by a dead worker was recovered (its report delivered, or the task handed back). */
@@ -125,7 +167,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       backoffBaseMs: 1000,
       backoffMaxMs: 60_000,
       idleRestartMs: 1000,
-      stopGraceMs: 30_000,
+      stopGraceMs: DEFAULT_STOP_GRACE_MS,
       agentReaper: processTableReaper,
       now: Date.now,
       ...options,
@@ -136,11 +178,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       workerId: idFor(k + 1),
       process: null,
       claim: null,
+      claimedAt: null,
       status: 'STARTING' as const,
       detail: '',
       restarts: 0,
       crashes: 0,
       startedAt: 0,
+      totals: { tasks: 0, failed: 0, tokensIn: 0, tokensOut: 0, costUsd: 0 },
+      last: null,
     }));
   }
 
@@ -188,19 +233,29 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const agentOwner = child.pid === undefined ? undefined : this.#o.agentReaper.ownerOf(child.pid);
     slot.process = child;
     slot.claim = null;
+    slot.claimedAt = null;
     slot.status = 'STARTING';
     slot.detail = '';
     slot.startedAt = this.#o.now();
     let exitReason = '';
+    let fatal: { reason: string; permanent: boolean } | null = null;
     child.on('message', (raw) => {
       const message = raw as WorkerMessage;
       if (!message || typeof message !== 'object' || !('type' in message)) return;
-      if (message.type === 'claimed') slot.claim = message.claim;
-      if (message.type === 'finished' || message.type === 'released') slot.claim = null;
+      if (message.type === 'claimed') {
+        slot.claim = message.claim;
+        slot.claimedAt = this.#o.now();
+      }
+      if (message.type === 'finished') count(slot, message);
+      if (message.type === 'finished' || message.type === 'released') {
+        slot.claim = null;
+        slot.claimedAt = null;
+      }
       if (message.type === 'status') {
         slot.status = message.status;
         slot.detail = message.detail;
       }
+      if (message.type === 'fatal') fatal = { reason: message.reason, permanent: message.permanent === true };
       if (message.type === 'exit') exitReason = message.reason;
       this.emit('worker-message', slot, message);
     });
@@ -208,7 +263,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.emit('debug', `[supervisor] ${slot.workerId} process error: ${error.message}`),
     );
     child.once('exit', (code, signal) => {
-      const handling = this.#onExit(slot, code, signal, exitReason, agentOwner).finally(() =>
+      const handling = this.#onExit(slot, code, signal, exitReason, agentOwner, fatal).finally(() =>
         this.#exiting.delete(handling),
       );
       this.#exiting.add(handling);
@@ -222,9 +277,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     signal: string | null,
     reason: string,
     agentOwner: string | undefined,
+    fatal: { reason: string; permanent: boolean } | null,
   ): Promise<void> {
     slot.process = null;
     slot.status = 'EXITED';
+    slot.claimedAt = null;
+    // Exited with an error it explained: show that reason, not just the exit code.
+    const failed = fatal !== null && code !== 0;
+    if (failed) slot.detail = fatal.reason;
     // First end what the worker's agents left running, so a retry never runs beside the old run.
     const ended = agentOwner ? this.#o.agentReaper.kill(agentOwner) : 0;
     if (ended > 0) this.emit('agents-ended', slot, { count: ended });
@@ -245,7 +305,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       }
     }
     let restartInMs: number | null = null;
-    if (this.#state === 'running') {
+    const permanent = failed && fatal.permanent;
+    if (permanent) slot.status = 'STOPPED';
+    if (this.#state === 'running' && !permanent) {
       const clean = code === 0 && (reason === 'restart' || reason === 'idle' || reason === 'once');
       const quick = this.#o.now() - slot.startedAt < this.#o.crashWindowMs;
       if (clean) {
@@ -265,8 +327,21 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emit('worker-exit', slot, {
       code,
       signal,
-      reason: reason || (signal ? `killed by ${signal}` : `exit code ${code}`),
+      reason: failed ? fatal.reason : reason || (signal ? `killed by ${signal}` : `exit code ${code}`),
       restartInMs,
+      ...(permanent ? { permanent: true } : {}),
     });
+    if (permanent && this.slots.every((s) => s.status === 'STOPPED')) this.emit('all-stopped', this.slots);
   }
+}
+
+// Add a finished task to its slot's totals.
+function count(slot: WorkerSlot, m: Extract<WorkerMessage, { type: 'finished' }>): void {
+  const t = slot.totals;
+  t.tasks++;
+  if (m.outcome !== 'SUCCESS') t.failed++;
+  t.tokensIn += m.tokens?.input ?? 0;
+  t.tokensOut += m.tokens?.output ?? 0;
+  if (Number.isFinite(m.costUsd)) t.costUsd += m.costUsd;
+  slot.last = { taskId: m.taskId, outcome: m.outcome, durationMs: m.durationMs, costUsd: m.costUsd };
 }

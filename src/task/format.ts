@@ -4,10 +4,10 @@
  * neutralised by `allowed_mentions`, not by changing what the agent wrote. Every piece of text is redacted and
  * stripped of control characters (NUL, C0/C1) first; file names are reduced to safe characters.
  */
-import type { AgentUsage } from '../agent/runner.js';
-import type { ReportFile, TaskReport, WorkerStatus } from '../bus/bus.js';
 import { stripControls } from '../lib/control-chars.js';
 import { safeAttachmentName } from './file-name.js';
+import type { ReportFile, TaskReport, WorkerStatus } from './report.js';
+import type { AgentUsage } from './usage.js';
 
 /** Discord's message content limit. */
 export const MAX_CONTENT_LENGTH = 2000;
@@ -62,6 +62,8 @@ export interface ReportInput {
   durationMs: number;
   /** The workspace path to show (relative). */
   workspace: string;
+  /** The machine the task ran on, shown after the workspace (`… on \`build-box\``). */
+  machine?: string;
   /** Files the agent made, to attach. */
   files?: ReportFile[];
   /**
@@ -114,7 +116,16 @@ export function formatReport(input: ReportInput): TaskReport {
   const files: ReportFile[] = [];
   const skipped: string[] = [];
   const layout = (p: Part, r: Part): string =>
-    render({ header, prompt: p, result: r, error, notes, skipped, workspace: clean(input.workspace) });
+    render({
+      header,
+      prompt: p,
+      result: r,
+      error,
+      notes,
+      skipped,
+      workspace: clean(input.workspace),
+      machine: input.machine === undefined ? undefined : clean(input.machine),
+    });
 
   const fixed = layout({ text: '', truncated: false }, { text: '', truncated: false }).length;
   const avail = MAX_CONTENT_LENGTH - fixed;
@@ -162,6 +173,7 @@ interface Layout {
   notes: string[];
   skipped: string[];
   workspace: string;
+  machine: string | undefined;
 }
 
 function render(l: Layout): string {
@@ -175,7 +187,8 @@ function render(l: Layout): string {
   if (l.result.truncated) lines.push(RESULT_TRUNCATED);
   lines.push('');
   if (l.skipped.length > 0) lines.push(`📎 Not attached: ${clipList(l.skipped, CAP.skipped)}`);
-  lines.push(`📁 Workspace: \`${oneLine(l.workspace, CAP.workspace).replace(/`/g, "'")}\``);
+  const on = l.machine ? ` on \`${safeMachine(l.machine)}\`` : '';
+  lines.push(`📁 Workspace: \`${oneLine(l.workspace, CAP.workspace).replace(/`/g, "'")}\`${on}`);
   return lines.join('\n');
 }
 
@@ -224,11 +237,7 @@ function count(n: number): number {
   return Number.isFinite(n) && n > 0 ? Math.round(n) : 0;
 }
 
-/** `1234 in (200 cached) / 56 out`: `in` counts every prompt token, cached or not. */
-export function formatTokens(usage: AgentUsage): string {
-  return tokens(usage);
-}
-
+// `1234 in (200 cached) / 56 out`: `in` counts every prompt token, cached or not.
 function tokens(usage: AgentUsage): string {
   const cached = count(usage.cacheRead);
   const total = count(usage.input) + cached + count(usage.cacheWrite);
@@ -242,6 +251,14 @@ export function formatDuration(ms: number): string {
   const totalSec = Math.round(safe / 1000);
   if (totalSec < 3600) return `${Math.floor(totalSec / 60)} min ${totalSec % 60} s`;
   return `${Math.floor(totalSec / 3600)} h ${Math.floor((totalSec % 3600) / 60)} min`;
+}
+
+/**
+ * True when a claim thread's progress message shows a finished run's short form (what {@link formatReport} puts in
+ * `summary`): its holder has fenced and is reporting.
+ */
+export function isReportSummary(text: string): boolean {
+  return text.startsWith('✅ SUCCESS') || text.startsWith('❌ FAILED');
 }
 
 function summarize(input: ReportInput, result: string, error: string | undefined): string {
@@ -328,6 +345,85 @@ function cut(text: string, max: number): string {
   return out;
 }
 
+// A machine name as shown in results: one word, no backticks.
+function safeMachine(name: string): string {
+  return oneLine(name, CAP.id).replace(/[`\s]+/g, '-');
+}
+
+/** What {@link formatCancelled} needs. */
+export interface CancelledInput {
+  taskId: string;
+  /** Who cancelled it, one word (a user name, `operator`). */
+  by: string;
+  /** How, to finish "Cancelled …": `with a 🛑 reaction`, `with dorch cancel on build-box`. */
+  how: string;
+  /** The worker that was running it, when it was running. */
+  worker?: string;
+  /** How long it had been running. */
+  ranMs?: number;
+  /** The prompt, tags stripped. */
+  prompt: string;
+  /** Applied to every piece of text. @defaultValue identity */
+  redact?: (text: string) => string;
+}
+
+/**
+ * The one result of a cancelled task, in the seed's layout: `[CANCELLED] <task id> by <who>`, how and what it
+ * stopped, and the prompt.
+ */
+export function formatCancelled(input: CancelledInput): string {
+  const redact = input.redact ?? ((t: string) => t);
+  const clean = (t: string) => stripControls(redact(t));
+  const by = oneLine(clean(input.by), CAP.id).replace(/\s+/g, '_') || 'someone';
+  const what =
+    input.worker === undefined
+      ? 'It had not started.'
+      : `It was running on ${oneLine(clean(input.worker), CAP.id)}${
+          input.ranMs === undefined ? '' : ` for ${formatDuration(input.ranMs)}`
+        }: stopped, its result is dropped.`;
+  const head = [
+    REPORT_SEPARATOR,
+    `[CANCELLED] ${oneLine(clean(input.taskId), CAP.id)} by ${by}`,
+    `Cancelled ${input.how.trim() ? `${oneLine(clean(input.how), CAP.note)} ` : ''}by ${by}. ${what}`,
+    '',
+    'Task Prompt:',
+    '```',
+  ].join('\n');
+  const tail = '\n```';
+  const prompt = fence(tidy(clean(input.prompt))) || '(empty)';
+  const room = MAX_CONTENT_LENGTH - head.length - tail.length - 1 - PROMPT_TRUNCATED.length - 1;
+  if (prompt.length + 1 + tail.length + head.length <= MAX_CONTENT_LENGTH) return `${head}\n${prompt}${tail}`;
+  return `${head}\n${cut(prompt, room)}${tail}\n${PROMPT_TRUNCATED}`;
+}
+
+/** The outcome line of any result message, as read by {@link readResultLine}. */
+export interface ResultLine {
+  outcome: 'SUCCESS' | 'FAILED' | 'CANCELLED';
+  taskId: string;
+  /** The worker that ran it, or (CANCELLED) who cancelled it. */
+  by: string;
+  /** The machine it ran on, when the result names it. */
+  machine?: string;
+}
+
+const RESULT_LINE = /^\[(SUCCESS|FAILED|CANCELLED)\] (\S+) by (\S+)$/;
+const MACHINE_LINE = /^📁 Workspace: `[^`]*` on `([^`]+)`$/mu;
+
+/** Read the outcome line of a result message (any outcome, ours or the seed's); null for any other message. */
+export function readResultLine(content: string): ResultLine | null {
+  const first = content
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l !== '' && l !== REPORT_SEPARATOR);
+  const m = RESULT_LINE.exec(first ?? '');
+  if (!m) return null;
+  const line: ResultLine = { outcome: m[1] as ResultLine['outcome'], taskId: m[2]!, by: m[3]! };
+  const machine = MACHINE_LINE.exec(content)?.[1];
+  if (machine) line.machine = machine;
+  return line;
+}
+
 const HEADER_LINE = /^\[(SUCCESS|FAILED)\] (\S+) by (\S+)$/;
 const MODEL_LINE =
   /^Model: (.+?)(?: \(requested (.+?)\))? \| Thinking: (\S+) \| Tokens: (\d+) in(?: \((\d+) cached\))? \/ (\d+) out \| Cost: \$(\d+(?:\.\d+)?)$/;
@@ -365,4 +461,29 @@ export function parseReportHeader(content: string): ReportHeader | null {
 export function formatStatus(workerId: string, status: WorkerStatus, detail: string): string {
   const line = `[${oneLine(workerId, CAP.id)}] [${status}] ${detail.trim()}`.trimEnd();
   return line.length > MAX_CONTENT_LENGTH ? `${cut(line, MAX_CONTENT_LENGTH - 1)}…` : line;
+}
+
+/** A worker status line as read back by {@link parseStatus}. */
+export interface StatusLine {
+  workerId: string;
+  status: string;
+  detail: string;
+  /** The machine the line names (`… (on build-box)`), when it does. */
+  machine?: string;
+}
+
+const STATUS_LINE = /^\[([^\]\s]+)\] \[([A-Z_]+)\] ?([\s\S]*)$/;
+const ON_MACHINE = /\s*\(on ([A-Za-z0-9_-]+)\)$/;
+
+/** Read a status line written by {@link formatStatus} (the seed's form); null for any other message. */
+export function parseStatus(content: string): StatusLine | null {
+  const m = STATUS_LINE.exec(content.trim());
+  if (!m) return null;
+  const line: StatusLine = { workerId: m[1]!, status: m[2]!, detail: m[3]!.trim() };
+  const on = ON_MACHINE.exec(line.detail);
+  if (on) {
+    line.machine = on[1]!;
+    line.detail = line.detail.slice(0, on.index).trim();
+  }
+  return line;
 }

@@ -2,8 +2,29 @@
  * Model and thinking-level resolution: turn what a task asked for (`[model:coder]`, `[thinking:high]`) into a
  * concrete `provider/model` id and a {@link ThinkingLevel}, or into one clear sentence saying why not.
  */
-import type { Config } from '../config/schema.js';
 import { THINKING_LEVELS, type ThinkingLevel } from './task.js';
+
+/**
+ * The seed's model aliases (its README, "Model Types and Pricing"), as OpenClaw model ids routed through
+ * OpenRouter. Override one with `MODEL_CHEAP`, `MODEL_PRIMARY`, `MODEL_CODER`, `MODEL_RESEARCH`; add more with
+ * `MODEL_ALIASES`.
+ */
+export const DEFAULT_MODEL_ALIASES: Readonly<Record<string, string>> = Object.freeze({
+  cheap: 'openrouter/stepfun/step-3.5-flash:free',
+  primary: 'openrouter/moonshotai/kimi-k2.5',
+  coder: 'openrouter/qwen/qwen3-coder-next',
+  research: 'openrouter/google/gemini-3-pro-preview',
+});
+
+/** The model table a fleet runs with: built by the config (`MODEL_*`, `DEFAULT_MODEL`, `DEFAULT_THINKING`). */
+export interface ModelSettings {
+  /** Alias (lower case) → `provider/model` id. */
+  aliases: Record<string, string>;
+  /** `DEFAULT_MODEL`: an alias or a `provider/model` id. */
+  defaultModel: string;
+  /** `DEFAULT_THINKING`. */
+  defaultThinking: ThinkingLevel;
+}
 
 /** The outcome of {@link resolveModel}. */
 export type ModelResolution =
@@ -37,7 +58,10 @@ export function isAliasName(value: string): boolean {
  * Resolve a requested model (an alias, case-insensitive, or a `provider/model` id) against the configured table.
  * `undefined` or blank means the configured default model.
  */
-export function resolveModel(requested: string | undefined, models: Config['models']): ModelResolution {
+export function resolveModel(
+  requested: string | undefined,
+  models: Pick<ModelSettings, 'aliases' | 'defaultModel'>,
+): ModelResolution {
   const wanted = requested?.trim() || models.defaultModel;
   const alias = wanted.toLowerCase();
   const fromAlias = Object.hasOwn(models.aliases, alias) ? models.aliases[alias] : undefined;

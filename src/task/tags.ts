@@ -8,8 +8,7 @@
  * messages a fleet bot wrote (`trusted`); in anyone else's message they are stripped and ignored, so a person can
  * never claim to be a retry of, or to speak for, someone else.
  */
-import { DEFAULT_MODEL_ALIASES } from '../config/defaults.js';
-import { isModelId } from './models.js';
+import { DEFAULT_MODEL_ALIASES, isModelId } from './models.js';
 import { isSafeTaskId, THINKING_LEVELS } from './task.js';
 
 /** What {@link parseTaskText} read from a task message. */

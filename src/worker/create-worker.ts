@@ -5,8 +5,9 @@
 import { createRunner, discordSecretEnvNames } from '../agent/create-runner.js';
 import type { AgentRunner } from '../agent/runner.js';
 import { checkWorkerPermissions, createResilientBus, type ResilientBus } from '../bus/create-bus.js';
-import { BusUnavailableError } from '../lib/errors.js';
+import { BusUnavailableError, ConfigError, errorMessage } from '../lib/errors.js';
 import type { Config } from '../config/schema.js';
+import { machineName } from '../config/machine.js';
 import { createAccounting } from '../cost/accounting.js';
 import { ledgerPath } from '../cost/ledger.js';
 import { loadPriceTable, openClawConfigPath } from '../cost/pricing.js';
@@ -36,6 +37,8 @@ export interface CreateWorkerOptions {
 export interface WiredWorker extends ResilientBus {
   worker: Worker;
   runner: AgentRunner;
+  /** Problems found while wiring that the worker runs despite (a price table that cannot be read), to log once. */
+  warnings: string[];
   /** Close the buses. */
   close(): Promise<void>;
 }
@@ -47,8 +50,12 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
     (await createRunner(config, {
       workerId: options.workerId,
       stripEnv: discordSecretEnvNames(process.env),
+      keepAlive: options.keepAlive,
     }));
   await runner.check();
+  // A warm runner (OpenClaw's Gateway) starts now: one that cannot start is an error at start-up, not at the first
+  // task, and is stopped with the worker instead of being killed on exit.
+  await runner.start?.();
   // A rejected token or a missing permission should stop the worker now, with a clear error naming what to fix;
   // an unreachable Discord should not (the worker then serves the local queue).
   if (options.checkPermissions ?? true)
@@ -58,9 +65,16 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
       },
     );
   const buses = await createResilientBus(config, { token: options.token, actor: options.workerId });
-  const prices = await loadPriceTable(
-    config.agent.openclawConfigPath ?? openClawConfigPath(process.env),
-  ).catch(() => new Map());
+  const warnings: string[] = [];
+  const pricesPath = config.agent.openclawConfigPath ?? openClawConfigPath(process.env);
+  // Without prices a task costs the runner's own figure or $0: worth a warning, not worth refusing to work.
+  const prices = await loadPriceTable(pricesPath).catch((error: unknown) => {
+    const why = error instanceof ConfigError ? error.issues.join('; ') : errorMessage(error);
+    warnings.push(
+      `no price table (${why}): costs come from the runner's own figures or show $0; see dorch doctor`,
+    );
+    return new Map();
+  });
   const cost = createAccounting({
     prices,
     ledgerPath: ledgerPath(config.worker.runtimeDir),
@@ -82,8 +96,16 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
     once: options.once,
     maxAttempts: config.worker.maxAttempts,
     leaseMs: config.worker.leaseTimeoutSec * 1000,
+    machine: machineName(config),
     redact: options.redact,
     ...options.overrides,
   });
-  return { ...buses, worker, runner, close: () => buses.bus.close() };
+  const close = async () => {
+    try {
+      await runner.close?.();
+    } finally {
+      await buses.bus.close();
+    }
+  };
+  return { ...buses, worker, runner, warnings, close };
 }

@@ -1,40 +1,20 @@
 /**
  * Worker options: one documented interface, one defaults constant, validation in the constructor.
  */
-import type { AgentResult, AgentUsage, AgentRunner } from '../agent/runner.js';
+import type { AgentRunner } from '../agent/runner.js';
 import type { Bus } from '../bus/bus.js';
-import type { ThinkingLevel } from '../task/task.js';
-
-/** One finished task, as the worker records it for cost reports. */
-export interface LedgerEntry {
-  ts: string;
-  taskId: string;
-  workerId: string;
-  model: string;
-  outcome: 'SUCCESS' | 'FAILED';
-  usage: AgentUsage;
-  costUsd: number;
-  durationMs: number;
-}
-
-/** What the worker needs from cost accounting (implemented by `src/cost/`). */
-export interface CostSeam {
-  /** The task's cost in USD: the runner's own figure, else tokens × price. `known` false when no price exists. */
-  costOf(result: AgentResult): { costUsd: number; known: boolean };
-  /** Record a finished task. */
-  record(entry: LedgerEntry): Promise<void>;
-  /** null when the worker may claim; otherwise why not (daily budget reached). */
-  claimBlocker(): Promise<string | null>;
-  /** A note for the result when one task's cost went past the per-task limit, else null. */
-  overTaskLimit(costUsd: number): string | null;
-}
-
-/** Model settings (aliases, defaults). */
-export interface ModelSettings {
-  aliases: Record<string, string>;
-  defaultModel: string;
-  defaultThinking: ThinkingLevel;
-}
+import {
+  DEFAULT_HEARTBEAT_INTERVAL_SEC,
+  DEFAULT_LEASE_TIMEOUT_SEC,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_IDLE_TIME_SEC,
+  DEFAULT_POLL_INTERVAL_SEC,
+  DEFAULT_RUNTIME_DIR,
+  DEFAULT_TASK_TIMEOUT_SEC,
+  DEFAULT_WORK_DIR,
+} from '../config/defaults.js';
+import type { CostSeam } from '../cost/accounting.js';
+import type { ModelSettings } from '../task/models.js';
 
 /** Options for {@link Worker}. */
 export interface WorkerOptions {
@@ -78,6 +58,11 @@ export interface WorkerOptions {
   outboxRetryMs?: number;
   /** Backoff cap after repeated bus errors. @defaultValue 60000 */
   maxBackoffMs?: number;
+  /**
+   * The machine this worker runs on, named in its status lines (`… (on build-box)`) and results (`📁 Workspace: …
+   * on \`build-box\``), so a fleet on many machines says where each task ran. @defaultValue none (not shown)
+   */
+  machine?: string;
   /** Injected clock. @defaultValue Date.now */
   now?: () => number;
   /** Injected monotonic clock (the lease margin). @defaultValue performance.now */
@@ -88,23 +73,31 @@ export interface WorkerOptions {
   fetch?: typeof fetch;
   /** Applied to every text of a report (secret values → `[redacted]`). @defaultValue identity */
   redact?: (text: string) => string;
+  /**
+   * Words for an error in a warning: the CLI names the config key and the fix for Discord errors a config change
+   * fixes (a wrong channel id, a missing permission). @defaultValue the error's message
+   */
+  describeError?: (error: unknown) => string;
 }
 
-/** Defaults for every optional field. */
+/** How long a stopping worker lets its running task finish before it kills the agent and hands the task back. */
+export const DEFAULT_STOP_GRACE_MS = 30_000;
+
+/** Defaults for every optional field: the fleet's own (`POLL_INTERVAL`…) come from `config/defaults.ts`. */
 export const DEFAULT_WORKER_OPTIONS = {
-  workDir: 'workers',
-  runtimeDir: '.runtime',
-  pollIntervalMs: 5000,
-  maxIdleMs: 300_000,
-  taskTimeoutMs: 120_000,
-  heartbeatMs: 15_000,
+  workDir: DEFAULT_WORK_DIR,
+  runtimeDir: DEFAULT_RUNTIME_DIR,
+  pollIntervalMs: DEFAULT_POLL_INTERVAL_SEC * 1000,
+  maxIdleMs: DEFAULT_MAX_IDLE_TIME_SEC * 1000,
+  taskTimeoutMs: DEFAULT_TASK_TIMEOUT_SEC * 1000,
+  heartbeatMs: DEFAULT_HEARTBEAT_INTERVAL_SEC * 1000,
   keepAlive: false,
   once: false,
-  maxAttempts: 3,
+  maxAttempts: DEFAULT_MAX_ATTEMPTS,
   maxPromptChars: 4 * 1024 * 1024,
   maxBackoffMs: 60_000,
   outboxRetryMs: 5000,
-  leaseMs: 90_000,
+  leaseMs: DEFAULT_LEASE_TIMEOUT_SEC * 1000,
 } as const satisfies Partial<WorkerOptions>;
 
 type Defaulted = { -readonly [K in keyof typeof DEFAULT_WORKER_OPTIONS]-?: NonNullable<WorkerOptions[K]> };
@@ -118,6 +111,7 @@ export type ResolvedWorkerOptions = WorkerOptions &
     random: () => number;
     fetch: typeof fetch;
     redact: (text: string) => string;
+    describeError: (error: unknown) => string;
   };
 
 /** Apply defaults and check invariants (p-queue style TypeErrors). */
@@ -129,6 +123,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     random: Math.random,
     fetch: globalThis.fetch,
     redact: (text: string) => text,
+    describeError: (error: unknown) => (error instanceof Error ? error.message : String(error)),
     ...stripUndefined(options),
   } as ResolvedWorkerOptions;
   // The lease must outlast a few heartbeats; without an explicit value, stretch it with a slow heartbeat.

@@ -9,7 +9,8 @@
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Bus, Claim, CompleteOptions, Completion, TaskReport } from '../bus/bus.js';
+import type { Bus, Claim, CompleteOptions, Completion } from '../bus/bus.js';
+import type { TaskReport } from '../task/report.js';
 import { BusUnavailableError, RateLimitedError, errorMessage } from '../lib/errors.js';
 
 interface StoredEntry {
@@ -77,7 +78,10 @@ export class Outbox {
     }
   }
 
-  /** Reports not yet delivered, oldest task first. */
+  /**
+   * Reports not yet delivered, in file-name order: by task id, so Discord tasks before local ones, each kind by its
+   * (snowflake-like) id, which is oldest first while ids have the same number of digits.
+   */
   async pending(): Promise<OutboxEntry[]> {
     let names: string[];
     try {

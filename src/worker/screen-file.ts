@@ -3,7 +3,7 @@
  * without NUL) is attached with every known secret redacted; a binary file that holds a secret, raw or in one of the
  * encodings the redactor knows, is not attached at all, since cutting bytes out of it would only corrupt it.
  */
-import type { ReportFile } from '../bus/bus.js';
+import type { ReportFile } from '../task/report.js';
 import { safeAttachmentName } from '../task/file-name.js';
 
 /** What to do with one file. */

@@ -8,22 +8,21 @@ import { EventEmitter } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AgentResult } from '../agent/runner.js';
+import type { AgentUsage } from '../task/usage.js';
 import { failureResult } from '../agent/result.js';
-import type {
-  Claim,
-  ClaimHold,
-  CompleteOptions,
-  HandBack,
-  SweptTask,
-  TaskReport,
-  WorkerStatus,
-} from '../bus/bus.js';
+import type { Claim, ClaimHold, CompleteOptions, HandBack, SweptTask } from '../bus/bus.js';
+import type { TaskReport, WorkerStatus } from '../task/report.js';
 import { AppError, DiscordApiError, errorMessage } from '../lib/errors.js';
 import { jitter, sleep } from '../lib/sleep.js';
 import { formatReport } from '../task/format.js';
 import { resolveModel, resolveThinking } from '../task/models.js';
 import type { Task, ThinkingLevel } from '../task/task.js';
-import { resolveWorkerOptions, type ResolvedWorkerOptions, type WorkerOptions } from './options.js';
+import {
+  DEFAULT_STOP_GRACE_MS,
+  resolveWorkerOptions,
+  type ResolvedWorkerOptions,
+  type WorkerOptions,
+} from './options.js';
 import { Outbox } from './outbox.js';
 import { CLAIM_SPREAD, spreadHead } from './claim-order.js';
 import { LeaseManager } from './lease-manager.js';
@@ -38,7 +37,16 @@ export type WorkerExit = 'restart' | 'idle' | 'stopped' | 'once';
 export interface WorkerEvents {
   status: [status: WorkerStatus, detail: string];
   claimed: [claim: Claim];
-  finished: [info: { claim: Claim; outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number }];
+  finished: [
+    info: {
+      claim: Claim;
+      outcome: 'SUCCESS' | 'FAILED';
+      costUsd: number;
+      durationMs: number;
+      /** What the run used, when an agent ran. */
+      usage?: AgentUsage;
+    },
+  ];
   /** The worker no longer holds the claim and did not report it (handed back, lost, superseded). */
   released: [info: { claim: Claim; reason: string }];
   /** An abandoned claim of another worker was dealt with by this worker's sweep. */
@@ -127,6 +135,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
   close(force = false, graceMs = 30_000): Promise<void> {
     this.stop(force ? 0 : graceMs);
     this.#closing ??= (async () => {
+      // Only waits for the loop to end: how it ended (an error included) is for whoever called run().
       await this.#running?.catch(() => undefined);
     })();
     return this.#closing;
@@ -160,11 +169,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
           const wait = Math.min(o.maxBackoffMs, o.pollIntervalMs * 2 ** Math.min(failures, 6));
           this.emit(
             'warning',
-            `poll/claim failed ${failures} time(s) in a row (${errorMessage(error)}); retrying in ~${Math.round(wait / 1000)} s`,
+            `poll/claim failed ${failures} time(s) in a row (${this.#o.describeError(error)}); retrying in ~${Math.round(wait / 1000)} s`,
           );
           // A known failure (Discord refusing, the bus down, a bad file) is waited out, never a crash loop; only
-          // what is not ours (a bug) ends the worker after a few tries.
+          // what is not ours (a bug) ends the worker after a few tries. A rejected token fails every request the
+          // same way until the config changes: end now, saying so.
           if (!(error instanceof AppError) && failures >= 5) throw error;
+          if (error instanceof DiscordApiError && error.status === 401) throw error;
           await sleep(jitter(wait, 0.8, 1.2, o.random), stop).catch(() => undefined);
           continue;
         }
@@ -199,7 +210,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
    * Stop claiming. A running task may finish within `graceMs`; after that its agent is killed and the task is
    * handed back. `graceMs` 0 hands it back at once (emergency stop).
    */
-  stop(graceMs = 30_000): void {
+  stop(graceMs = DEFAULT_STOP_GRACE_MS): void {
     if (!this.#stopController.signal.aborted) this.#stopController.abort(new Error('worker stopping'));
     // A later, shorter stop (the emergency stop after a graceful one) must still cut the grace period short.
     const ends = this.#o.now() + graceMs;
@@ -230,7 +241,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         if (!(await this.#sweeps.take())) return;
         for (const swept of await this.#o.bus.sweep()) this.emit('swept', swept);
       } catch (error) {
-        this.emit('warning', `sweep failed: ${errorMessage(error)}`);
+        this.emit('warning', `sweep failed: ${this.#o.describeError(error)}`);
       }
     })().finally(() => (this.#sweeping = null));
     return this.#sweeping;
@@ -282,11 +293,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
         `⏳ Running on **${o.workerId}** · ${Math.round((o.now() - started) / 1000)} s elapsed · runner ${o.runner.name}`,
     });
     lease.on('lost', (error) => {
-      // Another worker handed this task back (it thought this worker was gone): stop, report nothing.
+      // Cancelled, or handed back by another worker (it thought this worker was gone): stop, report nothing.
       agentController.abort(error);
-      this.emit('warning', `heartbeat failed: ${errorMessage(error)}`);
+      this.emit('warning', `stopping the agent: ${errorMessage(error)}`);
     });
-    lease.on('failed', (error) => this.emit('warning', `heartbeat failed: ${errorMessage(error)}`));
+    lease.on('failed', (error) => this.emit('warning', `heartbeat failed: ${this.#o.describeError(error)}`));
     // Busy workers sweep too: an abandoned claim is handed back about one lease after it went silent.
     lease.on('tick', () => void this.#sweepIfDue());
     lease.start();
@@ -296,7 +307,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       if (execution.kind === 'report') await this.#deliver(claim, execution.run, { fresh: lease.fresh() });
       else if (execution.kind === 'hand-back') await this.#handBack(claim, execution.reason);
       else {
-        this.emit('warning', `${claim.task.id}: ${execution.reason}; this run's result is dropped`);
+        this.emit('warning', `${execution.reason}; this run's result is dropped`);
         this.emit('released', { claim, reason: execution.reason });
       }
     } catch (error) {
@@ -368,11 +379,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       },
       signal,
     );
-    if (lease.lost)
-      return { kind: 'lease-lost', reason: 'it was handed back by another worker while running here' };
+    if (lease.lost) return { kind: 'lease-lost', reason: errorMessage(lease.signal.reason) };
     if (signal.aborted && this.#stopController.signal.aborted)
       return { kind: 'hand-back', reason: 'worker stopped before the task finished' };
-    await writeFile(join(ws.dir, 'RESULT.txt'), result.text).catch(() => undefined);
+    // The copy on disk is for people; the report carries the result either way, so a failed write only warns.
+    await writeFile(join(ws.dir, 'RESULT.txt'), result.text).catch((error: unknown) =>
+      this.emit('warning', `could not write RESULT.txt for ${task.id}: ${errorMessage(error)}`),
+    );
     return {
       kind: 'report',
       run: { task, prompt, requestedModel: model.model, thinking: level, result, ws },
@@ -420,6 +433,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       notes,
       durationMs: result.durationMs,
       workspace: ws?.display ?? '(not created)',
+      ...(o.machine ? { machine: o.machine } : {}),
       files,
       redact: o.redact,
     });
@@ -439,6 +453,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       outcome,
       costUsd: cost.costUsd,
       durationMs: result.durationMs,
+      usage: result.usage,
     });
   }
 
@@ -451,7 +466,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     claim: Claim,
     report: TaskReport,
     options: CompleteOptions,
-    info: { outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number },
+    info: { outcome: 'SUCCESS' | 'FAILED'; costUsd: number; durationMs: number; usage?: AgentUsage },
   ): Promise<void> {
     const delivery = await this.#outbox.send(this.#o.bus, claim, report, options);
     if (delivery.status === 'delivered') {
@@ -469,7 +484,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const transient = delivery.status === 'kept';
     this.emit(
       'warning',
-      `report for ${claim.task.id} ${transient ? 'kept in the outbox, will retry' : 'set aside in the outbox (not retried)'}: ${errorMessage(delivery.error)}`,
+      `report for ${claim.task.id} ${transient ? 'kept in the outbox, will retry' : 'set aside in the outbox (not retried)'}: ${this.#o.describeError(delivery.error)}`,
     );
     if (transient) {
       this.#outboxDirty = true;
@@ -499,13 +514,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       for (const { taskId, error } of flushed.setAside) {
         this.emit(
           'warning',
-          `outbox: the report for ${taskId} was set aside (not retried): ${errorMessage(error)}`,
+          `outbox: the report for ${taskId} was set aside (not retried): ${this.#o.describeError(error)}`,
         );
         this.#noteRefusal(error);
       }
     } catch (error) {
       this.#nextFlushAt = this.#o.now() + this.#o.outboxRetryMs;
-      this.emit('warning', `outbox not delivered yet: ${errorMessage(error)}`);
+      this.emit('warning', `outbox not delivered yet: ${this.#o.describeError(error)}`);
     }
   }
 
@@ -514,7 +529,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       result = await this.#o.bus.handBack(claim, reason);
     } catch (error) {
-      this.emit('warning', `could not hand back ${claim.task.id}: ${errorMessage(error)}`);
+      this.emit('warning', `could not hand back ${claim.task.id}: ${this.#o.describeError(error)}`);
       return;
     }
     // Out of attempts, the bus reported it FAILED: say so, or the manager still thinks the claim is held and
@@ -545,10 +560,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
 
   async #status(status: WorkerStatus, detail: string): Promise<void> {
     this.emit('status', status, detail);
+    const machine = this.#o.machine;
     try {
-      await this.#o.bus.status(this.#o.workerId, status, detail);
+      await this.#o.bus.status(this.#o.workerId, status, machine ? `${detail} (on ${machine})` : detail);
     } catch (error) {
-      this.emit('warning', `status ${status} not posted: ${errorMessage(error)}`);
+      this.emit('warning', `status ${status} not posted: ${this.#o.describeError(error)}`);
     }
   }
 }

@@ -3,11 +3,11 @@
  * agent-output.log. Each task gets a fresh folder, so nothing from an earlier task leaks into its context.
  */
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { isSafeTaskId, type Task } from '../task/task.js';
 import { TaskInvalidError } from '../lib/errors.js';
-import type { ReportFile } from '../bus/bus.js';
+import type { ReportFile } from '../task/report.js';
 import { safeAttachmentName } from '../task/file-name.js';
 import { screenFile } from './screen-file.js';
 
@@ -94,11 +94,6 @@ export async function agentFiles(ws: Workspace): Promise<{ name: string; size: n
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Read one workspace file. */
-export function readWorkspaceFile(ws: Workspace, name: string): Promise<Buffer> {
-  return readFile(join(ws.dir, safeFileName(name)));
-}
-
 /** A file name that cannot escape the folder. */
 export function safeFileName(name: string): string {
   const base = basename(name).replace(/[^A-Za-z0-9._-]/g, '_');
@@ -129,6 +124,7 @@ export async function attachableFiles(
   redact: (text: string) => string = (t) => t,
 ): Promise<Attachments> {
   const skip = new Set<string>([...WORKSPACE_FILES, ...ws.inputs]);
+  // An agent may remove its own folder: then there is nothing to attach (the result still reports the run).
   const entries = await readdir(ws.dir, { withFileTypes: true }).catch(() => []);
   entries.sort((a, b) => a.name.localeCompare(b.name));
   const files: ReportFile[] = [];

@@ -14,13 +14,12 @@ import type {
   CompleteOptions,
   Completion,
   HandBack,
-  ReportFile,
+  PurgeOptions,
   Submitted,
   SubmitOptions,
   SweptTask,
-  TaskReport,
-  WorkerStatus,
 } from '../../src/bus/bus.js';
+import type { ReportFile, TaskReport, WorkerStatus } from '../../src/task/report.js';
 import { DEFAULT_GIVE_UP_REPORT } from '../../src/bus/give-up.js';
 import { lateNote, retargetReport } from '../../src/bus/retarget.js';
 import { BusUnavailableError, LeaseLostError } from '../../src/lib/errors.js';
@@ -391,6 +390,45 @@ export function runBusContract(name: string, create: () => Promise<BusContractCo
       expect((await ctx.bus.poll()).some((t) => t.prompt === prompt)).toBe(false);
     });
 
+    const purgeOf = (bus: Bus) => {
+      if (!bus.purge) throw new Error(`${bus.name} has no purge`);
+      return bus.purge.bind(bus);
+    };
+
+    test('purge removes the waiting tasks, by the rule poll offers them: claimed, finished and handed-back ones stay', async () => {
+      const waiting = await ctx.bus.submit(uniquePrompt('purge-waiting'));
+      const { task: claimed, holder, claim } = await claimFresh('purge-claimed');
+      const finished = await claimFresh('purge-finished');
+      expect(await finished.holder.complete(finished.claim, contractReport(finished.claim))).toMatchObject({
+        outcome: 'reported',
+      });
+      const handed = await claimFresh('purge-handed-back');
+      const back = await handed.holder.handBack(handed.claim, 'contract: handed back before the purge');
+      if (back.action !== 'requeued') throw new Error(`expected a retry copy, got ${back.action}`);
+
+      const purged = await purgeOf(ctx.bus)();
+      // The retry copy waits like any task; the original it replaced is not a task any more.
+      expect(new Set(purged)).toEqual(new Set([waiting.taskId, back.taskId]));
+      const left = await pollIds();
+      expect(left.has(waiting.taskId) || left.has(back.taskId)).toBe(false);
+      expect(await purgeOf(ctx.bus)()).toEqual([]);
+      // The claim in flight is untouched: its holder heartbeats and reports as usual.
+      await holder.heartbeat(claim, 'still running');
+      expect(await holder.complete(claim, contractReport(claim))).toMatchObject({
+        outcome: 'reported',
+        taskId: claimed.id,
+      });
+      expect(await ctx.bus.findResult(finished.task.id)).toBe(contractReport(finished.claim).content);
+    });
+
+    test('purge with `all` removes claimed tasks too', async () => {
+      const waiting = await ctx.bus.submit(uniquePrompt('purge-all-waiting'));
+      const { task: claimed } = await claimFresh('purge-all-claimed');
+      const purged = await purgeOf(ctx.bus)({ all: true });
+      expect(purged).toEqual(expect.arrayContaining([waiting.taskId, claimed.id]));
+      expect(await pollIds()).toEqual(new Set());
+    });
+
     test('status shows every worker status line to people', async () => {
       const bus = await worker('worker-1');
       for (const status of STATUSES) await bus.status('worker-1', status, `contract ${status.toLowerCase()}`);
@@ -551,6 +589,17 @@ export class MemoryBus implements Bus {
   async status(workerId: string, status: WorkerStatus, detail: string): Promise<void> {
     this.#enter('status');
     this.queue.statuses.push(formatStatus(workerId, status, detail));
+  }
+
+  async purge(options: PurgeOptions = {}): Promise<string[]> {
+    this.#enter('purge');
+    const purged: string[] = [];
+    for (const [id, entry] of this.queue.entries) {
+      if (entry.state !== 'pending' && !(options.all && entry.state === 'claimed')) continue;
+      this.queue.entries.delete(id);
+      purged.push(id);
+    }
+    return purged;
   }
 
   async findResult(taskId: string): Promise<string | null> {

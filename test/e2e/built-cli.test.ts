@@ -1,6 +1,7 @@
 /**
  * The shipped artifact: `npm run build`, then the built `dorch` (what `npm start` and the installed bin run)
- * starts the offline demo from an empty folder, spawning its workers from `dist/` as well.
+ * starts the offline demo from an empty folder, spawning its workers from `dist/` as well. The one test that runs
+ * the whole demo to its end (`dorch start` without a config).
  */
 import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -27,6 +28,9 @@ describe('built CLI', () => {
     });
     const run = collect(child);
     expect(await run.exited, run.output()).toBe(0);
+    expect(run.output()).toContain('running the offline demo');
+    expect(run.output()).toContain('[SUCCESS]');
+    expect(run.output()).toContain('unknown model "gpt-imaginary"');
     expect(run.output()).toContain('Demo done: 5 tasks, 5 results: exactly one per task.');
     const help = await exec(process.execPath, [join(ROOT, 'dist/cli/index.js'), 'submit', '--help']);
     expect(help.stdout).toContain('--wait');

@@ -18,15 +18,6 @@ async function cli(args: string[], options: { cwd?: string; env?: Record<string,
 describe('dorch CLI', () => {
   const emu = useEmulator({ workers: 2 });
 
-  it('npm start without a config runs the offline demo end to end and exits 0', async () => {
-    const { code, output } = await cli(['start']);
-    expect(output).toContain('running the offline demo');
-    expect(output).toContain('Demo done: 5 tasks, 5 results: exactly one per task.');
-    expect(output).toContain('[SUCCESS]');
-    expect(output).toContain('unknown model "gpt-imaginary"');
-    expect(code).toBe(0);
-  }, 120_000);
-
   it('submit without a config says which keys are missing and how to fix it (exit 2)', async () => {
     const { code, output } = await cli(['submit', 'hello']);
     expect(code).toBe(2);

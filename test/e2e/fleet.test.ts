@@ -29,7 +29,7 @@ describe('fleet: manager + 3 workers + 30 tasks', () => {
     const agentLog = join(dir, 'agent.log');
     const manager = spawnCli(['manager', '--workers', '3'], {
       cwd: dir,
-      env: fixtureEnv(emu.world, { agent: 'ok', agentLog }),
+      env: fixtureEnv(emu.world, { agent: 'ok', agentLog, env: { MACHINE_NAME: 'box' } }),
     });
     const run = collect(manager);
 
@@ -45,9 +45,8 @@ describe('fleet: manager + 3 workers + 30 tasks', () => {
 
     try {
       await waitFor(async () => (await results(emu.running)).length >= TASKS, 150_000, `${TASKS} results`);
-      // Give any duplicate a chance to show up before counting.
-      await new Promise((r) => setTimeout(r, 1500));
     } finally {
+      // Counted once the manager (and so every worker) has exited: nothing is left that could post a duplicate.
       manager.kill('SIGTERM');
     }
     expect(await run.exited).toBe(0);
@@ -61,8 +60,8 @@ describe('fleet: manager + 3 workers + 30 tasks', () => {
       expect(r.content).toMatch(
         /^Model: openrouter\/\S+ \| Thinking: (low|high) \| Tokens: \d+ in \(5 cached\) \/ \d+ out \| Cost: \$0\.000123$/m,
       );
-      expect(r.content).toContain('📁 Workspace: `workers/worker-');
-      expect(r.header?.workerId).toMatch(/^worker-[123]$/);
+      expect(r.content).toMatch(/📁 Workspace: `workers\/box-[123]\/tasks\/discord-\d+` on `box`/);
+      expect(r.header?.workerId).toMatch(/^box-[123]$/);
     }
 
     // Each agent ran exactly once per task.
@@ -71,8 +70,8 @@ describe('fleet: manager + 3 workers + 30 tasks', () => {
 
     // Statuses in #worker-pool, in the seed's form, from every worker.
     const pool = (await emu.admin.messages(emu.world.channels.workerPool)).map((m) => m.content);
-    for (const w of ['worker-1', 'worker-2', 'worker-3']) {
-      expect(pool).toContain(`[${w}] [READY] Online and waiting`);
+    for (const w of ['box-1', 'box-2', 'box-3']) {
+      expect(pool).toContain(`[${w}] [READY] Online and waiting (on box)`);
       expect(pool.some((p) => p.startsWith(`[${w}] [CLAIMED]`))).toBe(true);
       expect(pool.some((p) => p.startsWith(`[${w}] [RESTARTING]`))).toBe(true);
     }

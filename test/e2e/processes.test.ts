@@ -27,7 +27,7 @@ import {
   waitFor,
 } from '../helpers/fleet.js';
 import { dorchProcesses, killFleet, pidInAgentLog, workerPid } from '../helpers/processes.js';
-import { isAlive } from '../unit/agent/helpers.js';
+import { isAlive } from '../helpers/agent.js';
 
 const homes: string[] = [];
 afterEach(() => {
@@ -174,15 +174,15 @@ describe('a hostile agent: its worker is killed under the manager', () => {
     const agentLog = join(dir, 'agent.log');
     const manager = spawnCli(['manager', '--workers', '1'], {
       cwd: dir,
-      env: fixtureEnv(emu.world, { agent: 'daemon', agentLog, workers: 1 }),
+      env: fixtureEnv(emu.world, { agent: 'daemon', agentLog, workers: 1, env: { MACHINE_NAME: 'box' } }),
     });
     const run = collect(manager);
     const bus = submitterBus(emu.world);
     try {
       const { taskId } = await bus.submit('HANG-AGENT and a setsid daemon');
-      const agent = await pidIn(dir, taskId, 'AGENT');
-      const daemon = await pidIn(dir, taskId, 'DAEMON');
-      const pid = workerPid(dir, 'worker-1')!;
+      const agent = await pidIn(dir, taskId, 'AGENT', 'box-1');
+      const daemon = await pidIn(dir, taskId, 'DAEMON', 'box-1');
+      const pid = workerPid(dir, 'box-1')!;
       expect(pid).toBeGreaterThan(0);
       process.kill(pid, 'SIGKILL');
       await waitFor(
@@ -208,21 +208,26 @@ describe('the manager is killed', () => {
     const agentLog = join(dir, 'agent.log');
     const manager = spawnCli(['manager', '--workers', '1'], {
       cwd: dir,
-      env: fixtureEnv(emu.world, { agent: 'ok', agentLog, workers: 1, env: { OK_DELAY_MS: '2500' } }),
+      env: fixtureEnv(emu.world, {
+        agent: 'ok',
+        agentLog,
+        workers: 1,
+        env: { OK_DELAY_MS: '2500', MACHINE_NAME: 'box' },
+      }),
     });
     const run = collect(manager);
     const bus = submitterBus(emu.world);
     try {
       const { taskId } = await bus.submit('outlive your manager');
       await waitFor(async () => (await agentRuns(agentLog)).includes(taskId), 30_000, 'the agent to start');
-      const pid = workerPid(dir, 'worker-1')!;
+      const pid = workerPid(dir, 'box-1')!;
       expect(pid).toBeGreaterThan(0);
       manager.kill('SIGKILL');
       await run.exited;
       const result = await resultFor(emu, taskId);
       expect(result.header?.outcome).toBe('SUCCESS');
       await waitFor(async () => !isAlive(pid), 20_000, 'the orphaned worker to exit');
-      const log = await readFile(join(dir, '.runtime', 'logs', 'worker-1.log'), 'utf8');
+      const log = await readFile(join(dir, '.runtime', 'logs', 'box-1.log'), 'utf8');
       expect(log).toContain('the manager is gone; finishing the current task, then exiting');
       expect(log).toMatch(/"reason":"stopped".*worker exiting/);
       expect(log).not.toContain('ERR_IPC_CHANNEL_CLOSED');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PermissionFlagsBits } from 'discord-api-types/v10';
 import { describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
-import { isAlive } from '../unit/agent/helpers.js';
+import { isAlive } from '../helpers/agent.js';
 import { workerPid } from '../helpers/processes.js';
 import {
   agentRuns,
@@ -57,6 +57,7 @@ describe('recovery', () => {
         env: {
           // Long enough to kill the worker while its agent runs (the manager then kills the orphaned agent).
           OK_DELAY_MS: '2500',
+          MACHINE_NAME: 'box',
         },
       }),
     });
@@ -69,7 +70,7 @@ describe('recovery', () => {
         30_000,
         'the first attempt to start',
       );
-      const pid = await waitFor(async () => workerPid(dir, 'worker-1'), 10_000, 'the worker process');
+      const pid = await waitFor(async () => workerPid(dir, 'box-1'), 10_000, 'the worker process');
       process.kill(pid, 'SIGKILL');
 
       const posted = await waitFor(
@@ -77,7 +78,9 @@ describe('recovery', () => {
         60_000,
         'a result',
       );
-      await new Promise((r) => setTimeout(r, 3000)); // room for a duplicate to show up
+      // Stop the fleet and wait for it to exit: then nothing is left that could post a duplicate.
+      manager.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
       expect(await results(emu.running)).toHaveLength(1);
       const [result] = posted;
       expect(result!.header?.outcome).toBe('SUCCESS');

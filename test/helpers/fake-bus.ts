@@ -12,9 +12,8 @@ import type {
   SubmitOptions,
   Submitted,
   SweptTask,
-  TaskReport,
-  WorkerStatus,
 } from '../../src/bus/bus.js';
+import type { TaskReport, WorkerStatus } from '../../src/task/report.js';
 import { BusUnavailableError } from '../../src/lib/errors.js';
 import type { Task } from '../../src/task/task.js';
 

@@ -52,8 +52,16 @@ export interface FakeModeOptions {
   message?: string;
 }
 
-/** A scripted reply: fixed text, or computed from the request body. */
-export type FakeReply = string | ((body: ChatRequestBody) => string);
+/** A tool call the model asks for instead of answering (the agent runs it and calls the model again). */
+export interface FakeToolCall {
+  toolCall: { name: string; arguments: Record<string, unknown> };
+}
+
+/**
+ * A scripted reply: fixed text, or computed from the request body (text, or a {@link FakeToolCall}; a script that
+ * calls a tool should answer with text once the request carries the tool's result, a `role: "tool"` message).
+ */
+export type FakeReply = string | ((body: ChatRequestBody) => string | FakeToolCall);
 
 /** The parts of a chat-completions request body the server looks at (the rest is kept as sent). */
 export interface ChatRequestBody {
@@ -225,8 +233,11 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
       counter += 1;
       const id = `chatcmpl-fake-${counter}`;
       const model = responseModel ?? body.model ?? 'fake-model';
-      // Tools are accepted and ignored: the reply is always plain text, so a tool-using agent finishes in one call.
-      const text = typeof reply === 'function' ? reply(body) : reply;
+      // Tools are ignored unless a reply script asks for a call: by default a tool-using agent finishes in one call.
+      const scripted = typeof reply === 'function' ? reply(body) : reply;
+      const text = typeof scripted === 'string' ? scripted : '';
+      const toolCall =
+        typeof scripted === 'string' ? undefined : { id: `call-fake-${counter}`, ...scripted.toolCall };
       const usageOut = usageBody(usage);
       if (body.stream === true) {
         return sendStream(res, {
@@ -235,6 +246,34 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
           text,
           chunkSize,
           usage: body.stream_options?.include_usage ? usageOut : null,
+          ...(toolCall ? { toolCall } : {}),
+        });
+      }
+      if (toolCall) {
+        return sendJson(res, 200, {
+          id,
+          object: 'chat.completion',
+          created: Math.floor(Date.now() / 1000),
+          model,
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: 'assistant',
+                content: null,
+                tool_calls: [
+                  {
+                    id: toolCall.id,
+                    type: 'function',
+                    function: { name: toolCall.name, arguments: JSON.stringify(toolCall.arguments) },
+                  },
+                ],
+              },
+              finish_reason: 'tool_calls',
+              logprobs: null,
+            },
+          ],
+          usage: usageOut,
         });
       }
       return sendJson(res, 200, {
@@ -355,7 +394,14 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 function sendStream(
   res: ServerResponse,
-  init: { id: string; model: string; text: string; chunkSize: number; usage: Record<string, unknown> | null },
+  init: {
+    id: string;
+    model: string;
+    text: string;
+    chunkSize: number;
+    usage: Record<string, unknown> | null;
+    toolCall?: { id: string; name: string; arguments: Record<string, unknown> };
+  },
 ): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream',
@@ -372,7 +418,28 @@ function sendStream(
       chunk([{ index: 0, delta: { content: init.text.slice(i, i + init.chunkSize) }, finish_reason: null }]),
     );
   }
-  res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
+  if (init.toolCall) {
+    const call = init.toolCall;
+    res.write(
+      chunk([
+        {
+          index: 0,
+          delta: {
+            tool_calls: [
+              {
+                index: 0,
+                id: call.id,
+                type: 'function',
+                function: { name: call.name, arguments: JSON.stringify(call.arguments) },
+              },
+            ],
+          },
+          finish_reason: null,
+        },
+      ]),
+    );
+  }
+  res.write(chunk([{ index: 0, delta: {}, finish_reason: init.toolCall ? 'tool_calls' : 'stop' }]));
   // With stream_options.include_usage, OpenAI sends one more chunk with empty choices and the usage.
   if (init.usage) res.write(chunk([], { usage: init.usage }));
   res.end('data: [DONE]\n\n');

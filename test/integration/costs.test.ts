@@ -2,6 +2,7 @@
  * `dorch costs` over what real workers recorded: the local ledger, and the #results history of the fleet
  * (read back from the emulator), must give the same totals.
  */
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AgentRequest, AgentResult, AgentRunner } from '../../src/agent/runner.js';
@@ -62,4 +63,37 @@ describe('dorch costs', () => {
       expect(summary.byWorker.reduce((n, w) => n + w.tasks, 0)).toBe(4);
     }
   }, 60_000);
+});
+
+describe('a price table that cannot be read', () => {
+  const emu = useEmulator({ workers: 1 });
+
+  it("is said once in the worker's warnings, and the worker still starts", async () => {
+    const dir = await scratch();
+    const path = join(dir, 'openclaw.json');
+    await writeFile(path, '{ models: { providers: ');
+    const worker = await startWorker(emu.world, {
+      dir,
+      runner: new PricedRunner(),
+      env: { OPENCLAW_CONFIG_PATH: path },
+    });
+    try {
+      expect(worker.wired.warnings).toEqual([
+        expect.stringMatching(/^no price table \(.*openclaw\.json: not valid JSON5/),
+      ]);
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('a missing one is no problem: no warning', async () => {
+    const dir = await scratch();
+    const env = { OPENCLAW_CONFIG_PATH: join(dir, 'none.json') };
+    const worker = await startWorker(emu.world, { dir, runner: new PricedRunner(), env });
+    try {
+      expect(worker.wired.warnings).toEqual([]);
+    } finally {
+      await worker.stop();
+    }
+  });
 });

@@ -64,12 +64,13 @@ describe('dorch doctor', () => {
     }
     for (const key of ['TASK_QUEUE_CHANNEL', 'RESULTS_CHANNEL', 'WORKER_POOL_CHANNEL'])
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^✓ ${key}: #`)));
-    // Workers need all three channels, the submitter the queue and #results.
+    // Every bot uses all three channels (the submitter reads #worker-pool for `dorch status`).
     const rights = report.checks.filter((c) => c.scope?.endsWith('_CHANNEL'));
     expect(rights.map((c) => `${c.key}·${c.scope}`).sort()).toEqual(
       [
         'SUBMITTER_TOKEN·RESULTS_CHANNEL',
         'SUBMITTER_TOKEN·TASK_QUEUE_CHANNEL',
+        'SUBMITTER_TOKEN·WORKER_POOL_CHANNEL',
         'WORKER1_TOKEN·RESULTS_CHANNEL',
         'WORKER1_TOKEN·TASK_QUEUE_CHANNEL',
         'WORKER1_TOKEN·WORKER_POOL_CHANNEL',
@@ -232,5 +233,17 @@ describe('dorch doctor', () => {
     );
     const { lines } = await run(await configFile({ OPENCLAW_CONFIG_PATH: openclaw }));
     expect(lines).toContain(`✓ prices: read ${openclaw}: 1 model price(s) (USD per 1M tokens)`);
+  });
+
+  it('prices: a config that cannot be parsed is said, not taken for "no prices"', async () => {
+    const dir = await scratch();
+    const openclaw = join(dir, 'openclaw.json');
+    await writeFile(openclaw, '{ models: ');
+    const { lines } = await run(await configFile({ OPENCLAW_CONFIG_PATH: openclaw }));
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^! prices: no price table \(.*openclaw\.json: not valid JSON5: .*\): workers run without one/,
+      ),
+    );
   });
 });

@@ -34,7 +34,7 @@ async function waitForNoProcesses(stateDir: string): Promise<number[]> {
 }
 
 // Skipped only on explicit request: DORCH_SKIP_OPENCLAW=1 (the install is ~650 MB and each run ~15 s of CPU).
-describe.skipIf(skipRealOpenClaw())('OpenClawRunner with the real openclaw CLI', () => {
+describe.skipIf(skipRealOpenClaw())('OpenClawRunner (local mode) with the real openclaw CLI', () => {
   let server: FakeModelServer;
   let scratch: OpenClawScratch;
   let runner: OpenClawRunner;
@@ -48,7 +48,7 @@ describe.skipIf(skipRealOpenClaw())('OpenClawRunner with the real openclaw CLI',
     scratch.env.DORCH_FAKE_PROVIDER_KEY = PROVIDER_KEY;
     scratch.env.OPENAI_API_KEY = 'sk-not-for-openclaw';
     // PATH without any global openclaw, so the project's .tools install is the one found.
-    runner = createOpenClawRunner({ workerId: 'itest-1', ...scratch.runnerOptions });
+    runner = createOpenClawRunner({ workerId: 'itest-1', mode: 'local', ...scratch.runnerOptions });
   });
 
   afterAll(async () => {

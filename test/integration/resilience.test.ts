@@ -2,10 +2,11 @@
  * Discord outages, budgets and attachments, with a real worker against the emulator.
  */
 import { join } from 'node:path';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AgentRequest, AgentResult, AgentRunner } from '../../src/agent/runner.js';
 import { submit } from '../../src/cli/commands/submit/index.js';
+import { Budget } from '../../src/cost/budget.js';
 import { useEmulator } from '../helpers/emulator.js';
 import {
   emulatorEnv,
@@ -25,7 +26,6 @@ class SteeredRunner implements AgentRunner {
   started: () => void = () => {};
   async check(): Promise<void> {}
   async run(request: AgentRequest): Promise<AgentResult> {
-    const { readdir } = await import('node:fs/promises');
     this.runs.push({ request, files: (await readdir(request.workspace)).sort() });
     this.started();
     if (this.gate) await this.gate;
@@ -54,6 +54,7 @@ describe('resilience', () => {
   const emu = useEmulator({ workers: 2 });
   let worker: InProcessWorker | undefined;
   afterEach(async () => {
+    vi.restoreAllMocks();
     await emu.admin.clearFaults();
     await worker?.stop();
     worker = undefined;
@@ -108,7 +109,16 @@ describe('resilience', () => {
       60_000,
       'both results in #results',
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    // Settled: the outbox is empty and every local result is published, so nothing is left that could post a
+    // duplicate. Only then count.
+    await waitFor(
+      async () =>
+        (await readdir(join(runtimeDir, 'outbox', 'worker-1')).catch(() => [])).every(
+          (n) => !n.endsWith('.json'),
+        ) && (await worker!.wired.local.unpublishedReports()).length === 0,
+      30_000,
+      'nothing left to deliver',
+    );
     const ids = (await results(emu.running)).map((x) => x.header?.taskId);
     expect(ids.filter((id) => id === first.taskId)).toHaveLength(1);
     expect(ids.filter((id) => id === localId)).toHaveLength(1);
@@ -154,6 +164,7 @@ describe('resilience', () => {
     };
     await writeFile(join(runtimeDir, 'ledger.jsonl'), `${JSON.stringify(record)}\n`);
     const runner = new SteeredRunner();
+    const checks = vi.spyOn(Budget.prototype, 'canClaim');
     worker = await startWorker(emu.world, { dir, index: 1, runner, env: { DAILY_BUDGET_USD: '1.50' } });
     const bus = submitterBus(emu.world);
     const task = await bus.submit('this must wait for tomorrow');
@@ -166,7 +177,9 @@ describe('resilience', () => {
       'BUDGET status',
     );
     expect(pool.content).toContain('daily budget $1.50 reached ($2.00 spent today)');
-    await new Promise((r) => setTimeout(r, 1500)); // several poll intervals
+    // Three more passes of the loop, each asking the budget and told no, without a claim.
+    const asked = checks.mock.calls.length;
+    await waitFor(async () => checks.mock.calls.length >= asked + 3, 20_000, 'three more budget checks');
     expect(runner.runs).toHaveLength(0);
     const queue = await emu.admin.messages(emu.world.channels.taskQueue);
     expect(queue.find((m) => `discord-${m.id}` === task.taskId)?.thread).toBeUndefined();

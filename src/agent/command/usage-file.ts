@@ -2,7 +2,7 @@
  * Read the optional `USAGE.json` an agent may leave in its workspace (see {@link CommandRunner} for the format).
  */
 import { readFile, stat } from 'node:fs/promises';
-import type { AgentUsage } from '../runner.js';
+import type { AgentUsage } from '../../task/usage.js';
 
 /** Name of the usage file in the workspace. */
 export const USAGE_FILE_NAME = 'USAGE.json';

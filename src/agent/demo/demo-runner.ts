@@ -3,7 +3,8 @@
  */
 import { sleep as defaultSleep } from '../../lib/sleep.js';
 import { failureResult, formatDuration, successResult } from '../result.js';
-import type { AgentRequest, AgentResult, AgentRunner, AgentUsage } from '../runner.js';
+import type { AgentUsage } from '../../task/usage.js';
+import type { AgentRequest, AgentResult, AgentRunner } from '../runner.js';
 import { demoAnswer, stableHash } from './demo-answers.js';
 import { demoCostUsd } from './demo-prices.js';
 

@@ -3,7 +3,7 @@
  * writes), while our `input` means uncached prompt tokens, as in OpenClaw: 1234 prompt with 200 cached is input
  * 1034, cacheRead 200.
  */
-import type { AgentUsage } from '../runner.js';
+import type { AgentUsage } from '../../task/usage.js';
 
 /** Usage and, when the endpoint reports it (OpenRouter's `usage.cost`), its own cost in USD. */
 export interface ParsedUsage {

@@ -9,7 +9,7 @@
  *   `{ok:false, error:{type, message}}`.
  * The Gateway path nests the first two under `result` (reference §6); that is unwrapped too.
  */
-import type { AgentUsage } from '../runner.js';
+import type { AgentUsage } from '../../task/usage.js';
 
 /** What the runner needs from one envelope. */
 export interface OpenClawEnvelope {

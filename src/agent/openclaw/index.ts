@@ -1,20 +1,26 @@
 /**
  * The OpenClaw runner, the project's default. Build one per worker with {@link createOpenClawRunner}, call
- * `check()` at start-up, then `run()` per task.
+ * `check()` at start-up (and `start()` to start the worker's Gateway in gateway mode), `run()` per task, and
+ * `close()` when the worker stops.
  *
  * @example
  * ```ts
  * const runner = createOpenClawRunner({ workerId: 'worker-1', stripEnv: ['WORKER1_TOKEN'] });
  * await runner.check(); // AgentStartError with a fix-it message when openclaw or its Node is missing
+ * await runner.start(); // gateway mode: starts the warm Gateway (AgentStartError when it cannot start)
  * const result = await runner.run(request);
+ * await runner.close(); // stops the Gateway
  * ```
  */
 import { OpenClawRunner, type OpenClawRunnerOptions } from './openclaw-runner.js';
 
 export {
   OpenClawRunner,
+  DEFAULT_OPENCLAW_MODE,
   DEFAULT_OPENCLAW_RUNNER_OPTIONS,
+  OPENCLAW_MODES,
   defaultSandboxBackendProbe,
+  type OpenClawMode,
   type OpenClawInfo,
   type OpenClawRunnerOptions,
   type SandboxBackendProbe,

@@ -1,13 +1,19 @@
 /**
- * The default runner: one `openclaw agent --local … --json` process per task, in the task's workspace, with the
- * worker's own OpenClaw state dir (OpenClaw allows one writer per state dir) and the user's config (providers,
- * keys, prices) reached through a per-task overlay (see overlay.ts). Text, model, usage and cost come from the
- * `--json` envelope. Measured facts behind every choice: /work/shared/reference/openclaw.md.
+ * The default runner, in one of two modes (`OPENCLAW_MODE`):
+ * - `gateway` (warm): the worker's own OpenClaw Gateway, started once and reused, runs each task in a fresh session
+ *   whose workspace is the task folder (see gateway/gateway-mode.ts);
+ * - `local` (cold): one `openclaw agent --local … --json` process per task, in the task's workspace.
+ * Both use the worker's own OpenClaw state dir (OpenClaw allows one writer per state dir) and the user's config
+ * (providers, keys, prices) through an overlay that includes it (see overlay.ts, gateway/overlay.ts). Text, model,
+ * usage and cost come from OpenClaw's own `--json` envelope (the Gateway sends the same one). Measured facts behind
+ * every choice: /work/shared/reference/openclaw.md.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { AgentStartError, errorMessage } from '../../lib/errors.js';
+import type { ProcessTable } from '../../lib/processes/process-table.js';
 import { runProcess, type ProcessOptions, type ProcessOutcome } from '../process.js';
 import { failureResult } from '../result.js';
 import type { AgentRequest, AgentResult, AgentRunner } from '../runner.js';
@@ -39,6 +45,16 @@ import { includeRootsFor, OVERLAY_FILE_NAME, renderOverlayConfig } from './overl
 import { openClawKeyFilter } from './provider-keys.js';
 import { openClawResult, stderrReason } from './outcome.js';
 import { judgeVersionProbe, OPENCLAW_INSTALL_HINT } from './version.js';
+import { DEFAULT_WORK_DIR } from '../../config/defaults.js';
+import { GatewayMode } from './gateway/gateway-mode.js';
+import { GatewayStartError } from './gateway/gateway-process.js';
+import { renderGatewayConfig } from './gateway/overlay.js';
+
+/** How the runner runs tasks: through a warm Gateway, or one `openclaw agent --local` process per task. */
+export type OpenClawMode = 'gateway' | 'local';
+
+/** The modes `OPENCLAW_MODE` may name. */
+export const OPENCLAW_MODES: readonly OpenClawMode[] = ['gateway', 'local'];
 
 /**
  * Checks that a sandbox backend can work on this machine; resolves with a problem sentence, or undefined when fine
@@ -50,6 +66,12 @@ export type SandboxBackendProbe = (backend: string, env: NodeJS.ProcessEnv) => P
 export interface OpenClawRunnerOptions {
   /** The worker this runner belongs to; names its state dir. */
   workerId: string;
+  /**
+   * `gateway`: one warm OpenClaw Gateway per worker, a fresh session per task (`OPENCLAW_MODE=gateway`); `local`: a
+   * fresh `openclaw agent --local` process per task. The sandbox is only supported in `local` mode.
+   * @defaultValue {@link DEFAULT_OPENCLAW_MODE}
+   */
+  mode?: OpenClawMode;
   /**
    * The `openclaw` executable (`OPENCLAW_BIN`): a path, or a name looked up on PATH.
    * @defaultValue undefined: `openclaw` on PATH, else the project's `.tools` install
@@ -95,8 +117,17 @@ export interface OpenClawRunnerOptions {
   sandboxCheckTimeoutMs?: number;
   /** How far below the task timeout OpenClaw's own `--timeout` is set (see turnTimeoutSeconds). @defaultValue `30000` */
   turnTimeoutMarginMs?: number;
+  /** Gateway mode: how long the Gateway may take to start and answer `/readyz`. @defaultValue `300000` */
+  gatewayStartTimeoutMs?: number;
+  /**
+   * Gateway mode: how long an aborted or timed-out turn may take to confirm it stopped before the Gateway itself is
+   * stopped (the next task starts a new one). @defaultValue `10000`
+   */
+  abortGraceMs?: number;
   /** Engine options (kill grace, output limits, spawn/kill seams). @defaultValue `{}` */
   processOptions?: ProcessOptions;
+  /** Gateway mode: the process table task leftovers are looked up in; null: not looked for. @defaultValue `/proc` */
+  processTable?: ProcessTable | null;
   /** Sandbox backend check. @defaultValue runs `docker info` / `podman info` for those backends */
   probeSandboxBackend?: SandboxBackendProbe;
   /** Extra secret scrubbing for text that leaves the runner (stripped env values are always scrubbed). */
@@ -105,6 +136,8 @@ export interface OpenClawRunnerOptions {
 
 type DefaultedKey =
   | 'workDir'
+  | 'gatewayStartTimeoutMs'
+  | 'abortGraceMs'
   | 'sandbox'
   | 'stripEnv'
   | 'checkTimeoutMs'
@@ -112,9 +145,19 @@ type DefaultedKey =
   | 'turnTimeoutMarginMs'
   | 'processOptions';
 
+/**
+ * The mode when none is configured. `local`, because a worker restarts after every task unless it runs with
+ * `--keep-alive`, and a Gateway that serves one task costs more than a `--local` run (start-up about 43 s of CPU
+ * against 33 s for a whole cold task, measured with bench/openclaw.ts); `createRunner` picks `gateway` for workers
+ * that stay up, where each further task costs about 1.2 s instead of 33 s.
+ */
+export const DEFAULT_OPENCLAW_MODE: OpenClawMode = 'local';
+
 /** Defaults of the optional {@link OpenClawRunnerOptions} that have a fixed value. */
 export const DEFAULT_OPENCLAW_RUNNER_OPTIONS = {
-  workDir: 'workers',
+  workDir: DEFAULT_WORK_DIR,
+  gatewayStartTimeoutMs: 300_000,
+  abortGraceMs: 10_000,
   sandbox: false,
   stripEnv: [],
   checkTimeoutMs: 15_000,
@@ -170,11 +213,16 @@ export class OpenClawRunner implements AgentRunner {
    * worker adds them to its own redactor too (files, logs).
    */
   readonly secretValues: readonly string[];
+  /** How tasks run: through the worker's warm Gateway, or a process each. */
+  readonly mode: OpenClawMode;
   readonly #options: ResolvedOptions;
   readonly #env: NodeJS.ProcessEnv;
   readonly #redact: (text: string) => string;
   #ready: Promise<{ launch: OpenClawLaunch; info: OpenClawInfo }> | undefined;
   #info: OpenClawInfo | undefined;
+  // The Gateway's shared token: random per runner, never on a command line, redacted like the other secrets.
+  readonly #gatewayToken = randomBytes(24).toString('base64url');
+  #gateway: GatewayMode | undefined;
   // One run at a time: the state dir has a single writer.
   #queue: Promise<unknown> = Promise.resolve();
 
@@ -186,6 +234,19 @@ export class OpenClawRunner implements AgentRunner {
     requireFiniteMs('checkTimeoutMs', merged.checkTimeoutMs);
     requireFiniteMs('sandboxCheckTimeoutMs', merged.sandboxCheckTimeoutMs);
     requireFiniteMs('turnTimeoutMarginMs', merged.turnTimeoutMarginMs);
+    requireFiniteMs('gatewayStartTimeoutMs', merged.gatewayStartTimeoutMs);
+    requireFiniteMs('abortGraceMs', merged.abortGraceMs);
+    if (merged.mode !== undefined && !OPENCLAW_MODES.includes(merged.mode)) {
+      throw new TypeError(
+        `Expected \`mode\` to be one of ${OPENCLAW_MODES.join(', ')}, got \`${String(merged.mode)}\``,
+      );
+    }
+    if (merged.mode === 'gateway' && merged.sandbox) {
+      throw new TypeError(
+        'Expected `mode` to be `local` when `sandbox` is on: the Gateway mode does not run sandboxed yet',
+      );
+    }
+    this.mode = merged.mode ?? DEFAULT_OPENCLAW_MODE;
     this.#options = merged;
     this.#env = merged.env ?? process.env;
     const home = this.#env.OPENCLAW_HOME || this.#env.HOME || homedir();
@@ -199,6 +260,7 @@ export class OpenClawRunner implements AgentRunner {
         ...secretValuesIn(this.#env, merged.stripEnv),
         ...(merged.secretValues ?? []),
         ...literalSecrets(this.#readUserConfig()),
+        ...(this.mode === 'gateway' ? [this.#gatewayToken] : []),
       ]),
     ];
     const secrets = this.secretValues.filter((s) => s.length >= 6);
@@ -220,11 +282,76 @@ export class OpenClawRunner implements AgentRunner {
     await this.#ensureReady();
   }
 
+  /**
+   * Gets ready to run tasks: `check()`, and in gateway mode starts the worker's Gateway (about 43 s of CPU, 30-100 s
+   * on two busy cores, paid once per worker instead of per task). Throws `AgentStartError` saying why the Gateway cannot start. Without
+   * it, the first task starts the Gateway. Idempotent.
+   */
+  async start(): Promise<void> {
+    const { launch } = await this.#ensureReady();
+    if (this.mode !== 'gateway') return;
+    try {
+      await this.#gatewayMode(launch).ensureStarted();
+    } catch (error) {
+      const why = error instanceof GatewayStartError ? error.message : errorMessage(error);
+      throw new AgentStartError(this.#redact(`could not start the OpenClaw Gateway: ${why}`), {
+        cause: error,
+      });
+    }
+  }
+
+  /**
+   * Stops the worker's Gateway, if one runs, after the current task. Idempotent. A worker that exits without calling
+   * it still ends the Gateway (the process engine's exit hook), and the manager ends it when the worker is killed.
+   */
+  async close(): Promise<void> {
+    await this.#queue;
+    await this.#gateway?.stop();
+  }
+
+  /** The Gateway's process and state dir in gateway mode, when it runs (for status lines and tests). */
+  get gateway(): { pid: number; port: number; stateDir: string } | undefined {
+    const current = this.#gateway?.gateway;
+    return current && this.#gateway
+      ? { pid: current.pid, port: current.port, stateDir: this.#gateway.gatewayStateDir }
+      : undefined;
+  }
+
   /** Runs one task; resolves with a result for every outcome. */
   run(request: AgentRequest, signal?: AbortSignal): Promise<AgentResult> {
     const next = this.#queue.then(() => this.#runNow(request, signal));
+    // The queue only keeps runs one at a time; each run's outcome reaches its own caller through `next`.
     this.#queue = next.catch(() => undefined);
     return next;
+  }
+
+  #gatewayMode(launch: OpenClawLaunch): GatewayMode {
+    this.#gateway ??= new GatewayMode({
+      command: launch.command,
+      ...(packageDirOf(launch.command) ? { packageDir: packageDirOf(launch.command)! } : {}),
+      stateDir: this.stateDir,
+      token: this.#gatewayToken,
+      configPath: this.configPath,
+      readConfig: () => this.#readUserConfig(),
+      renderConfig: (port, gatewayStateDir) => {
+        const config = this.#readUserConfig();
+        return renderGatewayConfig({
+          userConfigPath: this.configPath,
+          userConfigExists: existsSync(this.configPath),
+          port,
+          token: this.#gatewayToken,
+          workspace: join(gatewayStateDir, 'workspace'),
+          ...(this.#options.sandbox ? { sandbox: userSandboxSettings(config) } : {}),
+        });
+      },
+      env: (keys) => this.#childEnv(childPathValue(launch, this.#env.PATH), this.configPath, keys),
+      redact: this.#redact,
+      startTimeoutMs: this.#options.gatewayStartTimeoutMs,
+      abortGraceMs: this.#options.abortGraceMs,
+      processOptions: this.#options.processOptions,
+      ...(this.#options.processTable !== undefined ? { processTable: this.#options.processTable } : {}),
+    });
+    return this.#gateway;
   }
 
   #ensureReady(): Promise<{ launch: OpenClawLaunch; info: OpenClawInfo }> {
@@ -326,6 +453,7 @@ export class OpenClawRunner implements AgentRunner {
     }
     const config = this.#readUserConfig();
     const decision = decideThinking(config, request.model, request.thinking);
+    if (this.mode === 'gateway') return this.#gatewayMode(launch).run(request, decision, signal);
     const notes = decision.note ? [decision.note] : [];
     const turnTimeoutSec = turnTimeoutSeconds(request.timeoutMs, this.#options.turnTimeoutMarginMs);
     let overlayPath: string;
@@ -405,6 +533,16 @@ export class OpenClawRunner implements AgentRunner {
       includeRoots: includeRootsFor(this.configPath, this.#env.OPENCLAW_INCLUDE_ROOTS),
       pathValue,
     });
+  }
+}
+
+// The OpenClaw package folder of a launcher (`.bin/openclaw` links to `<package>/openclaw.mjs`), when resolvable.
+function packageDirOf(command: string): string | undefined {
+  try {
+    const real = realpathSync(command);
+    return real.endsWith('.mjs') || real.endsWith('.js') ? dirname(real) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

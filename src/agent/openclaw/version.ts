@@ -6,9 +6,6 @@
 /** The release the runner was built and measured against. */
 export const OPENCLAW_TESTED_VERSION = '2026.9.6';
 
-/** The version npm installs when every real release rejects the running Node: an empty package. */
-export const OPENCLAW_PLACEHOLDER_VERSION = '0.0.1';
-
 /** Three numbers; missing parts are 0. */
 export type Version = readonly [number, number, number];
 

@@ -12,21 +12,25 @@ import type {
   CompleteOptions,
   Completion,
   HandBack,
+  PurgeOptions,
   Requeued,
-  Submitted,
   SubmitOptions,
+  Submitted,
   SweptTask,
-  TaskReport,
-  WorkerStatus,
 } from '../bus.js';
+import type { TaskReport, WorkerStatus } from '../../task/report.js';
 import { discordTaskId, type Task } from '../../task/task.js';
 import { formatStatus } from '../../task/format.js';
+import { DEFAULT_LEASE_TIMEOUT_SEC, DEFAULT_MAX_ATTEMPTS } from '../../config/defaults.js';
 import { DEFAULT_GIVE_UP_REPORT, type GiveUpReport } from '../give-up.js';
 import type { Authorizer } from './authorization.js';
 import { createRest } from './rest.js';
 import { TaskChannel } from './task-life/channel.js';
 import type { TaskLifeEvents } from './task-life/context.js';
 import { TaskLife } from './task-life/task-life.js';
+import type { CancelOutcome, Canceller } from './task-life/cancel.js';
+import type { Followed, QueueSurvey } from './task-life/state.js';
+import type { APIMessage } from 'discord-api-types/v10';
 
 export { Marks, claimThreadName, compareSnowflakes } from './task-life/names.js';
 
@@ -99,10 +103,10 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
       throw new TypeError(
         `Expected \`taskQueueChannel\` to be a channel id, got \`${options.taskQueueChannel}\``,
       );
-    const maxAttempts = options.maxAttempts ?? 3;
+    const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1)
       throw new TypeError(`Expected \`maxAttempts\` to be an integer >= 1, got \`${maxAttempts}\``);
-    const leaseMs = options.leaseMs ?? 90_000;
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_TIMEOUT_SEC * 1000;
     if (!Number.isFinite(leaseMs) || leaseMs <= 0)
       throw new TypeError(`Expected \`leaseMs\` to be a finite number > 0, got \`${leaseMs}\``);
     this.#options = options;
@@ -129,7 +133,15 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
         return Buffer.from(await response.arrayBuffer());
       },
     });
-    for (const event of ['rejected', 'lost', 'unreadable', 'foreign', 'duplicate', 'debug'] as const)
+    for (const event of [
+      'rejected',
+      'lost',
+      'unreadable',
+      'foreign',
+      'duplicate',
+      'cancelled',
+      'debug',
+    ] as const)
       this.#life.on(event, (...args: unknown[]) =>
         (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args),
       );
@@ -181,6 +193,10 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
     return this.#life.requeue(taskId);
   }
 
+  purge(options?: PurgeOptions): Promise<string[]> {
+    return this.#life.purge(options);
+  }
+
   async publish(report: TaskReport, key: string): Promise<void> {
     if (!this.#options.resultsChannel) return;
     // Discord nonces are at most 25 characters: keep the key's digits.
@@ -197,6 +213,29 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
 
   findResult(taskId: string): Promise<string | null> {
     return this.#life.findResult(taskId);
+  }
+
+  /**
+   * Cancel a task (waiting or running; a handed-back task's live copy): see `task-life/cancel.ts`. Throws
+   * `TaskInvalidError` saying why when there is nothing to cancel (refused, not the live copy, no such task).
+   */
+  cancel(taskId: string, by: Canceller): Promise<CancelOutcome> {
+    return this.#life.cancel(taskId, by);
+  }
+
+  /** Where a task is now: its live copy's state, read without changing anything. */
+  follow(taskId: string): Promise<Followed> {
+    return this.#life.follow(taskId);
+  }
+
+  /** The queue's recent tasks with their states, read without changing anything. */
+  survey(): Promise<QueueSurvey> {
+    return this.#life.survey();
+  }
+
+  /** Pages (of up to 100 messages) of a channel's history, newest first, at most `maxPages`; stop iterating to stop. */
+  history(channelId: string, maxPages: number): AsyncGenerator<APIMessage[]> {
+    return this.#channel.pages(channelId, maxPages);
   }
 
   async close(): Promise<void> {

@@ -51,6 +51,7 @@ async function readCache(file: string): Promise<Record<string, string>> {
     const parsed: unknown = JSON.parse(await readFile(file, 'utf8'));
     return parsed && typeof parsed === 'object' ? (parsed as Record<string, string>) : {};
   } catch {
+    // No cache yet, or a broken one: ask Discord (the cache only saves requests).
     return {};
   }
 }

@@ -120,12 +120,26 @@ export const WORKER_NEEDS = {
   WORKER_POOL_CHANNEL: [P.ViewChannel, P.SendMessages],
 } as const;
 
-/** What the submitter bot does in each channel (`dorch submit`, `submit --wait`, `dorch clear`). */
+/** What the submitter bot does in each channel (`dorch submit`, `submit --wait`, `clear`, `cancel`, `status`). */
 export const SUBMITTER_NEEDS = {
-  /** Post tasks (with files), list the queue and delete waiting tasks (`clear`: others' messages too). */
-  TASK_QUEUE_CHANNEL: [P.ViewChannel, P.ReadMessageHistory, P.SendMessages, P.AttachFiles, P.ManageMessages],
-  /** `submit --wait` reads the result. */
-  RESULTS_CHANNEL: [P.ViewChannel, P.ReadMessageHistory],
+  /**
+   * Post tasks (with files), list the queue and delete waiting tasks (`clear`: others' messages too); `cancel`
+   * marks a task 🛑, takes a waiting one with a thread and closes a running one's thread.
+   */
+  TASK_QUEUE_CHANNEL: [
+    P.ViewChannel,
+    P.ReadMessageHistory,
+    P.SendMessages,
+    P.AttachFiles,
+    P.ManageMessages,
+    P.AddReactions,
+    P.CreatePublicThreads,
+    P.ManageThreads,
+  ],
+  /** `submit --wait` and `status` read results; `cancel` posts the CANCELLED one. */
+  RESULTS_CHANNEL: [P.ViewChannel, P.ReadMessageHistory, P.SendMessages],
+  /** `status` reads the workers' status lines. */
+  WORKER_POOL_CHANNEL: [P.ViewChannel, P.ReadMessageHistory],
 } as const;
 
 /**

@@ -20,19 +20,24 @@ import type {
   CompleteOptions,
   Completion,
   HandBack,
-  ReportFile,
-  Submitted,
+  PurgeOptions,
   SubmitOptions,
+  Submitted,
   SweptTask,
-  TaskReport,
-  WorkerStatus,
 } from '../bus.js';
+import type { ReportFile, TaskReport, WorkerStatus } from '../../task/report.js';
+import type { DrainReport, FallbackQueue, MovedTask } from '../fallback-queue.js';
+import {
+  DEFAULT_LEASE_TIMEOUT_SEC,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_RUNTIME_DIR,
+} from '../../config/defaults.js';
 import { DEFAULT_GIVE_UP_REPORT, type GiveUpReport } from '../give-up.js';
 import { lateNote, retargetReport } from '../retarget.js';
 import type { Task, TaskAttachment } from '../../task/task.js';
 import { formatStatus } from '../../task/format.js';
 import { buildTaskText, parseTaskText, type ParsedTaskText, type TaskTextParts } from '../../task/tags.js';
-import { AppError, LeaseLostError, errorMessage } from '../../lib/errors.js';
+import { LeaseLostError, errorMessage, isBusUnavailable } from '../../lib/errors.js';
 import { compareLocalIds, createIdGenerator, isLocalTaskId } from './ids.js';
 import {
   RECORD_VERSION,
@@ -69,12 +74,12 @@ export interface LocalBusOptions {
   authorId?: string;
   /**
    * A claim whose last heartbeat is older than this is abandoned and `sweep` requeues it.
-   * @defaultValue 90_000 (three heartbeats of 30 s)
+   * @defaultValue 90_000 (`LEASE_TIMEOUT`'s default)
    */
   leaseMs?: number;
   /**
    * `poll` and `drainTo` run `sweep` themselves at most this often; 0 turns that off (call `sweep` yourself).
-   * @defaultValue 30_000
+   * @defaultValue 30_000 (a third of the default lease)
    */
   sweepIntervalMs?: number;
   /**
@@ -106,13 +111,13 @@ export interface LocalBusOptions {
 
 /** Defaults of {@link LocalBusOptions}. */
 export const DEFAULT_LOCAL_BUS_OPTIONS = {
-  runtimeDir: '.runtime',
+  runtimeDir: DEFAULT_RUNTIME_DIR,
   clock: Date.now,
   random: Math.random,
   authorId: 'local',
-  leaseMs: 90_000,
-  sweepIntervalMs: 30_000,
-  maxAttempts: 3,
+  leaseMs: DEFAULT_LEASE_TIMEOUT_SEC * 1000,
+  sweepIntervalMs: (DEFAULT_LEASE_TIMEOUT_SEC * 1000) / 3,
+  maxAttempts: DEFAULT_MAX_ATTEMPTS,
   giveUp: DEFAULT_GIVE_UP_REPORT,
   pollLimit: 100,
   parseText: parseTaskText,
@@ -140,24 +145,6 @@ export interface SweepReport {
   recovered: number;
 }
 
-/** What {@link LocalBus.drainTo} did. */
-export interface DrainReport {
-  /** Tasks now queued on the other bus: the local id and what the other bus returned. */
-  moved: Array<{ from: string; to: Submitted }>;
-  /** Tasks the other bus refused with an error other than `BusUnavailableError`; they stay pending here. */
-  failed: Array<{ taskId: string; error: unknown }>;
-}
-
-/** Where a drained task went. */
-export interface MovedTask {
-  bus: string;
-  taskId: string;
-}
-
-function isUnavailable(error: unknown): boolean {
-  return error instanceof AppError && error.code === 'BUS_UNAVAILABLE';
-}
-
 function checkPositive(name: string, value: number, allowZero: boolean): void {
   if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
     throw new TypeError(
@@ -167,7 +154,7 @@ function checkPositive(name: string, value: number, allowZero: boolean): void {
 }
 
 /** The local fallback queue. See the module comment for how it stays exactly-once across processes. */
-export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
+export class LocalBus extends EventEmitter<LocalBusEvents> implements FallbackQueue {
   /** Always `local`. */
   readonly name = 'local';
   /** Paths and file operations (exposed for tools and tests that inspect the folder). */
@@ -239,6 +226,32 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
       if (task) tasks.push(task);
     }
     return tasks;
+  }
+
+  /**
+   * Remove the pending tasks (every one, not only the first `pollLimit` a poll offers); with `all`, claimed ones
+   * too, whose holders then lose their lease (a heartbeat throws `LeaseLostError`, a completion is `superseded`).
+   * Each is taken by rename, so a task claimed meanwhile is left to its holder unless `all`; its record is kept as
+   * `done/<id>.purged.json` for people, its attachments are removed.
+   */
+  async purge(options: PurgeOptions = {}): Promise<string[]> {
+    await this.#ready();
+    const purged: string[] = [];
+    const take = async (id: string, from: string): Promise<void> => {
+      if (!(await this.store.move(from, join(this.store.doneDir, `${id}.purged.json`)))) return;
+      await this.store.remove(this.store.attachmentsOf(id));
+      purged.push(id);
+    };
+    for (const id of await this.#pendingIds()) await take(id, this.store.pendingPath(id));
+    if (options.all) {
+      for (const name of await this.store.list(this.store.claimedDir)) {
+        const entry = parseClaimedName(name);
+        if (entry?.kind !== 'claim') continue;
+        await take(entry.id, this.store.claimedPath(entry.id));
+        await this.store.remove(this.store.leasePath(entry.id));
+      }
+    }
+    return purged;
   }
 
   /** Claim by rename: one caller among all processes gets the Claim, the others null. */
@@ -403,7 +416,14 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
       if (done?.state !== 'completed' || !done.report) continue;
       const files = [];
       for (const file of done.report.files) {
-        const data = await readFile(join(this.store.doneFilesDir(taskId), file)).catch(() => null);
+        const path = join(this.store.doneFilesDir(taskId), file);
+        const data = await readFile(path).catch((error: unknown) => {
+          this.emit(
+            'debug',
+            `[local-bus] ${taskId}: attachment ${file} is published without its file (${errorMessage(error)})`,
+          );
+          return null;
+        });
         if (data) files.push({ name: file, data });
       }
       const { outcome, content, summary } = done.report;
@@ -487,7 +507,7 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements Bus {
         submitted = await target.submit(task.rawText, { nonce, ...(files.length > 0 ? { files } : {}) });
       } catch (error) {
         await this.store.move(transition, this.store.pendingPath(id));
-        if (isUnavailable(error)) throw error;
+        if (isBusUnavailable(error)) throw error;
         report.failed.push({ taskId: id, error });
         continue;
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { agentEnv, commandAgentEnv, isBaseEnvName } from '../../../src/agent/agent-env.js';
-import { request } from './helpers.js';
+import { request } from '../../helpers/agent.js';
 
 const WORKER_ENV: NodeJS.ProcessEnv = {
   PATH: '/usr/bin',

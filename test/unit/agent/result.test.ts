@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProcessOutcome } from '../../../src/agent/process.js';
 import {
-  addUsage,
   describeProcessFailure,
   EMPTY_USAGE,
   failureResult,
@@ -142,21 +141,6 @@ describe('builders and helpers', () => {
     const failed = failureResult('it broke', { model: 'm', costUsd: Number.NaN });
     expect(failed).toMatchObject({ ok: false, error: 'it broke' });
     expect('costUsd' in failed).toBe(false);
-  });
-
-  it('addUsage sums every field', () => {
-    expect(
-      addUsage(
-        { input: 1, output: 2, cacheRead: 3, cacheWrite: 4 },
-        { input: 10, output: 20, cacheRead: 30, cacheWrite: 40 },
-      ),
-    ).toEqual({
-      input: 11,
-      output: 22,
-      cacheRead: 33,
-      cacheWrite: 44,
-    });
-    expect(addUsage(EMPTY_USAGE, EMPTY_USAGE)).toEqual(EMPTY_USAGE);
   });
 
   it.each([

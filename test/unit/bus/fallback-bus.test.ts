@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Bus, TaskReport } from '../../../src/bus/bus.js';
+import type { Bus } from '../../../src/bus/bus.js';
+import type { TaskReport } from '../../../src/task/report.js';
 import { FallbackBus, type FallbackBusOptions } from '../../../src/bus/fallback-bus.js';
 import { LocalBus } from '../../../src/bus/local/local-bus.js';
 import { AppError, BusUnavailableError, TaskInvalidError } from '../../../src/lib/errors.js';
@@ -18,20 +19,12 @@ const closers: Array<{ close(): Promise<void> }> = [];
 
 function setup(options: FallbackBusOptions = {}) {
   const local = new LocalBus({ runtimeDir, clock: () => now, sweepIntervalMs: 0 });
-  const waits: number[] = [];
-  const bus = new FallbackBus(new MemoryBus(primary), local, {
-    clock: () => now,
-    sleep: async (ms) => {
-      waits.push(ms);
-    },
-    random: () => 0.5,
-    ...options,
-  });
+  const bus = new FallbackBus(new MemoryBus(primary), local, { clock: () => now, ...options });
   const events: string[] = [];
   bus.on('primary-down', () => events.push('down'));
   bus.on('primary-up', () => events.push('up'));
   closers.push(bus);
-  return { bus, local, waits, events };
+  return { bus, local, events };
 }
 
 function report(content: string): TaskReport {
@@ -257,56 +250,31 @@ describe('FallbackBus recovery', () => {
 });
 
 describe('FallbackBus reports for primary claims', () => {
-  it('complete retries through an outage with growing waits and never writes locally', async () => {
-    const { bus, local, waits } = setup({ reportAttempts: 5, reportBackoffMs: 1_000 });
-    await bus.submit('discord task');
-    const [task] = await bus.poll();
-    const claim = await bus.claim(task!, 'worker-1');
-    primary.down = true;
-    let tries = 0;
-    const memory = bus.primary as MemoryBus;
-    const realComplete = memory.complete.bind(memory);
-    memory.complete = async (c, r) => {
-      tries += 1;
-      if (tries === 3) primary.down = false;
-      return realComplete(c, r);
-    };
-    await bus.complete(claim!, report('delivered late'));
-    expect(tries).toBe(3);
-    expect(waits).toEqual([1_000, 2_000]);
-    expect(await bus.findResult(task!.id)).toBe('delivered late');
-    expect(await local.findResult(task!.id)).toBeNull();
-    expect(bus.primaryDown).toBe(false);
-  });
-
-  it('complete gives up after the last try with BusUnavailableError', async () => {
-    const { bus, local, waits } = setup({
-      reportAttempts: 4,
-      reportBackoffMs: 1_000,
-      reportMaxBackoffMs: 3_000,
-    });
+  it('complete of a primary claim during an outage throws at once and never writes locally; it can be delivered later', async () => {
+    const { bus, local, events } = setup();
     await bus.submit('discord task');
     const [task] = await bus.poll();
     const claim = await bus.claim(task!, 'worker-1');
     primary.down = true;
     await expect(bus.complete(claim!, report('lost?'))).rejects.toBeInstanceOf(BusUnavailableError);
-    expect(primaryCalls('complete')).toBe(4);
-    expect(waits).toEqual([1_000, 2_000, 3_000]);
+    expect(primaryCalls('complete')).toBe(1);
+    expect(events).toEqual(['down']);
     expect(await readFile(local.store.resultsLog, 'utf8').catch(() => '')).toBe('');
-    // The claim is still held upstream, so the delivery can be retried later.
+    // The claim is still held upstream, so the outbox's later delivery (a replay) is taken.
     primary.down = false;
-    await bus.complete(claim!, report('delivered'));
+    await bus.complete(claim!, report('delivered'), { replay: true });
     expect(await bus.findResult(task!.id)).toBe('delivered');
+    expect(bus.primaryDown).toBe(false);
   });
 
-  it('handBack of a primary claim retries the same way and requeues on the primary', async () => {
-    const { bus, local } = setup({ reportAttempts: 3 });
+  it('handBack of a primary claim during an outage throws at once, and later requeues on the primary', async () => {
+    const { bus, local } = setup();
     await bus.submit('discord task');
     const [task] = await bus.poll();
     const claim = await bus.claim(task!, 'worker-1');
     primary.down = true;
     await expect(bus.handBack(claim!, 'shutdown')).rejects.toBeInstanceOf(BusUnavailableError);
-    expect(primaryCalls('handBack')).toBe(3);
+    expect(primaryCalls('handBack')).toBe(1);
     expect(await local.poll()).toEqual([]);
     primary.down = false;
     await bus.handBack(claim!, 'shutdown');
@@ -347,26 +315,6 @@ describe('FallbackBus: what the protocol work added', () => {
     for (let i = 0; i < 6; i++) expect((await bus.poll()).map((t) => t.prompt)).toEqual(['a discord task']);
     expect(debug.filter((m) => m.includes(`refused the local result of ${taskId}`))).toHaveLength(1);
     expect(await readFile(local.store.resultsLog, 'utf8')).toContain(taskId);
-  });
-
-  it('a retried complete of a primary claim is a replay (the first try may have posted)', async () => {
-    const { bus } = setup({ reportAttempts: 3 });
-    await bus.submit('discord task');
-    const [task] = await bus.poll();
-    const claim = await bus.claim(task!, 'worker-1');
-    const seen: unknown[] = [];
-    const memory = bus.primary as MemoryBus;
-    const real = memory.complete.bind(memory);
-    memory.complete = async (c, r, options) => {
-      seen.push(options);
-      if (seen.length === 1) throw new BusUnavailableError('answer lost');
-      return real(c, r, options);
-    };
-    expect(await bus.complete(claim!, report('once'), { fresh: true })).toEqual({
-      outcome: 'reported',
-      taskId: task!.id,
-    });
-    expect(seen).toEqual([{ fresh: true }, { fresh: true, replay: true }]);
   });
 
   it('submit gives the primary and the local queue the same nonce, so a drain cannot double a lost post', async () => {
@@ -427,7 +375,6 @@ describe('FallbackBus lifecycle', () => {
     const { local } = setup();
     const memory = new MemoryBus(primary);
     expect(() => new FallbackBus(memory, local, { probeIntervalMs: -1 })).toThrow(TypeError);
-    expect(() => new FallbackBus(memory, local, { reportAttempts: 0 })).toThrow(TypeError);
-    expect(() => new FallbackBus(memory, local, { reportBackoffMs: Number.NaN })).toThrow(TypeError);
+    expect(() => new FallbackBus(memory, local, { probeIntervalMs: Number.NaN })).toThrow(TypeError);
   });
 });

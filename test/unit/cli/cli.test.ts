@@ -18,6 +18,8 @@ const { spies, loaded } = vi.hoisted(() => {
     'emulator',
     'setup',
     'service',
+    'cancel',
+    'status',
   ];
   return {
     spies: Object.fromEntries(names.map((n) => [n, vi.fn(async (_options: unknown) => undefined)])),
@@ -50,6 +52,9 @@ vi.mock(
   '../../../src/cli/commands/service/index.js',
   () => (loaded.add('service'), { service: spies.service }),
 );
+
+vi.mock('../../../src/cli/commands/cancel/index.js', () => (loaded.add('cancel'), { cancel: spies.cancel }));
+vi.mock('../../../src/cli/commands/status/index.js', () => (loaded.add('status'), { status: spies.status }));
 
 const CONFIG = 'discord-config.env';
 
@@ -130,6 +135,17 @@ describe('dorch command table', () => {
       options: { config: CONFIG, fleet: true, ledger: 'l.jsonl' },
     },
     { argv: ['stop', '--force'], command: 'stop', options: { config: CONFIG, force: true } },
+    {
+      argv: ['cancel', 'discord-1471241464699945010', '--json'],
+      command: 'cancel',
+      options: { config: CONFIG, taskId: 'discord-1471241464699945010', json: true },
+    },
+    { argv: ['status'], command: 'status', options: { config: CONFIG, results: 10 } },
+    {
+      argv: ['status', '--json', '--results', '3'],
+      command: 'status',
+      options: { config: CONFIG, json: true, results: 3 },
+    },
     { argv: ['stop'], command: 'stop', options: { config: CONFIG } },
     {
       argv: ['requeue', 'discord-1471241464699945010'],

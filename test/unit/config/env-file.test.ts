@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseEnvFile, writeEnvFile } from '../../../src/config/env-file.js';
 
@@ -86,15 +85,6 @@ describe('writeEnvFile', () => {
     expect(text.startsWith('# written by test\n#\n')).toBe(true);
     const { SKIPPED: _skipped, ...expected } = entries;
     expect(parseEnvFile(text)).toEqual({ values: expected, problems: [] });
-  });
-
-  // Needs `sh` and POSIX file modes: not available on Windows.
-  it.runIf(process.platform !== 'win32')('writes a file a POSIX shell reads back identically', () => {
-    const path = join(dir, 'discord-config.env');
-    writeEnvFile(path, entries);
-    const script = `. "${path}"; printf '%s\\0' "$WORKER1_TOKEN" "$SPACES" "$SHELLY" "$EMPTY"`;
-    const out = execFileSync('sh', ['-c', script], { encoding: 'utf8' }).split('\0');
-    expect(out.slice(0, 4)).toEqual([entries.WORKER1_TOKEN, entries.SPACES, entries.SHELLY, '']);
   });
 
   // POSIX file modes only; Windows has no 0600.

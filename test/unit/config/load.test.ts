@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DEFAULT_MODEL_ALIASES } from '../../../src/config/defaults.js';
+import { DEFAULT_MODEL_ALIASES } from '../../../src/task/models.js';
 import { loadConfig, type LoadConfigOptions } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/lib/errors.js';
 
@@ -208,6 +208,8 @@ describe('loadConfig values', () => {
     ],
     [{ AGENT_SANDBOX: 'yes' }, 'sandbox', true],
     [{ AGENT_SANDBOX: '0' }, 'sandbox', false],
+    [{ OPENCLAW_MODE: 'Gateway' }, 'openclawMode', 'gateway'],
+    [{ OPENCLAW_MODE: 'local', AGENT_SANDBOX: '1' }, 'openclawMode', 'local'],
     [{ OPENAI_BASE_URL: 'http://localhost:11434/v1/' }, 'openaiBaseUrl', 'http://localhost:11434/v1'],
   ])('agent settings %j', (env, key, value) => {
     expect(load({ env }).config.agent).toMatchObject({ [key]: value });
@@ -246,6 +248,7 @@ describe('loadConfig validation', () => {
     ['WORKER_ID', 'x'.repeat(33), 'expected 1-32 letters'],
     ['AGENT_RUNNER', 'claude', 'unknown runner "claude"; use one of openclaw, openai, command, demo'],
     ['AGENT_SANDBOX', 'maybe', 'expected 1/true or 0/false, got "maybe"'],
+    ['OPENCLAW_MODE', 'warm', 'unknown mode "warm"; use one of gateway, local'],
     ['DISCORD_API_URL', 'discord.com', 'expected an http(s) URL'],
     ['DISCORD_API_URL', 'ftp://x/api', 'expected an http(s) URL'],
     ['OPENAI_BASE_URL', 'nope', 'expected an http(s) URL'],
@@ -281,6 +284,13 @@ describe('loadConfig validation', () => {
     const error = configError(() => load({ env: { AGENT_RUNNER: 'command' } }));
     expect(error.issues).toEqual([
       'AGENT_COMMAND: required when AGENT_RUNNER is "command"; set it to the command line that runs one task',
+    ]);
+  });
+
+  it('refuses the OpenClaw gateway mode with the sandbox, naming the fix', () => {
+    const error = configError(() => load({ env: { OPENCLAW_MODE: 'gateway', AGENT_SANDBOX: '1' } }));
+    expect(error.issues).toEqual([
+      'OPENCLAW_MODE: the gateway mode does not run sandboxed yet; set OPENCLAW_MODE=local (or leave it unset) with AGENT_SANDBOX',
     ]);
   });
 

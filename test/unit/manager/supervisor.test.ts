@@ -344,3 +344,76 @@ describe('Supervisor: stop', () => {
     expect(recovered).toEqual([{ taskId: claim.task.id, action: 'requeued' }]);
   });
 });
+
+describe('Supervisor: a worker that says why it failed', () => {
+  it('a permanent failure (a rejected token) stops the slot: its reason shown, no restart', async () => {
+    const { sup, spawnWorker, exits, latest } = setup({ workers: 2, backoffBaseMs: 10 });
+    const allStopped: number[] = [];
+    sup.on('all-stopped', (slots) => allStopped.push(slots.length));
+    sup.start();
+    const reason =
+      'WORKER1_TOKEN: Discord rejected WORKER1_TOKEN (401 Unauthorized). Fix: copy the token again';
+    latest(1).message({ type: 'fatal', reason, permanent: true });
+    latest(1).exit(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(spawnWorker).toHaveBeenCalledTimes(2);
+    expect(exits).toEqual([
+      { slot: 1, info: { code: 1, signal: null, reason, restartInMs: null, permanent: true } },
+    ]);
+    expect(sup.slots[0]).toMatchObject({ status: 'STOPPED', detail: reason });
+    expect(allStopped).toEqual([]);
+    // The other slot fails the same way: every slot is stopped now.
+    latest(2).message({ type: 'fatal', reason, permanent: true });
+    latest(2).exit(1);
+    await settle();
+    expect(allStopped).toEqual([2]);
+  });
+
+  it('a failure a restart may fix is restarted as before, but with its reason instead of the exit code', async () => {
+    const { sup, spawnWorker, exits, latest } = setup({ backoffBaseMs: 1000 });
+    sup.start();
+    latest().message({ type: 'fatal', reason: 'GET /channels/:id/messages failed: 500', permanent: false });
+    latest().exit(1);
+    await settle();
+    expect(exits[0]!.info).toEqual({
+      code: 1,
+      signal: null,
+      reason: 'GET /channels/:id/messages failed: 500',
+      restartInMs: 1000,
+    });
+    expect(sup.slots[0]!.status).toBe('EXITED');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(spawnWorker).toHaveBeenCalledTimes(2);
+  });
+
+  it('counts tasks, failures, tokens and cost per slot, and when the current claim began', async () => {
+    let clock = 1000;
+    const { sup, latest } = setup({ now: () => clock });
+    sup.start();
+    const claim = claimFor('worker-1');
+    clock = 5000;
+    latest().message({ type: 'claimed', claim });
+    expect(sup.slots[0]!.claimedAt).toBe(5000);
+    latest().message({
+      type: 'finished',
+      taskId: claim.task.id,
+      outcome: 'SUCCESS',
+      costUsd: 0.5,
+      durationMs: 10,
+      tokens: { input: 100, output: 7 },
+    });
+    latest().message({
+      type: 'finished',
+      taskId: 'discord-2',
+      outcome: 'FAILED',
+      costUsd: 0.25,
+      durationMs: 5,
+    });
+    expect(sup.slots[0]).toMatchObject({
+      claim: null,
+      claimedAt: null,
+      totals: { tasks: 2, failed: 1, tokensIn: 100, tokensOut: 7, costUsd: 0.75 },
+      last: { taskId: 'discord-2', outcome: 'FAILED', durationMs: 5, costUsd: 0.25 },
+    });
+  });
+});

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { Config } from '../../../src/config/schema.js';
-import { DEFAULT_MODEL_ALIASES } from '../../../src/config/defaults.js';
-import { isModelId, resolveModel, resolveThinking } from '../../../src/task/models.js';
+import {
+  DEFAULT_MODEL_ALIASES,
+  isModelId,
+  resolveModel,
+  resolveThinking,
+  type ModelSettings,
+} from '../../../src/task/models.js';
 
-const models: Config['models'] = {
+const models: ModelSettings = {
   aliases: { ...DEFAULT_MODEL_ALIASES },
   defaultModel: 'primary',
   defaultThinking: 'low',

@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterEach, vi } from 'vitest';
 import type { AgentResult } from '../../../src/agent/runner.js';
 import { Worker } from '../../../src/worker/worker.js';
-import type { CostSeam, LedgerEntry, ModelSettings, WorkerOptions } from '../../../src/worker/options.js';
+import type { WorkerOptions } from '../../../src/worker/options.js';
+import type { CostSeam, LedgerEntry } from '../../../src/cost/accounting.js';
+import type { ModelSettings } from '../../../src/task/models.js';
 import { FakeBus } from '../../helpers/fake-bus.js';
 import { FakeRunner } from '../../helpers/fake-runner.js';
 

@@ -162,9 +162,11 @@ describe('Worker: leases', () => {
     expect(r.runner.aborted).toHaveLength(1);
     expect(r.bus.completes).toHaveLength(0);
     expect(r.bus.releases).toHaveLength(0);
-    expect(warnings.some((m) => m.includes('handed back by another worker'))).toBe(true);
+    // The bus's own words say why (handed back, or cancelled by whom).
+    expect(warnings).toContain("the claim was released by another worker; this run's result is dropped");
     // The manager learns the claim is no longer held (it must not recover it).
     expect(released).toHaveBeenCalledOnce();
+    expect(released.mock.calls[0]![0]).toMatchObject({ reason: 'the claim was released by another worker' });
   });
 
   it('passes fresh to complete for a short task, and not after a long silence', async () => {

@@ -1,7 +1,8 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Claim, TaskReport } from '../../../src/bus/bus.js';
+import type { Claim } from '../../../src/bus/bus.js';
+import type { TaskReport } from '../../../src/task/report.js';
 import { DiscordApiError, LeaseLostError } from '../../../src/lib/errors.js';
 import { Outbox } from '../../../src/worker/outbox.js';
 import { FakeBus, makeTask } from '../../helpers/fake-bus.js';

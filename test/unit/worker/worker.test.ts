@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AgentRequest } from '../../../src/agent/runner.js';
 import { DiscordApiError } from '../../../src/lib/errors.js';
 import { parseReportHeader } from '../../../src/task/format.js';
+import { LeaseManager } from '../../../src/worker/lease-manager.js';
 import { Worker } from '../../../src/worker/worker.js';
 import { FakeBus, makeTask } from '../../helpers/fake-bus.js';
 import { HANG } from '../../helpers/fake-runner.js';
@@ -104,11 +105,14 @@ describe('Worker: one task, then a clean restart', () => {
       return {};
     });
     r.bus.push(makeTask());
+    const stops = vi.spyOn(LeaseManager.prototype, 'stop');
+    const completes = vi.spyOn(r.bus, 'complete');
     await r.worker({ heartbeatMs: 5 }).run();
     expect(r.bus.heartbeats[0]!.progress).toMatch(/Running on \*\*w1\*\*.*runner fake/);
-    const count = r.bus.heartbeats.length;
-    await new Promise((res) => setTimeout(res, 30));
-    expect(r.bus.heartbeats).toHaveLength(count); // stopped with the task
+    // The lease stops with the task, before the report (lease.test.ts shows that stop() ends the heartbeats).
+    expect(stops).toHaveBeenCalledTimes(1);
+    expect(stops.mock.invocationCallOrder[0]!).toBeLessThan(completes.mock.invocationCallOrder[0]!);
+    stops.mockRestore();
   });
 });
 
@@ -318,6 +322,54 @@ describe('Worker: idle, budget, bus outages', () => {
     };
     await expect(r.worker({ maxBackoffMs: 1 }).run()).rejects.toThrow('bug in the bus');
     expect(polls).toBe(5);
+  });
+
+  it('a rejected token (401) ends the worker at once: every later request would fail the same way', async () => {
+    const r = await rig();
+    let polls = 0;
+    r.bus.poll = async () => {
+      polls++;
+      throw new DiscordApiError({
+        status: 401,
+        discordCode: 0,
+        method: 'GET',
+        route: '/channels/:id/messages',
+        message: '401: Unauthorized',
+      });
+    };
+    await expect(r.worker({ maxBackoffMs: 1 }).run()).rejects.toMatchObject({ status: 401 });
+    expect(polls).toBe(1);
+  });
+
+  it('a refusal a fix in Discord can end is waited out, each warning in the words describeError gives', async () => {
+    const r = await rig();
+    let polls = 0;
+    r.bus.poll = async () => {
+      if (++polls <= 2)
+        throw new DiscordApiError({
+          status: 403,
+          discordCode: 50001,
+          method: 'GET',
+          route: '/channels/:id/messages',
+          message: 'Missing Access',
+        });
+      return [];
+    };
+    const warnings: string[] = [];
+    const w = r.worker({
+      maxBackoffMs: 1,
+      pollIntervalMs: 1,
+      once: true,
+      describeError: () => 'TASK_QUEUE_CHANNEL: the bot cannot see it. Fix: allow it View Channel',
+    });
+    w.on('warning', (m) => warnings.push(m));
+    expect(await w.run()).toBe('once');
+    expect(warnings).toEqual([
+      expect.stringMatching(
+        /^poll\/claim failed 1 time\(s\) in a row \(TASK_QUEUE_CHANNEL: the bot cannot see it\. Fix: allow it View Channel\)/,
+      ),
+      expect.stringMatching(/^poll\/claim failed 2 time\(s\) in a row \(TASK_QUEUE_CHANNEL/),
+    ]);
   });
 
   it('does not claim while the budget blocks it and says why once', async () => {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { copyFile, link, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -8,7 +7,6 @@ import {
   agentFiles,
   attachableFiles,
   prepareWorkspace,
-  readWorkspaceFile,
   safeFileName,
   taskDir,
 } from '../../../src/worker/workspace.js';
@@ -99,20 +97,17 @@ describe('prepareWorkspace', () => {
     ).rejects.toThrow('could not download attachment data.csv: HTTP 404');
   });
 
-  it('agentFiles lists only what the agent made; readWorkspaceFile stays inside the folder', async () => {
+  it('agentFiles lists only what the agent made', async () => {
     const root = await tempDir();
     const ws = await prepareWorkspace({ workDir: root, workerId: 'w1', task: makeTask(), prompt: 'p' });
     await writeFile(join(ws.dir, 'RESULT.txt'), 'r');
     await writeFile(join(ws.dir, 'b.txt'), 'bb');
     await writeFile(join(ws.dir, 'a.md'), 'a');
     await mkdir(join(ws.dir, 'sub'));
-    await writeFile(join(root, 'secret'), 'outside');
     expect(await agentFiles(ws)).toEqual([
       { name: 'a.md', size: 1 },
       { name: 'b.txt', size: 2 },
     ]);
-    expect((await readWorkspaceFile(ws, '../../../../b.txt')).toString()).toBe('bb');
-    await expect(readWorkspaceFile(ws, '../../../../secret')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 
@@ -192,10 +187,9 @@ describe('attachableFiles', () => {
     ]);
   });
 
-  it('redacts a file name holding a secret and does not block on a FIFO', async () => {
+  it('redacts a file name holding a secret', async () => {
     const { ws } = await workspaceWith(async (dir) => {
       await writeFile(join(dir, `${TOKEN}.txt`), 'named after the token');
-      execFileSync('mkfifo', [join(dir, 'pipe')]);
     });
     const { files, notes } = await attachableFiles(ws, redact);
     expect(files.map((f) => f.name)).toEqual(['_redacted_.txt']);

@@ -13,7 +13,7 @@ import {
   type APIUser,
   type RESTPostAPIChannelMessageJSONBody,
 } from 'discord-api-types/v10';
-import type { ReportFile } from '../../bus.js';
+import type { ReportFile } from '../../../task/report.js';
 import { BusUnavailableError } from '../../../lib/errors.js';
 import { DiscordCode, hasDiscordCode, toBusError } from '../errors.js';
 import { channelPages } from '../pages.js';
@@ -23,6 +23,13 @@ export interface ThreadPatch {
   name?: string;
   archived?: boolean;
   locked?: boolean;
+}
+
+/** Someone who reacted to a message. */
+export interface Reactor {
+  id: string;
+  /** The user's name (`username`). */
+  name: string;
 }
 
 /** A random nonce (Discord allows 25 characters). */
@@ -91,6 +98,13 @@ export class TaskChannel {
     });
   }
 
+  /** Delete 2 to 100 messages younger than 14 days in one request (ids that are gone already are ignored). */
+  async bulkDelete(channelId: string, messageIds: readonly string[]): Promise<void> {
+    await this.#call('POST', '/channels/:id/messages/bulk-delete', () =>
+      this.#rest.post(Routes.channelBulkDelete(channelId), { body: { messages: messageIds } }),
+    );
+  }
+
   /** Add this bot's reaction. */
   async react(channelId: string, messageId: string, emoji: string): Promise<void> {
     await this.#call('PUT', '/channels/:id/messages/:id/reactions/:emoji/@me', () =>
@@ -100,12 +114,17 @@ export class TaskChannel {
 
   /** User ids that reacted `emoji` (the first 100, sorted by id). */
   async reactionUsers(channelId: string, messageId: string, emoji: string): Promise<string[]> {
+    return (await this.reactors(channelId, messageId, emoji)).map((u) => u.id);
+  }
+
+  /** Users that reacted `emoji`, with their names (the first 100, sorted by id). */
+  async reactors(channelId: string, messageId: string, emoji: string): Promise<Reactor[]> {
     const users = (await this.#call('GET', '/channels/:id/messages/:id/reactions/:emoji', () =>
       this.#rest.get(Routes.channelMessageReaction(channelId, messageId, encodeURIComponent(emoji)), {
         query: new URLSearchParams({ limit: '100' }),
       }),
     )) as APIUser[];
-    return users.map((u) => u.id);
+    return users.map((u) => ({ id: u.id, name: u.username }));
   }
 
   /** A message, or null when it does not exist (any more). */

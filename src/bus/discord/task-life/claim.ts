@@ -7,7 +7,7 @@ import { LeaseLostError } from '../../../lib/errors.js';
 import { complete, findResult } from './completion.js';
 import { isFleet, mayRun, type Life } from './context.js';
 import { handBack, refuse } from './hand-back.js';
-import { Marks, claimThreadName, duplicateName, namedCopy } from './names.js';
+import { Marks, cancelledBy, claimThreadName, duplicateName, namedCopy } from './names.js';
 import { readMessage, type TaskView, type ThreadView } from './reading.js';
 import { closeThread, isClosedUnderUs, winThread } from './thread-claim.js';
 
@@ -73,12 +73,23 @@ export async function heartbeat(life: Life, claim: Claim, progress: string): Pro
     await life.channel.edit(claim.task.messageId, claim.handle, progress);
   } catch (error) {
     if (isClosedUnderUs(error))
-      throw new LeaseLostError(`the claim on ${claim.task.id} was handed back or closed by another party`, {
+      throw new LeaseLostError(`${claim.task.id} ${await closedHow(life, claim.task.messageId)}`, {
         cause: error,
       });
     throw error;
   }
   life.fenced(claim.task.messageId, sentAt);
+}
+
+/** How a claim thread was closed under its holder, read from its name: cancelled, handed back, or otherwise. */
+export async function closedHow(life: Life, threadId: string): Promise<string> {
+  const thread = await life.channel.channel(threadId).catch(() => null);
+  const name = thread && 'name' in thread ? thread.name : null;
+  const by = cancelledBy(name);
+  if (by) return `was cancelled by ${by}`;
+  const copy = namedCopy(name);
+  if (copy) return `was handed back as discord-${copy} by another party (it thought this run was gone)`;
+  return 'was closed by another party';
 }
 
 // The live-copy rule, checked after winning: T's thread must name this copy, and T must have no result yet (a

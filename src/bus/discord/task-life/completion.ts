@@ -2,11 +2,12 @@
  * Transition 3, complete (the holder only; claimed → done/failed), and its late case: a holder whose claim was
  * handed back while it ran either wins the live copy's claim and reports as that copy, or its report is dropped.
  */
-import type { Claim, CompleteOptions, Completion, TaskReport } from '../../bus.js';
-import { parseReportHeader } from '../../../task/format.js';
+import type { TaskReport } from '../../../task/report.js';
+import type { Claim, CompleteOptions, Completion } from '../../bus.js';
+import { readResultLine } from '../../../task/format.js';
 import { lateNote, retargetReport } from '../../retarget.js';
 import { isFleet, mayRun, type Life } from './context.js';
-import { Marks, namedCopy } from './names.js';
+import { Marks, cancelledBy, namedCopy } from './names.js';
 import { readMessage } from './reading.js';
 import { closeThread, isClosedUnderUs, winThread } from './thread-claim.js';
 
@@ -63,16 +64,20 @@ export async function lateCompletion(
   options: CompleteOptions,
 ): Promise<Completion> {
   const task = claim.task;
-  if (options.replay && (await findResult(life, task.id))) {
-    await finish(life, task.messageId, report.outcome);
+  const earlier = options.replay ? await findResult(life, task.id) : null;
+  if (earlier) {
+    await finish(life, task.messageId, outcomeOf(earlier));
     return { outcome: 'reported', taskId: task.id };
   }
   const thread = await life.channel.channel(task.messageId);
-  const copyId = namedCopy(thread && 'name' in thread ? thread.name : null);
+  const name = thread && 'name' in thread ? thread.name : null;
+  const copyId = namedCopy(name);
+  const by = cancelledBy(name);
+  if (by) return { outcome: 'superseded', reason: `${task.id} was cancelled by ${by} while it ran` };
   if (!copyId)
     return {
       outcome: 'superseded',
-      reason: `${task.id} was closed while it ran, without a retry copy (cancelled, or archived by a person)`,
+      reason: `${task.id} was closed while it ran, without a retry copy (archived by a person)`,
     };
   const message = await life.channel.message(life.settings.taskQueueChannel, copyId);
   if (!message) return { outcome: 'superseded', reason: `${task.id} was handed back; its copy is gone` };
@@ -109,14 +114,15 @@ export async function postResult(life: Life, messageId: string, report: TaskRepo
   await life.channel.post(channel, { content: report.content, nonce: `r${messageId}` }, report.files);
 }
 
-/** The end of a report: 🏁 or ❌ on the task, its thread archived and locked. */
-export async function finish(life: Life, messageId: string, outcome: TaskReport['outcome']): Promise<void> {
-  await life.channel.react(
-    life.settings.taskQueueChannel,
-    messageId,
-    outcome === 'SUCCESS' ? Marks.done : Marks.failed,
-  );
-  life.marks.note(messageId, outcome === 'SUCCESS' ? Marks.done : Marks.failed);
+/** The end of a report: 🏁, ❌ or 🛑 on the task, its thread archived and locked. */
+export async function finish(
+  life: Life,
+  messageId: string,
+  outcome: TaskReport['outcome'] | 'CANCELLED',
+): Promise<void> {
+  const mark = outcome === 'SUCCESS' ? Marks.done : outcome === 'CANCELLED' ? Marks.cancelled : Marks.failed;
+  await life.channel.react(life.settings.taskQueueChannel, messageId, mark);
+  life.marks.note(messageId, mark);
   await closeThread(life, messageId);
 }
 
@@ -137,6 +143,6 @@ export async function findResult(
 }
 
 /** The outcome a posted result shows, or FAILED when it cannot be read. */
-export function outcomeOf(content: string): TaskReport['outcome'] {
-  return parseReportHeader(content)?.outcome ?? 'FAILED';
+export function outcomeOf(content: string): TaskReport['outcome'] | 'CANCELLED' {
+  return readResultLine(content)?.outcome ?? 'FAILED';
 }

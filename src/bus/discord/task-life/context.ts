@@ -27,6 +27,8 @@ export interface TaskLifeEvents {
   unreadable: [info: { messageId: string; authorId: string }];
   /** A thread opened on a task by someone who is not a fleet bot was handed back (or the task refused). */
   foreign: [info: { taskId: string; ownerId: string; result: HandBack }];
+  /** An allowed person's 🛑 cancelled a task (or found it finished or cancelled already). */
+  cancelled: [info: { taskId: string; by: string; byId: string; outcome: CancelOutcome }];
   /** A retry copy that is not the live one was marked ♻️. */
   duplicate: [info: { taskId: string; copyOf: string; why: string }];
   /** Prefixed diagnostic text. */
@@ -87,3 +89,20 @@ export async function isFleet(life: Life, userId: string): Promise<boolean> {
 export async function mayRun(life: Life, authorId: string): Promise<boolean> {
   return life.authorizer ? life.authorizer.isAllowed(authorId) : false;
 }
+
+/** Who cancels a task. */
+export interface Canceller {
+  /** One word, shown in the result and the thread's name: a user name, `operator`. */
+  name: string;
+  /** How, finishing "Cancelled …" in the result: `with a 🛑 reaction`, `with dorch cancel on build-box`. */
+  how: string;
+}
+
+/** What a cancel (`cancel.ts`) did. */
+export type CancelOutcome =
+  /** Cancelled: `taskId` is the copy that was live (the one the CANCELLED result names). */
+  | { action: 'cancelled'; taskId: string; was: 'waiting' | 'running'; worker?: string }
+  /** It was cancelled before (by `by`). */
+  | { action: 'already'; taskId: string; by: string }
+  /** It finished first: its own result counts (`outcome` null while that result is not in `#results` yet). */
+  | { action: 'finished'; taskId: string; outcome: 'SUCCESS' | 'FAILED' | 'CANCELLED' | null };

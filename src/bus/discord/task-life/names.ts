@@ -13,7 +13,7 @@ export const Marks = {
   handedBack: '↩️',
   refused: '🚫',
   duplicate: '♻️',
-  /** Issue #11 (cancel) will set it; today it is only honoured. */
+  /** Cancelled by an allowed person's 🛑 or by `dorch cancel` (see `cancel.ts`). */
   cancelled: '🛑',
 } as const;
 
@@ -47,6 +47,22 @@ export function duplicateName(taskId: string): string {
   return `${Marks.duplicate} ${taskId} (not the live copy)`;
 }
 
+/**
+ * The name of a cancelled task's thread: the canceller's thread on a task that was waiting, or the holder's thread
+ * renamed when a running task is stopped. `by` is who cancelled it (one word).
+ */
+export function cancelledName(taskId: string, by: string): string {
+  return `${Marks.cancelled} ${taskId} (cancelled by ${by})`.slice(0, THREAD_NAME_MAX);
+}
+
+const CANCELLED = /^🛑 \S+ \(cancelled by (.+)\)$/u;
+
+/** Who cancelled a task, read from its thread's name, or null when the name is not a cancelled thread's. */
+export function cancelledBy(threadName: string | undefined | null): string | null {
+  if (!threadName?.startsWith(Marks.cancelled)) return null;
+  return CANCELLED.exec(threadName)?.[1] ?? 'someone';
+}
+
 /** The name of a refused task's thread (a stranger's thread on a stranger's task). */
 export function refusedName(taskId: string): string {
   return `${Marks.refused} ${taskId} (author not allowed)`;
@@ -60,13 +76,14 @@ export function namedCopy(threadName: string | undefined | null): string | null 
   return HANDED_BACK.exec(threadName)?.[1] ?? null;
 }
 
-/** True when a thread name is one of the protocol's end-state names (handed back, duplicate, refused). */
+/** True when a thread name is one of the protocol's end-state names (handed back, duplicate, refused, cancelled). */
 export function isEndStateName(threadName: string | undefined | null): boolean {
   return (
     !!threadName &&
     (threadName.startsWith(Marks.handedBack) ||
       threadName.startsWith(Marks.duplicate) ||
-      threadName.startsWith(Marks.refused))
+      threadName.startsWith(Marks.refused) ||
+      threadName.startsWith(Marks.cancelled))
   );
 }
 

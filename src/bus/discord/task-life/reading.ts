@@ -6,7 +6,7 @@
 import { MessageType, type APIChannel, type APIMessage } from 'discord-api-types/v10';
 import { discordTaskId, type Task } from '../../../task/task.js';
 import { parseTaskText } from '../../../task/tags.js';
-import type { TaskChannel } from './channel.js';
+import type { Reactor, TaskChannel } from './channel.js';
 
 /** A claim thread as the protocol reads it. */
 export interface ThreadView {
@@ -32,6 +32,8 @@ export interface TaskView {
   copyOf?: string;
   thread?: ThreadView;
 }
+
+const MAX_LISTS = 2000;
 
 /** Decides whether a user is one of the fleet's bots. */
 export type FleetCheck = (userId: string) => Promise<boolean>;
@@ -105,6 +107,7 @@ export class MarkReader {
   readonly #channel: TaskChannel;
   readonly #isFleet: FleetCheck;
   readonly #known = new Map<string, boolean>();
+  readonly #lists = new Map<string, Reactor[]>();
 
   constructor(channel: TaskChannel, isFleet: FleetCheck) {
     this.#channel = channel;
@@ -122,14 +125,32 @@ export class MarkReader {
     const cached = this.#known.get(key);
     if (cached !== undefined) return cached;
     let found = false;
-    for (const user of await this.#channel.reactionUsers(channelId, message.id, emoji)) {
-      if (await this.#isFleet(user)) {
+    for (const user of await this.reactors(channelId, message, emoji)) {
+      if (await this.#isFleet(user.id)) {
         found = true;
         break;
       }
     }
     this.#known.set(found ? fleetKey : key, found);
     return found;
+  }
+
+  /**
+   * Who reacted `emoji` to the message (one request per message, emoji and reaction count; the list is kept until
+   * the count changes). Empty when nobody did.
+   */
+  async reactors(channelId: string, message: APIMessage, emoji: string): Promise<Reactor[]> {
+    const reaction = message.reactions?.find((r) => r.emoji.name === emoji);
+    if (!reaction) return [];
+    const key = `${message.id}:${emoji}:${reaction.count}`;
+    let users = this.#lists.get(key);
+    if (!users) {
+      users = await this.#channel.reactors(channelId, message.id, emoji);
+      // A long-lived worker reads many lists over its life; none is needed again once its count changed.
+      if (this.#lists.size >= MAX_LISTS) this.#lists.clear();
+      this.#lists.set(key, users);
+    }
+    return users;
   }
 
   /** The first of `emojis` a fleet bot set on the message, or null. */

@@ -11,14 +11,14 @@
  *
  * | state | how it looks | next (who) |
  * | --- | --- | --- |
- * | waiting | no thread; no fleet 🚫 ♻️ 🛑; origin author allowed | claimed (a worker), refused, cancelled |
+ * | waiting | no thread; no fleet 🚫 ♻️ 🛑; origin author allowed | claimed (a worker), refused, cancelled (canceller) |
  * | refused 🚫 | fleet 🚫 (author not allowed when seen); its thread, if any, archived+locked | waiting again only by `dorch requeue` (operator) |
- * | claimed, running | a fleet bot's thread `<worker> · <task id>`, not archived; the claimer's progress message in it, edited as the heartbeat | done, failed, handed back (holder, sweeper, manager), cancelled |
+ * | claimed, running | a fleet bot's thread `<worker> · <task id>`, not archived; the claimer's progress message in it, edited as the heartbeat | done, failed, handed back (holder, sweeper, manager), cancelled (canceller) |
  * | done 🏁 / failed ❌ | fleet mark; thread archived+locked; one result in `#results` | – (failed: `dorch requeue`) |
  * | handed back ↩️ | thread archived+locked and renamed `↩️ <task id> → <copy id>`; fleet ↩️; R exists | – (R carries the task on) |
  * | duplicate ♻️ | a copy that is not the live one (T's thread does not name it) | – |
  * | foreign thread | a thread whose owner is not a fleet bot: not a claim | handed back at once (poll), or refused |
- * | cancelled 🛑 | (issue #11) a fleet 🛑; honoured as an end state, set by nothing yet | – |
+ * | cancelled 🛑 | fleet 🛑; thread archived+locked and named `🛑 <task id> (cancelled by X)`; one CANCELLED result | – |
  *
  * The arbiter rule. A retry copy R of T is live if and only if T's thread is named `↩️ … → discord-<R id>`.
  * Renaming and archiving happen in one `PATCH /channels/{T}` `{name, archived: true, locked: true}`; an archived
@@ -42,6 +42,18 @@
  * 6. sweep (any worker, about every lease/3, busy or idle; `poll.ts`): silence = now − the owner's last message or
  *    edit in T's thread (else its creation); longer than the lease and no result yet → hand back.
  * 7. requeue (the operator; `requeue.ts`): a refused or failed T whose author is allowed now → a fresh copy.
+ * 8. cancel (`cancel.ts`; the canceller is the operator's `dorch cancel` acting as the submitter bot, or a worker's
+ *    poll acting for an allowed person who reacted 🛑; a stranger's 🛑 changes nothing): a waiting T gets a thread
+ *    of the canceller's (the claim step, so it and a claimer cannot both win); a running T's thread, once its
+ *    progress message exists and unless it shows a fenced report, is renamed and closed in one PATCH, so the
+ *    holder's next heartbeat fails and it stops; a handed-back T's live copy is cancelled in its place. Then 🛑,
+ *    the CANCELLED result (nonce `r<id>`), the thread closed. The holder's result counts instead when it fenced
+ *    first. A sweep finishes a cancel whose canceller stopped half-way, never hands it back.
+ *
+ * Reading states without changing them (`state.ts`): `dorch status` surveys the queue, `submit --wait` follows a
+ * task from copy to copy to its live one.
+ * 9. purge (the operator, `dorch clear`; `purge.ts`): delete the waiting T (by poll's rule, without its side
+ *    effects); `all` deletes every message.
  *
  * Margins. A sweeper hands back only after `leaseMs` of silence by Discord's own timestamps, so a holder that won
  * its claim or last renewed it (a heartbeat edit that succeeded) less than `leaseMs / 3` ago by its own monotonic
@@ -60,8 +72,8 @@ import type {
   HandBack,
   Requeued,
   SweptTask,
-  TaskReport,
 } from '../../bus.js';
+import type { TaskReport } from '../../../task/report.js';
 import type { Task } from '../../../task/task.js';
 import type { Authorizer } from '../authorization.js';
 import { TaskChannel } from './channel.js';
@@ -71,9 +83,12 @@ import type { Life, TaskLifeEvents, TaskLifeSettings } from './context.js';
 import { isFleet } from './context.js';
 import { handBack } from './hand-back.js';
 import { poll, sweep } from './poll.js';
+import { purge } from './purge.js';
 import { MarkReader, type TaskView, type ThreadView } from './reading.js';
 import { claimThreadName } from './names.js';
 import { requeue } from './requeue.js';
+import { cancel, type CancelOutcome, type Canceller } from './cancel.js';
+import { follow, survey, type Followed, type QueueSurvey } from './state.js';
 
 /** The protocol, with the state a process keeps between calls (last poll, its own claims' fences, a claim pause). */
 export class TaskLife extends EventEmitter<TaskLifeEvents> implements Life {
@@ -179,6 +194,26 @@ export class TaskLife extends EventEmitter<TaskLifeEvents> implements Life {
   /** 7. */
   requeue(taskId: string): Promise<Requeued> {
     return requeue(this, taskId);
+  }
+
+  /** 9. The waiting tasks (every message with `all`), deleted; their task ids. */
+  purge(options?: { all?: boolean }): Promise<string[]> {
+    return purge(this, options);
+  }
+
+  /** 8. */
+  cancel(taskId: string, by: Canceller): Promise<CancelOutcome> {
+    return cancel(this, taskId, by);
+  }
+
+  /** Where a task is now: the state of its live copy (read-only). */
+  follow(taskId: string): Promise<Followed> {
+    return follow(this, taskId);
+  }
+
+  /** Every task of the queue's recent pages with its state (read-only; pages as a poll reads them). */
+  survey(): Promise<QueueSurvey> {
+    return survey(this);
   }
 
   /** The result message text for a task id, or null. */

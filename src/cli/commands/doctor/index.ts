@@ -210,6 +210,12 @@ async function checkPricing(config: Config, env: NodeJS.ProcessEnv, add: Add): P
     });
     for (const w of suspiciousPricing(table)) add({ status: 'warn', key: 'prices', message: w });
   } catch (error) {
-    add({ status: 'warn', key: 'prices', message: `could not read ${path}: ${errorMessage(error)}` });
+    const why = error instanceof ConfigError ? error.issues.join('; ') : `${path}: ${errorMessage(error)}`;
+    add({
+      status: 'warn',
+      key: 'prices',
+      message: `no price table (${why}): workers run without one, so costs come from the runner's own figures or show $0`,
+      fix: "fix OpenClaw's config (JSON5), or point OPENCLAW_CONFIG_PATH at a readable one.",
+    });
   }
 }

@@ -3,19 +3,21 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ReportFile } from '../../../bus/bus.js';
+import type { ReportFile } from '../../../task/report.js';
 import { createResilientBus } from '../../../bus/create-bus.js';
 import { explainDiscordError, formatConfigProblem } from '../../../bus/discord/explain-error.js';
 import { SUBMITTER_NEEDS } from '../../../bus/discord/permissions.js';
 import { DEFAULT_CONFIG_FILE } from '../../../config/defaults.js';
 import { requireDiscordKeys } from '../../../config/require-discord.js';
 import { ConfigError, errorMessage } from '../../../lib/errors.js';
-import { sleep } from '../../../lib/sleep.js';
-import { parseReportHeader } from '../../../task/format.js';
+import { machineName } from '../../../config/machine.js';
 import { resolveModel, resolveThinking } from '../../../task/models.js';
 import { EMPTY_PROMPT_ERROR, parseTaskText } from '../../../task/tags.js';
 import { ExitError } from '../../errors.js';
 import { loadRuntime } from '../../runtime.js';
+import { describe as describeCancel } from '../cancel/index.js';
+import { clackPrompter, SetupCancelled } from '../setup/prompter.js';
+import { waitForResult, type Interrupts, type WaitEnd } from './wait.js';
 
 /** Options of `dorch submit`. */
 export interface SubmitCommandOptions {
@@ -35,6 +37,18 @@ export interface SubmitCommandOptions {
   warn?: (line: string) => void;
   /** Called once the task is posted, before waiting (`dorch setup`'s test task starts its worker here). */
   onSubmitted?: (taskId: string) => void | Promise<void>;
+  /** With `wait`: show progress and ask on Ctrl-C as on a terminal. @defaultValue stderr is a terminal */
+  terminal?: boolean;
+  /** With `wait` on a terminal: where progress lines go. @defaultValue stderr, rewritten in place */
+  progress?: { show: (line: string) => void; clear: () => void };
+  /** With `wait`: Ctrl-C presses. @defaultValue SIGINT */
+  interrupts?: Interrupts & { close?(): void };
+  /** With `wait`, after Ctrl-C: true cancels the task. @defaultValue ask on a terminal, else leave it queued */
+  confirmCancel?: (taskId: string) => Promise<boolean>;
+  /** With `wait`: time between looks, ms. @defaultValue 2000 */
+  pollMs?: number;
+  /** Who cancels on Ctrl-C, as the result names it. @defaultValue `operator` */
+  by?: string;
 }
 
 /** What `--json` prints. */
@@ -45,8 +59,10 @@ export interface SubmitReport {
   /** `discord`, or `local` when Discord was unreachable and the task waits in the local queue. */
   via: string;
   warnings: string[];
-  /** With `--wait`: the result's outcome, `null` when none came in time. */
-  outcome?: 'SUCCESS' | 'FAILED' | null;
+  /** With `--wait`: the result's outcome, `null` when none came in time (or the wait was interrupted). */
+  outcome?: 'SUCCESS' | 'FAILED' | 'CANCELLED' | null;
+  /** With `--wait`: the id the result was reported under, when the task was requeued (a retry copy's). */
+  resultTaskId?: string;
   /** With `--wait`: the result message. */
   result?: string;
   error?: string;
@@ -103,7 +119,12 @@ export async function submit(options: SubmitCommandOptions): Promise<string> {
     return problem ? new ConfigError([formatConfigProblem(problem)], { cause: error }) : error;
   };
   const token = config.discord.submitterToken ?? config.discord.botToken!;
-  const { bus } = await createResilientBus(config, { token, role: 'submitter' });
+  // Waiting follows the task from copy to copy, trusting only the fleet's threads: that needs to know the fleet.
+  const { bus, discord } = await createResilientBus(config, {
+    token,
+    role: options.wait ? 'worker' : 'submitter',
+    actor: 'operator',
+  });
   try {
     const submitted = await bus.submit(content, { files }).catch((error: unknown) => {
       throw explain(
@@ -125,37 +146,123 @@ export async function submit(options: SubmitCommandOptions): Promise<string> {
       if (options.json) print(JSON.stringify(report));
       return submitted.taskId;
     }
-    const deadline = Date.now() + (options.timeout ?? 600) * 1000;
-    while (Date.now() < deadline) {
-      const result = await bus.findResult(submitted.taskId).catch((error: unknown) => {
+    const interactive = !options.json && (options.terminal ?? Boolean(process.stderr.isTTY));
+    const line = interactive ? (options.progress ?? progressLine(process.stderr)) : undefined;
+    const interrupts = options.interrupts ?? sigintPresses();
+    let end: WaitEnd;
+    try {
+      end = await waitForResult({
+        taskId: submitted.taskId,
+        discord: submitted.via === 'discord' ? discord : null,
+        bus,
+        timeoutMs: (options.timeout ?? 600) * 1000,
+        ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+        ...(line ? { progress: line.show } : {}),
+        interrupts,
+        confirmCancel:
+          options.confirmCancel ??
+          (async (id) => (interactive && process.stdin.isTTY ? askCancel(id) : false)),
+        canceller: {
+          name: options.by ?? 'operator',
+          how: `with Ctrl-C in submit --wait on ${machineName(config)}`,
+        },
+        onCancel: (outcome) => {
+          line?.clear();
+          if (!options.json)
+            (options.warn ?? ((l: string) => console.error(l)))(describeCancel(submitted.taskId, outcome));
+        },
+      }).catch((error: unknown) => {
         const mapped = explain(
           error,
           'RESULTS_CHANNEL',
           config.discord.resultsChannel,
           SUBMITTER_NEEDS.RESULTS_CHANNEL,
         );
-        if (mapped instanceof ConfigError) throw mapped;
-        return null;
+        throw mapped;
       });
-      if (result) {
-        const header = parseReportHeader(result);
-        const outcome = header?.outcome ?? 'FAILED';
-        if (options.json) print(JSON.stringify({ ...report, ok: outcome === 'SUCCESS', outcome, result }));
-        else print(result);
-        if (outcome !== 'SUCCESS') throw new ExitError(1);
-        return submitted.taskId;
-      }
-      await sleep(2000);
+    } finally {
+      line?.clear();
+      interrupts.close?.();
     }
-    const late = `no result for ${submitted.taskId} after ${options.timeout ?? 600} s (it is still queued or running)`;
+    if (end.kind === 'result') {
+      const extra = end.taskId === submitted.taskId ? {} : { resultTaskId: end.taskId };
+      if (options.json)
+        print(
+          JSON.stringify({
+            ...report,
+            ...extra,
+            ok: end.outcome === 'SUCCESS',
+            outcome: end.outcome,
+            result: end.content,
+          }),
+        );
+      else print(end.content);
+      if (end.outcome !== 'SUCCESS') throw new ExitError(1);
+      return submitted.taskId;
+    }
+    if (end.kind === 'refused') {
+      const why = `${end.taskId} was refused (🚫): its author may not submit; it will not run`;
+      if (options.json) print(JSON.stringify({ ...report, ok: false, outcome: null, error: why }));
+      throw new ExitError(1, options.json ? '' : `error: ${why}`);
+    }
+    const where = end.last
+      ? ` (${end.last.state}${end.last.worker && end.last.state === 'running' ? ` on ${end.last.worker}` : ''})`
+      : '';
+    const why =
+      end.kind === 'left'
+        ? `stopped waiting; ${submitted.taskId} stays queued${where}: \`dorch status\` shows it, \`dorch cancel ${submitted.taskId}\` cancels it`
+        : `no result for ${submitted.taskId} after ${options.timeout ?? 600} s (it is still queued or running${where})`;
     if (options.json) {
-      print(JSON.stringify({ ...report, ok: false, outcome: null, error: late }));
+      print(JSON.stringify({ ...report, ok: false, outcome: null, error: why }));
       throw new ExitError(3);
     }
-    throw new ExitError(3, `error: ${late}`);
+    throw new ExitError(3, end.kind === 'left' ? why : `error: ${why}`);
   } finally {
     await bus.close();
   }
+}
+
+/** Ctrl-C presses while waiting: SIGINT no longer ends the process, it asks (see `wait.ts`). */
+function sigintPresses(): Interrupts & { close(): void } {
+  let waiters: (() => void)[] = [];
+  const onSigint = () => {
+    const ready = waiters;
+    waiters = [];
+    for (const w of ready) w();
+  };
+  process.on('SIGINT', onSigint);
+  return {
+    next: () => new Promise<void>((resolve) => waiters.push(resolve)),
+    close: () => process.off('SIGINT', onSigint),
+  };
+}
+
+async function askCancel(taskId: string): Promise<boolean> {
+  const prompter = await clackPrompter({ output: process.stderr });
+  try {
+    return await prompter.confirm({
+      message: `Cancel ${taskId}? (No leaves it queued; it runs and reports as usual)`,
+      initialValue: false,
+    });
+  } catch (error) {
+    if (error instanceof SetupCancelled) return false;
+    throw error;
+  }
+}
+
+/** A progress line rewritten in place on a terminal. */
+function progressLine(stream: NodeJS.WriteStream): { show: (line: string) => void; clear: () => void } {
+  let shown = false;
+  return {
+    show: (line) => {
+      stream.write(`\r\u001b[2K${line.slice(0, Math.max(20, (stream.columns ?? 80) - 1))}`);
+      shown = true;
+    },
+    clear: () => {
+      if (shown) stream.write('\r\u001b[2K');
+      shown = false;
+    },
+  };
 }
 
 /** Read the `--file` attachments, or fail naming the one that cannot be read. */

@@ -2,9 +2,15 @@
  * `dorch worker`: one worker process. Under the manager it reports over IPC; alone it logs JSON lines.
  */
 import { requireDiscordKeys } from '../../../config/require-discord.js';
+import { DEFAULT_CONFIG_FILE } from '../../../config/defaults.js';
+import { machineName, slotWorkerId } from '../../../config/machine.js';
+import { AgentStartError, ConfigError, DiscordApiError, errorMessage } from '../../../lib/errors.js';
+import { processRedactor } from '../../../lib/redact.js';
+import { describeConfigProblem, workerTokenKey } from '../../discord-problem.js';
 import type { HandBack } from '../../../bus/bus.js';
 import type { WorkerMessage } from '../../../manager/supervisor.js';
 import { createWorker } from '../../../worker/create-worker.js';
+import { DEFAULT_STOP_GRACE_MS } from '../../../worker/options.js';
 import { loadRuntime } from '../../runtime.js';
 import { ExitError } from '../../errors.js';
 
@@ -15,8 +21,6 @@ export interface WorkerCommandOptions {
   keepAlive?: boolean;
   once?: boolean;
 }
-
-const STOP_GRACE_MS = 30_000;
 
 /** One line for what a hand-back (or a sweep) did. */
 function describe(result: HandBack | { action: 'finished'; taskId: string }): string {
@@ -34,14 +38,58 @@ function describe(result: HandBack | { action: 'finished'; taskId: string }): st
 
 /** Run one worker until it exits (after a task, idle, or on a signal). */
 export async function worker(options: WorkerCommandOptions): Promise<void> {
-  const workerId = options.id ?? process.env.WORKER_ID ?? `worker-${process.pid}`;
+  let explain = (error: unknown): string => errorMessage(error);
+  try {
+    await run(options, (describe) => (explain = describe));
+  } catch (error) {
+    // Tell the manager why, in words that name the key and the fix, before exiting: its screen is the one the user
+    // is looking at, not this worker's log file.
+    const reason = processRedactor.redact(failureReason(error, explain));
+    const permanent = isPermanent(error);
+    await sendNow({ type: 'fatal', reason, permanent });
+    if (process.connected) process.disconnect();
+    throw new ExitError(error instanceof ConfigError ? 2 : 1, `error: ${reason}`, { cause: error });
+  }
+}
+
+/**
+ * A failure a restart cannot fix: the config is wrong (or a bot lacks a permission the start-up check requires),
+ * Discord rejected the token, or the agent CLI cannot start. The manager stops restarting such a worker.
+ */
+export function isPermanent(error: unknown): boolean {
+  return (
+    error instanceof ConfigError ||
+    error instanceof AgentStartError ||
+    (error instanceof DiscordApiError && error.status === 401)
+  );
+}
+
+function failureReason(error: unknown, explain: (error: unknown) => string): string {
+  if (error instanceof ConfigError) return error.issues.join('; ');
+  return explain(error);
+}
+
+// Send one message to the manager and wait until it is handed over (a process that exits right after would lose it).
+function sendNow(m: WorkerMessage): Promise<void> {
+  return new Promise((resolve) =>
+    process.send && process.connected ? process.send(m, undefined, {}, () => resolve()) : resolve(),
+  );
+}
+
+async function run(options: WorkerCommandOptions, explainWith: (describe: (e: unknown) => string) => void) {
   const { config, warnings, logger, redactor } = await loadRuntime({
     config: options.config,
-    name: workerId,
+    name: options.id ?? process.env.WORKER_ID ?? 'worker',
   });
+  const workerId = options.id ?? config.worker.workerId ?? slotWorkerId(machineName(config), process.pid);
   for (const w of warnings) logger.warn(w);
   for (const w of requireDiscordKeys(config, 'worker', { file: options.config })) logger.warn(w);
   const token = config.discord.botToken ?? config.discord.workerTokens[0]!;
+  const file = options.config ?? DEFAULT_CONFIG_FILE;
+  const tokenKey = workerTokenKey(config, token);
+  const explain = (error: unknown) =>
+    describeConfigProblem(config, error, { tokenKey, role: 'worker', file }) ?? errorMessage(error);
+  explainWith(explain);
   // IPC messages end up on the manager's screen: redact every string in them. A manager that died (SIGKILL) closed
   // the channel: with a callback, a failed send is an ignored error instead of an ERR_IPC_CHANNEL_CLOSED crash.
   const send = (m: WorkerMessage) => {
@@ -55,13 +103,16 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     bus,
     discord,
     close,
+    warnings: wiringWarnings,
   } = await createWorker(config, {
     workerId,
     token,
     keepAlive: options.keepAlive,
     once: options.once,
     redact: (text) => redactor.redact(text),
+    overrides: { describeError: explain },
   });
+  for (const w of wiringWarnings) logger.warn(w);
   bus.on('primary-down', ({ error }) =>
     logger.warn(`Discord unreachable (${error.message}); working from the local queue until it is back`),
   );
@@ -93,9 +144,19 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
     logger.info({ taskId: claim.task.id }, 'claimed');
     send({ type: 'claimed', claim });
   });
-  w.on('finished', ({ claim, outcome, costUsd, durationMs }) => {
+  w.on('finished', ({ claim, outcome, costUsd, durationMs, usage }) => {
     logger.info({ taskId: claim.task.id, outcome, costUsd, durationMs }, 'finished');
-    send({ type: 'finished', taskId: claim.task.id, outcome, costUsd, durationMs });
+    const tokens = usage
+      ? { input: usage.input + usage.cacheRead + usage.cacheWrite, output: usage.output }
+      : undefined;
+    send({
+      type: 'finished',
+      taskId: claim.task.id,
+      outcome,
+      costUsd,
+      durationMs,
+      ...(tokens ? { tokens } : {}),
+    });
   });
   w.on('released', ({ claim, reason }) => {
     logger.warn({ taskId: claim.task.id }, `released: ${reason}`);
@@ -115,7 +176,7 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
   w.on('debug', (m) => logger.debug(m));
 
   // SIGTERM/SIGINT: finish the task within the grace period, else release it. SIGUSR2: emergency stop.
-  const onTerm = () => w.stop(STOP_GRACE_MS);
+  const onTerm = () => w.stop(DEFAULT_STOP_GRACE_MS);
   const onEmergency = () => w.stop(0);
   // The manager is gone (killed): nobody will restart this worker or act on its messages. Finish and report the
   // running task (no grace limit beyond the task's own timeout), then exit.
@@ -137,21 +198,14 @@ export async function worker(options: WorkerCommandOptions): Promise<void> {
         : resolve(),
     );
     logger.info({ reason }, 'worker exiting');
-  } catch (error) {
-    throw new ExitError(
-      1,
-      `worker ${workerId} failed: ${error instanceof Error ? error.message : String(error)}`,
-      {
-        cause: error,
-      },
-    );
   } finally {
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onTerm);
     process.off('SIGUSR2', onEmergency);
     process.off('disconnect', onOrphaned);
     await close();
-    // The IPC channel would keep this process alive after the work is done.
-    if (process.connected) process.disconnect();
   }
+  // The IPC channel would keep this process alive after the work is done. (On a failure the caller first tells the
+  // manager why, then disconnects.)
+  if (process.connected) process.disconnect();
 }

@@ -2,7 +2,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findExecutable } from '../../../../src/agent/command/find-executable.js';
-import { tempDir } from '../helpers.js';
+import { tempDir } from '../../../helpers/agent.js';
 
 describe('findExecutable', () => {
   it('searches PATH in order and skips non-executable files and directories', async () => {

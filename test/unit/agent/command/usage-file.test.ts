@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseUsageReport, readUsageFile } from '../../../../src/agent/command/usage-file.js';
-import { tempDir } from '../helpers.js';
+import { tempDir } from '../../../helpers/agent.js';
 
 describe('parseUsageReport', () => {
   it('reads every field', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { DEMO_FOOTER, demoAnswer, demoAnswerBody } from '../../../../src/agent/demo/demo-answers.js';
 import { demoCostUsd, demoPrice, DEMO_DEFAULT_PRICE } from '../../../../src/agent/demo/demo-prices.js';
 import { DEMO_NOTE, DemoRunner, estimateTokens } from '../../../../src/agent/demo/demo-runner.js';
-import { request } from '../helpers.js';
+import { request } from '../../../helpers/agent.js';
 
 function fakeSleep() {
   const delays: number[] = [];

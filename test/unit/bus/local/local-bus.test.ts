@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Bus, Claim, SubmitOptions, TaskReport } from '../../../../src/bus/bus.js';
+import type { Bus, Claim, SubmitOptions } from '../../../../src/bus/bus.js';
+import type { TaskReport } from '../../../../src/task/report.js';
 import { DRAIN_TIMEOUT_MS, LocalBus, type LocalBusOptions } from '../../../../src/bus/local/local-bus.js';
 import { BusUnavailableError, LeaseLostError, TaskInvalidError } from '../../../../src/lib/errors.js';
 import { MemoryBus, MemoryQueue } from '../../../contract/bus.contract.js';
@@ -272,6 +273,35 @@ describe('LocalBus claims and leases', () => {
     await writeFile(bus.store.pendingPath(taskId), 'garbage');
     expect(await bus.claim(task!, 'worker-1')).toBeNull();
     expect(await readdir(bus.store.doneDir)).toEqual([`${taskId}.unreadable.json`]);
+  });
+});
+
+describe('LocalBus purge', () => {
+  it('takes every pending task, beyond pollLimit too, keeps each record as done/<id>.purged.json and drops its files', async () => {
+    const bus = open({ pollLimit: 1 });
+    const held = await submitAndClaim(bus, 'claimed');
+    const a = await bus.submit('first', { files: [{ name: 'a.txt', data: Buffer.from('a') }] });
+    const b = await bus.submit('second');
+    expect((await bus.purge()).sort()).toEqual([a.taskId, b.taskId].sort());
+    expect(await bus.poll()).toEqual([]);
+    expect(await readdir(bus.store.pendingDir)).toEqual([]);
+    expect(await json(join(bus.store.doneDir, `${a.taskId}.purged.json`))).toMatchObject({
+      task: { id: a.taskId, prompt: 'first' },
+    });
+    expect(await readdir(bus.store.attachmentsOf(a.taskId)).catch(() => 'gone')).toBe('gone');
+    // The claim is its holder's.
+    await bus.heartbeat(held, 'still running');
+    expect(await bus.complete(held, report('done'))).toEqual({ outcome: 'reported', taskId: held.task.id });
+  });
+
+  it('with `all` takes claimed tasks too: the holder loses its lease and its report is dropped', async () => {
+    const bus = open();
+    const held = await submitAndClaim(bus, 'claimed');
+    expect(await bus.purge({ all: true })).toEqual([held.task.id]);
+    await expect(bus.heartbeat(held, 'still running')).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await bus.complete(held, report('late'))).toMatchObject({ outcome: 'superseded' });
+    expect(await bus.findResult(held.task.id)).toBeNull();
+    expect(await readdir(bus.store.claimedDir)).toEqual([]);
   });
 });
 

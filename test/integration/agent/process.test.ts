@@ -9,7 +9,7 @@ import {
   runProcess,
   type SpawnFunction,
 } from '../../../src/agent/process.js';
-import { fixture, grandchildPid, isAlive, tempDir, waitFor } from './helpers.js';
+import { fixture, grandchildPid, isAlive, tempDir, waitFor } from '../../helpers/agent.js';
 
 const execFileAsync = promisify(execFile);
 const node = process.execPath;

@@ -3,9 +3,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CommandRunner, type CommandRunnerOptions } from '../../../../src/agent/command/command-runner.js';
-import { EMPTY_USAGE } from '../../../../src/agent/runner.js';
+import { EMPTY_USAGE } from '../../../../src/task/usage.js';
 import { AgentStartError } from '../../../../src/lib/errors.js';
-import { fixture, grandchildPid, isAlive, request, tempDir, waitFor } from '../helpers.js';
+import { fixture, grandchildPid, isAlive, request, tempDir, waitFor } from '../../../helpers/agent.js';
 
 const fast = { killGraceMs: 200, drainMs: 500 };
 

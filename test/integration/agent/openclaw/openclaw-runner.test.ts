@@ -8,7 +8,8 @@ import { AgentStartError } from '../../../../src/lib/errors.js';
 import { createOpenClawRunner, OpenClawRunner } from '../../../../src/agent/openclaw/index.js';
 import type { AgentRequest } from '../../../../src/agent/runner.js';
 
-const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
+// The fake OpenClaw and its envelopes live with the unit tests that read them (envelope, locate).
+const fixtures = fileURLToPath(new URL('../../../unit/agent/openclaw/fixtures', import.meta.url));
 const FAKE_SH = join(fixtures, 'fake-openclaw.sh');
 const FAKE_NODE_SCRIPT = join(fixtures, 'fake-openclaw-node.mjs');
 const INSTALL_HINT =
@@ -52,6 +53,8 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 function runner(over: Partial<ConstructorParameters<typeof OpenClawRunner>[0]> = {}): OpenClawRunner {
   return createOpenClawRunner({
     workerId: 'w1',
+    // The process-per-task mode; the Gateway mode has its own tests (gateway-runner.test.ts).
+    mode: 'local',
     bin: FAKE_SH,
     workDir: join(dir, 'workers'),
     env,

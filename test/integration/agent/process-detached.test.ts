@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { liveProcessGroups, runProcess } from '../../../src/agent/process.js';
-import { daemonPid, fixture, isAlive, tempDir, waitFor } from './helpers.js';
+import { daemonPid, fixture, isAlive, tempDir, waitFor } from '../../helpers/agent.js';
 
 const execFileAsync = promisify(execFile);
 const node = process.execPath;

@@ -1,14 +1,14 @@
-// Shared helpers for the agent unit tests (not a test file).
+// Shared helpers for the agent tests (not a test file).
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach } from 'vitest';
-import type { AgentRequest } from '../../../src/agent/runner.js';
+import type { AgentRequest } from '../../src/agent/runner.js';
 
 /** Absolute path of a fixture agent. */
 export function fixture(name: string): string {
-  return resolve(import.meta.dirname, '../../fixtures/agents', name);
+  return resolve(import.meta.dirname, '../fixtures/agents', name);
 }
 
 /** True while `pid` runs; a zombie (killed, not yet reaped by init) counts as gone. */
