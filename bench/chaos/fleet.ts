@@ -1,6 +1,13 @@
 /** The manager of a chaos run as a real `dorch manager` process: started, SIGKILLed and started again, stopped. */
 import { sleep } from '../../src/lib/sleep.js';
-import { fleetProcesses, startCli, workersOf, type CliProcess, type CliSource } from './processes.js';
+import {
+  allWorkersOf,
+  fleetProcesses,
+  startCli,
+  workersOf,
+  type CliProcess,
+  type CliSource,
+} from './processes.js';
 
 /** Options of {@link Fleet}. */
 export interface FleetOptions {
@@ -44,6 +51,11 @@ export class Fleet {
   /** The current manager's workers, by worker id → pid. */
   workers(): Map<string, number> {
     return this.#up ? workersOf(this.#o.dir, this.managerPid) : new Map();
+  }
+
+  /** Every worker process, the ones a killed manager left behind included, by pid → worker id. */
+  allWorkers(): Map<number, string> {
+    return allWorkersOf(this.#o.dir);
   }
 
   /** SIGKILL the manager, wait `downMs`, start a new one. */

@@ -42,6 +42,8 @@ export interface KillerContext {
   admin: EmulatorAdmin;
   agentLog: string;
   channels: { taskQueue: string; results: string };
+  /** The worker bots' user ids: the manager's worker `<machine>-<n>` posts as the n-th. */
+  workerUsers: readonly string[];
   /** ms since the run started. */
   elapsed: () => number;
   /** True once every task has a result: no busy worker will come, stop waiting for one. */
@@ -54,8 +56,8 @@ type BusyRun = AgentRun & { workerId: string };
 /** Performs kills and keeps their records; `settled()` waits for every agent watch. */
 export class Killer {
   readonly kills: Kill[] = [];
-  /** Kills planned but not carried out (no busy worker, no result post in time, another process posted). */
-  missed = 0;
+  /** Why planned kills were not carried out (no busy worker, no result post in time, another process posted). */
+  readonly misses: string[] = [];
   /** Tasks (markers) whose every run was killed: they must end FAILED after their attempts. */
   readonly hunted: string[] = [];
   readonly #c: KillerContext;
@@ -79,7 +81,7 @@ export class Killer {
       );
       const hunting = new Set((await this.#busy((r) => this.#prey.has(r.chain))).map((r) => r.workerId));
       const workerId = this.#pick([...workers.keys()].filter((id) => !hunting.has(id)));
-      if (!workerId) return this.#miss();
+      if (!workerId) return this.#miss('random: no worker to kill');
       return this.#kill('random', workerId, workers.get(workerId)!);
     }
     return this.#kill('random', run.workerId, run.ppid);
@@ -91,14 +93,19 @@ export class Killer {
    */
   async afterResult(waitMs = 30_000): Promise<Kill | null> {
     const run = this.#pick(await this.#waitBusy(10_000, (r) => !this.#prey.has(r.chain)));
-    if (!run) return this.#miss();
+    if (!run) return this.#miss('after-result: no busy worker within 10 s');
     const event = await this.#holdNext(
-      { channelId: this.#c.channels.results, user: run.workerId },
+      { channelId: this.#c.channels.results, user: this.#userOf(run.workerId) },
       () => true,
       waitMs,
     );
     // The manager's recovery of a dead worker posts as the same bot: only the worker we chose counts.
-    if (!event || this.#c.fleet.workers().get(run.workerId) !== run.ppid) return this.#miss();
+    if (!event)
+      return this.#miss(`after-result: no result post by ${run.workerId} within ${waitMs / 1000} s`);
+    if (this.#c.fleet.workers().get(run.workerId) !== run.ppid)
+      return this.#miss(
+        `after-result: ${run.workerId}'s result was posted by another process (the manager's recovery)`,
+      );
     const kill = await this.#kill('after-result', run.workerId, run.ppid);
     if (typeof event.nonce === 'string' && event.nonce.startsWith('r'))
       kill.taskId = `discord-${event.nonce.slice(1)}`;
@@ -115,7 +122,8 @@ export class Killer {
     const seen = new Set<number>();
     this.#prey.add(chain);
     for (let i = 0; i < attempts; i++) {
-      const [run] = await this.#waitBusy(waitMs, (r) => r.chain === chain && !seen.has(r.pid));
+      // Any worker's run, one a killed manager left behind included (it finishes its task on its own).
+      const [run] = await this.#waitBusy(waitMs, (r) => r.chain === chain && !seen.has(r.pid), true);
       if (!run) break;
       seen.add(run.pid);
       const kill = await this.#kill('hunt', run.workerId, run.ppid);
@@ -125,7 +133,7 @@ export class Killer {
       if (!kill.agents.some((a) => a.pid === run.pid)) break;
     }
     if (made.length === attempts && made.every((k) => k.agents.length > 0)) this.hunted.push(chain);
-    else this.missed++;
+    else this.misses.push(`hunt of ${chain}: ${made.length} of ${attempts} runs caught running`);
     return made;
   }
 
@@ -141,14 +149,14 @@ export class Killer {
     let taskId: string | undefined;
     if (run) {
       const held = this.#holdNext(
-        { channelId: this.#c.channels.taskQueue, user: run.workerId },
+        { channelId: this.#c.channels.taskQueue, user: this.#userOf(run.workerId) },
         (e) => typeof e.nonce === 'string' && e.nonce.startsWith('q'),
         20_000,
         () => this.#kill('random', run.workerId, run.ppid).then(() => undefined),
       );
       const event = await held;
       if (event) taskId = run.task;
-      else this.missed++;
+      else this.misses.push(`manager: no retry copy posted by ${run.workerId} within 20 s`);
     }
     const pid = await this.#c.fleet.killManager(downMs);
     const kill: Kill = {
@@ -167,8 +175,8 @@ export class Killer {
     await Promise.all(this.#watches);
   }
 
-  #miss(): null {
-    this.missed++;
+  #miss(why: string): null {
+    this.misses.push(why);
     return null;
   }
 
@@ -196,7 +204,7 @@ export class Killer {
         (e) =>
           e.route === 'POST /channels/{channel_id}/messages' &&
           e.channelId === match.channelId &&
-          e.authorName === match.user &&
+          e.authorId === match.user &&
           accept(e),
         { after: lastSeq, timeoutMs: waitMs },
       );
@@ -231,17 +239,26 @@ export class Killer {
     return kill;
   }
 
-  /** Runs of the current manager's workers whose agent runs now and that `filter` takes; waits up to `waitMs`. */
-  async #waitBusy(waitMs: number, filter: (r: AgentRun) => boolean = () => true): Promise<BusyRun[]> {
+  /**
+   * Runs of the current manager's workers (`orphans`: of any worker) whose agent runs now and that `filter` takes;
+   * waits up to `waitMs`.
+   */
+  async #waitBusy(
+    waitMs: number,
+    filter: (r: AgentRun) => boolean = () => true,
+    orphans = false,
+  ): Promise<BusyRun[]> {
     return this.#waitFor(
-      () => this.#busy(filter),
+      () => this.#busy(filter, orphans),
       (b) => b.length > 0,
       waitMs,
     );
   }
 
-  async #busy(filter: (r: AgentRun) => boolean): Promise<BusyRun[]> {
-    const byPid = new Map([...this.#c.fleet.workers()].map(([id, pid]) => [pid, id]));
+  async #busy(filter: (r: AgentRun) => boolean, orphans = false): Promise<BusyRun[]> {
+    const byPid = orphans
+      ? this.#c.fleet.allWorkers()
+      : new Map([...this.#c.fleet.workers()].map(([id, pid]) => [pid, id]));
     return (await readAgentRuns(this.#c.agentLog))
       .filter((r) => r.endedAt === undefined && byPid.has(r.ppid) && isRunning(r.pid, r.pstart) && filter(r))
       .map((r) => ({ ...r, workerId: byPid.get(r.ppid)! }));
@@ -255,6 +272,14 @@ export class Killer {
       value = await get();
     }
     return value;
+  }
+
+  /** The bot user a worker id (`<machine>-<n>`) posts as. */
+  #userOf(workerId: string): string {
+    const slot = Number(/-(\d+)$/.exec(workerId)?.[1]);
+    const user = this.#c.workerUsers[slot - 1];
+    if (!user) throw new Error(`No worker bot for worker id ${workerId}`);
+    return user;
   }
 
   #pick<T>(items: T[]): T | undefined {

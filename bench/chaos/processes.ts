@@ -163,6 +163,13 @@ export function workersOf(home: string, managerPid: number): Map<string, number>
   return out;
 }
 
+/** Every worker process of HOME `home` (a killed manager's too), by pid → worker id (ids repeat across managers). */
+export function allWorkersOf(home: string): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const p of fleetProcesses(home)) if (p.role === 'worker' && p.workerId) out.set(p.pid, p.workerId);
+  return out;
+}
+
 /** SIGKILL every dorch process and agent of HOME `home` (cleanup, whatever state a run left). */
 export function killFleet(home: string): void {
   const table = procTable();

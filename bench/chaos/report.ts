@@ -20,6 +20,7 @@ export function formatChaos(r: ChaosResult, label = r.scenario): string {
     `  kills: ${f.kills.random} random, ${f.kills['after-result']} right after a result post, ${f.kills.hunt} of every run of ` +
       `${f.hunted} task(s), ${f.kills.manager} manager mid hand-back (${f.kills.missed} planned kills found no moment); ` +
       `slowest agent end after its worker's kill ${f.slowestAgentEndMs} ms`,
+    ...f.missedWhy.map((why) => `    missed: ${why}`),
     `  manager recoveries: ${recovered || 'none'}`,
     `  faults: ${f.faults.errors} 5xx injected, ${f.faults.drops} connections dropped, outage ${(f.outageMs / 1000).toFixed(1)} s, ${f.rateLimited} 429s`,
     `  requests: ${f.requests} (${f.requestsPerTask} per task)`,

@@ -33,6 +33,8 @@ export interface ChaosResult {
     submitted: { rest: number; cliDuringErrors: number; cliDuringOutage: number; cliQueuedLocally: number };
     /** SIGKILLs by kind; `missed`: planned kills that found no moment (no busy worker, no post in time). */
     kills: Record<KillKind, number> & { missed: number };
+    /** Why the missed kills found no moment. */
+    missedWhy: string[];
     /** Tasks whose every run was killed (they must end FAILED after their attempts). */
     hunted: number;
     /** Slowest end of a killed worker's agents after the kill (the manager ends them), ms. */
@@ -93,7 +95,8 @@ export async function runChaos(input: ChaosScenario = {}): Promise<ChaosResult> 
   const elapsed = () => Math.round(performance.now() - started);
   const channels = { taskQueue: world.channels.taskQueue, results: world.channels.results };
   const finished = () => progress.fraction >= 1;
-  const killer = new Killer({ fleet, admin, agentLog, channels, elapsed, finished });
+  const workerUsers = world.users.workers;
+  const killer = new Killer({ fleet, admin, agentLog, channels, workerUsers, elapsed, finished });
   const problems: string[] = [];
   const outage = { from: 0, to: 0, on: false };
   let over = false;
@@ -186,8 +189,6 @@ export async function runChaos(input: ChaosScenario = {}): Promise<ChaosResult> 
         cli.push(cliSubmit(s.cli, markers.next(), 'cli-errors', cliOptions));
       if (s.managerKillAt !== null) {
         await progress.reach(s.managerKillAt, giveUp);
-        // After the hunts: a hunted task's run on a worker the dead manager left behind could not be killed.
-        await Promise.all(hunts);
         await kill(async () => [await killer.managerMidRecovery(s.managerDownMs)]);
       }
     })();
@@ -258,8 +259,9 @@ export async function runChaos(input: ChaosScenario = {}): Promise<ChaosResult> 
           'after-result': count('after-result'),
           hunt: count('hunt'),
           manager: count('manager'),
-          missed: killer.missed,
+          missed: killer.misses.length,
         },
+        missedWhy: killer.misses,
         hunted: killer.hunted.length,
         slowestAgentEndMs: Math.max(0, ...killer.kills.map((k) => k.agentsGoneMs ?? 0)),
         recovered: recoveries(fleet.output()),
