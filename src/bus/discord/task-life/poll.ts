@@ -155,23 +155,18 @@ async function handBackForeign(life: Life, view: TaskView): Promise<void> {
 }
 
 /** What a poll knows of an original's thread: none, or its name and whether it ended (archived, locked). */
-type OriginThread = { name: string | null; archived: boolean; locked: boolean } | null;
+export type OriginThread = { name: string | null; archived: boolean; locked: boolean } | null;
 
 /**
- * The live-copy rule at poll time: a retry copy R of T is offered only while T's thread names it and R has settled
- * (is at least `retrySettleMs` old). R is marked ♻️ once it can never become live: T names another copy; T's thread
- * was closed by the fleet (archived and locked) without naming it; or R is older than the lease while T has no thread
- * or a closed one not naming it. Two hand-backs rename a closed thread (`dorch requeue` of a finished task, and a
- * stranger's thread the stranger archived), so their copies get the lease before "closed without naming it" counts.
- * While T's claim is still open, R waits unmarked however old it is: a hand-back that died after posting R leaves it
- * so, and the next hand-back of T by the same bot gets R back from Discord's nonce check and names it.
+ * The thread of a copy's original (`view.copyOf`), from the messages read so far or else one request, cached in
+ * `threads` for the rest of the poll (poll's live-copy rule and purge's read it the same way).
  */
-async function liveCopy(
+export async function originThread(
   life: Life,
   view: TaskView,
   views: Map<string, TaskView>,
   threads: Map<string, OriginThread>,
-): Promise<boolean> {
+): Promise<OriginThread> {
   const origin = view.copyOf!;
   if (!threads.has(origin)) {
     const seen = views.get(origin);
@@ -196,7 +191,26 @@ async function liveCopy(
       );
     }
   }
-  const thread = threads.get(origin) ?? null;
+  return threads.get(origin) ?? null;
+}
+
+/**
+ * The live-copy rule at poll time: a retry copy R of T is offered only while T's thread names it and R has settled
+ * (is at least `retrySettleMs` old). R is marked ♻️ once it can never become live: T names another copy; T's thread
+ * was closed by the fleet (archived and locked) without naming it; or R is older than the lease while T has no thread
+ * or a closed one not naming it. Two hand-backs rename a closed thread (`dorch requeue` of a finished task, and a
+ * stranger's thread the stranger archived), so their copies get the lease before "closed without naming it" counts.
+ * While T's claim is still open, R waits unmarked however old it is: a hand-back that died after posting R leaves it
+ * so, and the next hand-back of T by the same bot gets R back from Discord's nonce check and names it.
+ */
+async function liveCopy(
+  life: Life,
+  view: TaskView,
+  views: Map<string, TaskView>,
+  threads: Map<string, OriginThread>,
+): Promise<boolean> {
+  const origin = view.copyOf!;
+  const thread = await originThread(life, view, views, threads);
   const named = namedCopy(thread?.name);
   const age = life.settings.now() - Date.parse(view.message.timestamp);
   if (named === view.message.id) return age >= life.settings.retrySettleMs;
