@@ -3,8 +3,7 @@
  * that tsx applies on the fly, about a second for the whole tree), so the tests that spawn the CLI run plain
  * `node dist/cli/index.js` as users do. Through tsx every spawned CLI paid about a second of CPU more (measured:
  * `submit` without a config 1.5–2.0 s of CPU with tsx, 0.7–0.8 s from dist/), and the end-to-end tests spawn over
- * a hundred. Type checking is `npm run typecheck`'s job; `test/e2e/built-cli.test.ts` still builds with `tsc` (into
- * its own folder) and runs that build, so the shipped artifact is tested as shipped.
+ * a hundred. Type checking is `npm run typecheck`'s job, and the `tsc` build is `npm start`'s (CI runs both).
  */
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
