@@ -28,8 +28,8 @@ export interface ParsedTaskText {
   author?: string;
   /** `[parent:<task id>]`, the running task that delegated this one. */
   parent?: string;
-  /** `[depth:N]`, how many delegations deep this task is (0 when absent: submitted by a person or a program). */
-  depth: number;
+  /** `[depth:N]`, how many delegations deep this task is (absent: 0, submitted by a person or a program). */
+  depth?: number;
   /** One sentence per malformed tag; a non-empty list means the task should be reported FAILED. */
   errors: string[];
 }
@@ -169,7 +169,7 @@ export function parseTaskText(text: string, options: ParseTaskTextOptions = {}):
     else
       errors.push(`The [parent:] tag needs a task id like ${EXAMPLES.parent}; got "${clip(values.parent)}".`);
   }
-  let depth = 0;
+  let depth: number | undefined;
   if (values.depth !== undefined) {
     if (/^\d{1,2}$/.test(values.depth)) depth = Number(values.depth);
     else errors.push(`The [depth:] tag needs a whole number, like [depth:1]; got "${clip(values.depth)}".`);
@@ -177,12 +177,13 @@ export function parseTaskText(text: string, options: ParseTaskTextOptions = {}):
   const prompt = kept.join('\n').trim();
   if (prompt === '') errors.push(EMPTY_PROMPT_ERROR);
 
-  const result: ParsedTaskText = { prompt, retry, depth, errors };
+  const result: ParsedTaskText = { prompt, retry, errors };
   if (values.model !== undefined) result.model = values.model;
   if (values.thinking !== undefined) result.thinking = values.thinking;
   if (origin !== undefined) result.origin = origin;
   if (author !== undefined) result.author = author;
   if (parent !== undefined) result.parent = parent;
+  if (depth !== undefined) result.depth = depth;
   return result;
 }
 
