@@ -78,7 +78,7 @@ export class DelegateFleet implements Fleet {
     const error = (json as DelegateError | null)?.error;
     const message = error?.message ?? `the worker answered HTTP ${response.status}`;
     if (error?.code === 'TASK_INVALID' || error?.code === 'BAD_REQUEST') throw new TaskInvalidError(message);
-    if (error?.code === 'DEPTH_LIMIT' || error?.code === 'NOT_A_CHILD')
+    if (error?.code === 'DEPTH_LIMIT' || error?.code === 'CHILD_LIMIT' || error?.code === 'NOT_A_CHILD')
       throw new DelegationRefusedError(error.code, message);
     throw new BusUnavailableError(message);
   }

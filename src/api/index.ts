@@ -16,7 +16,9 @@
  */
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { DELEGATE_URL_ENV } from '../task/delegation.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DELEGATE_FILE_NAME, DELEGATE_URL_ENV } from '../task/delegation.js';
 import type { TaskSpec } from '../task/spec.js';
 import { DelegateFleet } from './delegate-fleet.js';
 import { DiscordFleet, type Fleet, type Look, type Submission } from './fleet.js';
@@ -50,6 +52,23 @@ export interface ConnectOptions {
   by?: string;
   /** Ignore `DORCH_DELEGATE_URL` and use the config. @defaultValue false */
   direct?: boolean;
+  /** Where to look for the task's `.dorch-delegate.json` when the variable is not set. @defaultValue process.cwd() */
+  cwd?: string;
+}
+
+/**
+ * The delegation URL of the running task this process belongs to: `DORCH_DELEGATE_URL`, else the `url` of a
+ * `.dorch-delegate.json` in `cwd` (the worker writes it into the task's workspace too). Undefined outside a task.
+ */
+export function delegateUrl(env: NodeJS.ProcessEnv, cwd: string = process.cwd()): string | undefined {
+  const fromEnv = env[DELEGATE_URL_ENV];
+  if (fromEnv) return fromEnv;
+  try {
+    const file = JSON.parse(readFileSync(join(cwd, DELEGATE_FILE_NAME), 'utf8')) as { url?: unknown };
+    return typeof file.url === 'string' ? file.url : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A connected fleet with the API's operations. Close it when done. */
@@ -106,7 +125,7 @@ export class FleetClient {
  */
 export async function connect(options: ConnectOptions = {}): Promise<FleetClient> {
   const env = options.env ?? process.env;
-  const url = env[DELEGATE_URL_ENV];
+  const url = delegateUrl(env, options.cwd);
   if (url && !options.direct) return new FleetClient(new DelegateFleet(url));
   const config = options.loaded ?? loadConfig({ file: options.config, env }).config;
   return new FleetClient(await DiscordFleet.open(config, options.by ? { by: options.by } : {}));

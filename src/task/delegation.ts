@@ -22,6 +22,12 @@ export const TASK_DEPTH_ENV = 'DORCH_TASK_DEPTH';
 /** How deep tasks may nest (`MAX_TASK_DEPTH`). */
 export const MAX_DEPTH_ENV = 'DORCH_MAX_DEPTH';
 
+/**
+ * The same as a file in the task's workspace (JSON: `taskId`, `depth`, `maxDepth`, `url`), for agents whose tools do
+ * not get the task's environment (OpenClaw's Gateway mode). Dot-named, so it is never attached to the result.
+ */
+export const DELEGATE_FILE_NAME = '.dorch-delegate.json';
+
 /** One file, base64 in JSON. */
 export interface DelegateFile {
   name: string;
@@ -59,7 +65,7 @@ export type DelegateLook =
 /** An error answer. `code` says what kind (`DEPTH_LIMIT`, `TASK_INVALID`, `NOT_A_CHILD`, `UNAVAILABLE`). */
 export interface DelegateError {
   error: {
-    code: 'DEPTH_LIMIT' | 'TASK_INVALID' | 'NOT_A_CHILD' | 'UNAVAILABLE' | 'BAD_REQUEST';
+    code: 'DEPTH_LIMIT' | 'CHILD_LIMIT' | 'TASK_INVALID' | 'NOT_A_CHILD' | 'UNAVAILABLE' | 'BAD_REQUEST';
     message: string;
   };
 }

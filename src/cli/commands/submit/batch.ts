@@ -7,13 +7,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { connect, type FleetClient } from '../../../api/index.js';
+import { connect, delegateUrl, type FleetClient } from '../../../api/index.js';
 import { AbortedError, DelegationRefusedError } from '../../../api/errors.js';
 import type { GatherReport } from '../../../api/gather.js';
 import type { TaskResult } from '../../../api/result.js';
 import { loadConfig } from '../../../config/load.js';
 import { errorMessage, TaskInvalidError } from '../../../lib/errors.js';
-import { DELEGATE_URL_ENV } from '../../../task/delegation.js';
 import type { ReportFile } from '../../../task/report.js';
 import { prepareTask, type TaskSpec } from '../../../task/spec.js';
 import { formatUsd } from '../../../cost/format-usd.js';
@@ -52,7 +51,7 @@ export async function runBatch(options: BatchOptions): Promise<GatherReport | nu
   const warn = options.warn ?? ((line: string) => console.error(line));
   const env = options.env ?? process.env;
   const specs = options.specs ?? [];
-  const delegated = Boolean(env[DELEGATE_URL_ENV]);
+  const delegated = Boolean(delegateUrl(env));
   if (specs.length > 0 && !delegated) {
     // Check every task before posting any: a batch with one bad task posts nothing.
     const { config } = loadConfig({ file: options.config, env });

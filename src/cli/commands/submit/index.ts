@@ -2,6 +2,7 @@
  * `dorch submit "text" [model] [thinking]`: post a task, print its id, optionally wait for the result.
  */
 import { DiscordFleet } from '../../../api/fleet.js';
+import { delegateUrl } from '../../../api/index.js';
 import { resultFromMessage, type TaskResult } from '../../../api/result.js';
 import { explainDiscordError, formatConfigProblem } from '../../../bus/discord/explain-error.js';
 import { SUBMITTER_NEEDS } from '../../../bus/discord/permissions.js';
@@ -9,7 +10,6 @@ import { DEFAULT_CONFIG_FILE } from '../../../config/defaults.js';
 import { requireDiscordKeys } from '../../../config/require-discord.js';
 import { ConfigError } from '../../../lib/errors.js';
 import { machineName } from '../../../config/machine.js';
-import { DELEGATE_URL_ENV } from '../../../task/delegation.js';
 import { prepareTask, type TaskSpec } from '../../../task/spec.js';
 import { ExitError } from '../../errors.js';
 import { loadRuntime } from '../../runtime.js';
@@ -110,7 +110,7 @@ export async function submit(options: SubmitCommandOptions): Promise<string> {
   if (options.file?.length && options.text === undefined)
     throw new ExitError(2, 'error: --file goes with a task text; in --stdin, give "files" per task');
   // Several tasks, or a task submitted from inside a running task (through its worker): the batch path.
-  if (specs.length > 1 || options.task?.length || options.stdin || env[DELEGATE_URL_ENV]) {
+  if (specs.length > 1 || options.task?.length || options.stdin || delegateUrl(env)) {
     const ids: string[] = [];
     await runBatch({
       config: options.config,
