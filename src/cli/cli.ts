@@ -16,8 +16,8 @@ function positiveInt(value: string): number {
   return n;
 }
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 function usd(value: string): number {
@@ -146,7 +146,7 @@ export function buildProgram(options: ProgramOptions = {}): Command {
       600,
     )
     .option('--file <path...>', 'attach files to the task')
-    .option('--task <prompt>', 'one more task (repeatable); may contain [model:X] [thinking:Y]', collect, [])
+    .option('--task <prompt>', 'one more task (repeatable); may contain [model:X] [thinking:Y]', collect)
     .option(
       '--stdin',
       'read tasks from stdin, one JSON object per line: {"prompt","model","thinking","files"}',
@@ -192,6 +192,20 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .action(async (taskId, opts) => {
       const { resultCommand } = await import('./commands/result/index.js');
       await resultCommand({ ...program.opts(), ...opts, taskId });
+    });
+
+  const skill = program
+    .command('skill')
+    .description('The OpenClaw skill that teaches an agent to delegate through the fleet');
+  skill
+    .command('install')
+    .description(
+      "Write the dorch-delegate skill (SKILL.md and its command wrapper) into OpenClaw's shared skills folder",
+    )
+    .option('--dir <path>', 'the skills folder (default: $OPENCLAW_STATE_DIR/skills or ~/.openclaw/skills)')
+    .action(async (opts) => {
+      const { skillInstall } = await import('./commands/skill/index.js');
+      await skillInstall({ ...program.opts(), ...opts });
     });
 
   program

@@ -110,7 +110,11 @@ describe('parent and child tasks', () => {
       (x) => readResultLine(x.content)?.taskId === taskId,
     );
     return m
-      ? resultFromMessage(taskId, taskId, { content: m.content, attachments: [], postedAt: m.timestamp })
+      ? resultFromMessage(taskId, taskId, {
+          content: m.content,
+          attachments: [],
+          postedAt: String(m.timestamp),
+        })
       : null;
   };
   const queueMessages = () => emu.admin.messages(emu.world.channels.taskQueue);
