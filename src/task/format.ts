@@ -198,9 +198,7 @@ function familyLines(input: Pick<ReportInput, 'parent' | 'children'>): string[] 
   const lines: string[] = [];
   const parent = input.parent && /^(discord|local)-(\d{1,20})$/.exec(input.parent);
   if (parent)
-    lines.push(
-      `Parent: ${input.parent}${parent[1] === 'discord' ? ` (its thread: <#${parent[2]}>)` : ''}`,
-    );
+    lines.push(`Parent: ${input.parent}${parent[1] === 'discord' ? ` (its thread: <#${parent[2]}>)` : ''}`);
   const c = input.children;
   if (c && c.count > 0) {
     const cost = Number.isFinite(c.costUsd) && c.costUsd > 0 ? c.costUsd : 0;
