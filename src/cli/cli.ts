@@ -164,7 +164,14 @@ export function buildProgram(options: ProgramOptions = {}): Command {
       '--json',
       'print JSON: one object per task (task id, and with --wait the outcome, text, model, tokens, cost, attachments); errors too',
     )
-    .action(async (text, model, thinking, opts) => {
+    .action(async function (this: Command, text, model, thinking, opts) {
+      // The text may be left out only for --task or --stdin: without them it is missing, a usage error as before.
+      if (text === undefined && !opts.task && !opts.stdin)
+        this.error("error: missing required argument 'text' (or give tasks with --task or --stdin)", {
+          code: 'commander.missingArgument',
+          // As commander's own usage errors: cli/index.ts maps every one to exit 2.
+          exitCode: 1,
+        });
       const { submit } = await import('./commands/submit/index.js');
       await submit({ ...program.opts(), ...opts, text, model, thinking });
     });

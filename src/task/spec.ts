@@ -56,7 +56,9 @@ export function prepareTask(
       `the task text holds ${forged.map((n) => `[${n}:]`).join(', ')}: these tags are written by the fleet only; remove them`,
     );
   if (parsed.prompt === '')
-    errors.push('the task is empty: give the task text, e.g. "Summarise the attached log"');
+    errors.push(
+      'the task is empty: give the task text, e.g. dorch submit "Summarise the attached log" --file server.log',
+    );
   errors.push(
     ...parsed.errors.filter((e) => e !== EMPTY_PROMPT_ERROR && !FLEET_ONLY.some((n) => e.includes(`[${n}:`))),
   );

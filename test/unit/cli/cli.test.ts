@@ -327,6 +327,7 @@ describe('dorch command table', () => {
     { argv: ['start', '--workers', 'many'], code: 'commander.invalidArgument', message: /got "many"/ },
     { argv: ['emulator', '--port', '70000'], code: 'commander.invalidArgument', message: /port 0-65535/ },
     { argv: ['submit', 'x', '--timeout', '-5'], code: 'commander.invalidArgument', message: /got "-5"/ },
+    { argv: ['submit'], code: 'commander.missingArgument', message: /missing required argument 'text'/ },
     { argv: ['wait'], code: 'commander.missingArgument', message: /missing required argument 'task-id'/ },
     { argv: ['submit', 'x', '--max-cost', 'lots'], code: 'commander.invalidArgument', message: /USD >= 0/ },
     { argv: ['requeue'], code: 'commander.missingArgument', message: /missing required argument 'task-id'/ },
