@@ -1,6 +1,8 @@
 /** The benchmark's report: one data shape for `--json`, a text rendering for people, and the pass/fail verdict. */
 import type { ClaimBenchResult } from './claims.js';
 import type { EmulatorBenchResult } from './emulator.js';
+import { formatChaos } from './chaos/report.js';
+import type { ChaosResult } from './chaos/run.js';
 
 /** Everything one `npm run bench` measured. */
 export interface BenchReport {
@@ -13,6 +15,8 @@ export interface BenchReport {
   machine: { node: string; cpus: number; loadAverage: number };
   emulator: EmulatorBenchResult[];
   claims: ClaimBenchResult[];
+  /** The chaos runs (issue #8), one per `--chaos-runs`. */
+  chaos?: ChaosResult[];
   /** What limits throughput, with this run's numbers. */
   notes: string[];
   /** Broken guarantees (duplicates, missing results); non-empty means the run failed. */
@@ -29,6 +33,11 @@ export function problemsOf(claims: readonly ClaimBenchResult[]): string[] {
     if (c.timedOut) problems.push(`${c.scenario}: timed out waiting for results`);
   }
   return problems;
+}
+
+/** The chaos runs' broken invariants, each named by its run. */
+export function chaosProblems(runs: readonly ChaosResult[]): string[] {
+  return runs.flatMap((r, i) => r.problems.map((p) => `chaos run ${i + 1}: ${p}`));
 }
 
 /** Notes on what bounds throughput, filled with the measured numbers. */
@@ -102,91 +111,100 @@ export function formatReport(report: BenchReport): string {
     '',
   );
 
-  out.push('1. Emulator throughput (rate limits off, keep-alive clients, emulator in a child process)');
-  out.push(
-    table(
-      ['scenario', 'req/s', 'requests', 'errors', 'p50 ms', 'p99 ms'],
-      report.emulator.map((e) => [
-        e.scenario,
-        String(e.requestsPerSecond),
-        String(e.requests),
-        String(e.errors),
-        String(e.p50Ms),
-        String(e.p99Ms),
-      ]),
-    ),
-    '',
-  );
-
-  out.push(
-    '2. Claim protocol (rate limits on, in-process keep-alive workers, POLL_INTERVAL 0.5 s, agent 20 ms)',
-  );
-  out.push(
-    table(
-      [
-        'scenario',
-        'wall s',
-        'tasks/s',
-        'req/task',
-        'claims/task',
-        'lost',
-        'deferred',
-        '429s',
-        'dup',
-        'missing',
-        'failed',
-      ],
-      report.claims.map((c) => [
-        c.scenario,
-        c.wallSeconds.toFixed(2),
-        c.tasksPerSecond.toFixed(2),
-        c.requestsPerTask.toFixed(1),
-        c.claimAttemptsPerTask.toFixed(2),
-        String(c.lost.taken + c.lost.unconfirmed),
-        String(c.lost.rateLimited),
-        String(c.rateLimited.route + c.rateLimited.global),
-        String(c.duplicates),
-        String(c.missing),
-        String(c.failed),
-      ]),
-    ),
-    'claims/task: thread creations (won or lost) per task; lost: claims answered 400/160004 (another worker won);',
-    'deferred: claims the client refused to send because the thread-create bucket would make it wait > 5 s.',
-    '',
-  );
-
-  const routes = [...new Set(report.claims.flatMap((c) => Object.keys(c.byRoute)))].sort();
-  out.push('Requests per task by route');
-  out.push(
-    table(
-      ['route', ...report.claims.map((c) => c.scenario)],
-      routes.map((r) => [
-        ROUTE_LABELS[r] ?? r,
-        ...report.claims.map((c) => ((c.byRoute[r] ?? 0) / c.tasks).toFixed(2)),
-      ]),
-    ),
-    '',
-  );
-
-  for (const c of report.claims) {
-    const limited = Object.entries(c.rateLimitedByRoute)
-      .map(([route, n]) => `${route}: ${n}`)
-      .join(', ');
-    const lost = `lost claims: taken ${c.lost.taken}, rate-limited ${c.lost.rateLimited}, unconfirmed ${c.lost.unconfirmed}`;
+  if (report.emulator.length > 0) {
+    out.push('1. Emulator throughput (rate limits off, keep-alive clients, emulator in a child process)');
     out.push(
-      `${c.scenario}: ${c.requests} requests, ${c.claimAttempts} claim attempts, ${lost}; ` +
-        `429s: ${limited || 'none'}; start-up requests ${c.startupRequests}; warnings ${c.warnings.count}`,
+      table(
+        ['scenario', 'req/s', 'requests', 'errors', 'p50 ms', 'p99 ms'],
+        report.emulator.map((e) => [
+          e.scenario,
+          String(e.requestsPerSecond),
+          String(e.requests),
+          String(e.errors),
+          String(e.p50Ms),
+          String(e.p99Ms),
+        ]),
+      ),
+      '',
     );
-    for (const w of c.warnings.samples) out.push(`  warning: ${w}`);
   }
-  out.push('');
+  if (report.claims.length > 0) {
+    out.push(
+      '2. Claim protocol (rate limits on, in-process keep-alive workers, POLL_INTERVAL 0.5 s, agent 20 ms)',
+    );
+    out.push(
+      table(
+        [
+          'scenario',
+          'wall s',
+          'tasks/s',
+          'req/task',
+          'claims/task',
+          'lost',
+          'deferred',
+          '429s',
+          'dup',
+          'missing',
+          'failed',
+        ],
+        report.claims.map((c) => [
+          c.scenario,
+          c.wallSeconds.toFixed(2),
+          c.tasksPerSecond.toFixed(2),
+          c.requestsPerTask.toFixed(1),
+          c.claimAttemptsPerTask.toFixed(2),
+          String(c.lost.taken + c.lost.unconfirmed),
+          String(c.lost.rateLimited),
+          String(c.rateLimited.route + c.rateLimited.global),
+          String(c.duplicates),
+          String(c.missing),
+          String(c.failed),
+        ]),
+      ),
+      'claims/task: thread creations (won or lost) per task; lost: claims answered 400/160004 (another worker won);',
+      'deferred: claims the client refused to send because the thread-create bucket would make it wait > 5 s.',
+      '',
+    );
 
-  out.push('3. What limits throughput');
-  for (const n of report.notes) out.push(`- ${n}`);
-  out.push('');
+    const routes = [...new Set(report.claims.flatMap((c) => Object.keys(c.byRoute)))].sort();
+    out.push('Requests per task by route');
+    out.push(
+      table(
+        ['route', ...report.claims.map((c) => c.scenario)],
+        routes.map((r) => [
+          ROUTE_LABELS[r] ?? r,
+          ...report.claims.map((c) => ((c.byRoute[r] ?? 0) / c.tasks).toFixed(2)),
+        ]),
+      ),
+      '',
+    );
+
+    for (const c of report.claims) {
+      const limited = Object.entries(c.rateLimitedByRoute)
+        .map(([route, n]) => `${route}: ${n}`)
+        .join(', ');
+      const lost = `lost claims: taken ${c.lost.taken}, rate-limited ${c.lost.rateLimited}, unconfirmed ${c.lost.unconfirmed}`;
+      out.push(
+        `${c.scenario}: ${c.requests} requests, ${c.claimAttempts} claim attempts, ${lost}; ` +
+          `429s: ${limited || 'none'}; start-up requests ${c.startupRequests}; warnings ${c.warnings.count}`,
+      );
+      for (const w of c.warnings.samples) out.push(`  warning: ${w}`);
+    }
+    out.push('');
+
+    out.push('3. What limits throughput');
+    for (const n of report.notes) out.push(`- ${n}`);
+    out.push('');
+  }
+  if (report.chaos?.length) {
+    out.push(
+      '4. Chaos (issue #8): 5xx after commit, latency, drops, one outage, SIGKILLed workers and manager; real processes',
+    );
+    report.chaos.forEach((r, i) => out.push(formatChaos(r, `run ${i + 1}`), ''));
+  }
   out.push(
     report.problems.length === 0
-      ? 'OK: no task ran twice, none is missing.'
+      ? `OK: no task ran twice, none is missing${report.chaos?.length ? ', every chaos invariant held' : ''}.`
       : `FAILED:\n${report.problems.map((p) => `- ${p}`).join('\n')}`,
   );
   return out.join('\n');

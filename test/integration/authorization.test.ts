@@ -82,7 +82,15 @@ describe('authorization on every path (issue #7)', () => {
     const foreign: unknown[] = [];
     w.wired.discord.on('foreign', (i) => foreign.push(i));
     await waitFor(() => fleetMarked(t.id, '🚫'), 20_000, 'the task to be refused');
-    const thread = await threadOf(emu.admin, t.id);
+    // The refusal marks first and closes the thread next: wait for the close too.
+    const thread = await waitFor(
+      async () => {
+        const now = await threadOf(emu.admin, t.id);
+        return now.thread_metadata.archived ? now : null;
+      },
+      20_000,
+      'the stranger thread to be closed',
+    );
     expect(thread.thread_metadata).toMatchObject({ archived: true, locked: true });
     expect(foreign).toEqual([
       expect.objectContaining({
@@ -173,6 +181,8 @@ describe('authorization on every path (issue #7)', () => {
       id: string;
     };
     let editing = true;
+    // Ends when the hand-back archives the thread (edits there fail with 50083); caught at once, not only in the
+    // finally below: a rejection left unhandled until then fails the run.
     const edits = (async () => {
       for (let i = 0; editing; i++) {
         await as.patch(Routes.channelMessage(messageId, posted.id), {
@@ -180,7 +190,7 @@ describe('authorization on every path (issue #7)', () => {
         });
         await new Promise((r) => setTimeout(r, 200));
       }
-    })();
+    })().catch(() => undefined);
     const sweeper = workerBus(emu.world, 1, { leaseMs: 1500 });
     const started = Date.now();
     try {
@@ -194,7 +204,7 @@ describe('authorization on every path (issue #7)', () => {
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       editing = false;
-      await edits.catch(() => undefined);
+      await edits;
       await sweeper.close();
       await bus.close();
     }

@@ -3,7 +3,7 @@
  * the folder, a one-line description under 160 characters, `metadata` as one line of JSON; see
  * /work/shared/reference/openclaw.md §9 and OpenClaw's bundled skills), teaches the commands, aliases, thinking levels,
  * result fields and budget rules, and reveals no token and no config path. The real OpenClaw loading it is checked
- * in test/e2e/delegation-openclaw.slow.test.ts (`npm run test:slow`).
+ * in test/openclaw/delegation.test.ts (`npm run test:openclaw`).
  */
 import { mkdir, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

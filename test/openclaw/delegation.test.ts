@@ -1,5 +1,5 @@
 /**
- * The issue's end-to-end (slow: one real OpenClaw turn and `openclaw skills list`, about a minute): a main OpenClaw
+ * The issue's end-to-end (the OpenClaw tier: one real OpenClaw turn and `openclaw skills list`, about a minute): a main OpenClaw
  * agent, driven by a scripted fake model, finds the installed `dorch-delegate` skill, asks for a shell tool call
  * that runs the skill's command, and so delegates two tasks to the fleet (the emulator and two in-process workers)
  * and receives both results. Also: the real `openclaw skills list` loads the skill as eligible and model-visible,
