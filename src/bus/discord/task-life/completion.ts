@@ -132,12 +132,34 @@ export async function findResult(
   taskId: string,
   maxPages = RESULT_PAGES,
 ): Promise<string | null> {
+  return (await findResultMessage(life, taskId, maxPages))?.content ?? null;
+}
+
+/** A result message as found in the results channel: its text, attachments and when it was posted. */
+export interface FoundResult {
+  content: string;
+  attachments: { name: string; url: string; size: number }[];
+  /** ISO time of the post. */
+  postedAt: string;
+}
+
+/** The result message for a task id, with its attachments, or null while there is none. */
+export async function findResultMessage(
+  life: Life,
+  taskId: string,
+  maxPages = RESULT_PAGES,
+): Promise<FoundResult | null> {
   const channel = life.settings.resultsChannel;
   if (!channel) return null;
   const needle = `] ${taskId} by `;
   for await (const messages of life.channel.pages(channel, maxPages)) {
     const hit = messages.find((m) => m.content.includes(needle));
-    if (hit) return hit.content;
+    if (hit)
+      return {
+        content: hit.content,
+        attachments: hit.attachments.map((a) => ({ name: a.filename, url: a.url, size: a.size })),
+        postedAt: hit.timestamp,
+      };
   }
   return null;
 }

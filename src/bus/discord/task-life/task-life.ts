@@ -79,7 +79,7 @@ import type { Task } from '../../../task/task.js';
 import type { Authorizer } from '../authorization.js';
 import { TaskChannel } from './channel.js';
 import { claim, heartbeat } from './claim.js';
-import { complete, findResult } from './completion.js';
+import { complete, findResult, findResultMessage, type FoundResult } from './completion.js';
 import type { Life, TaskLifeEvents, TaskLifeSettings } from './context.js';
 import { isFleet } from './context.js';
 import { handBack } from './hand-back.js';
@@ -220,5 +220,9 @@ export class TaskLife extends EventEmitter<TaskLifeEvents> implements Life {
   /** The result message text for a task id, or null. */
   findResult(taskId: string): Promise<string | null> {
     return findResult(this, taskId);
+  }
+
+  findResultMessage(taskId: string): Promise<FoundResult | null> {
+    return findResultMessage(this, taskId);
   }
 }
