@@ -153,7 +153,13 @@ export async function findResultMessage(
   if (!channel) return null;
   const needle = `] ${taskId} by `;
   for await (const messages of life.channel.pages(channel, maxPages)) {
-    const hit = messages.find((m) => m.content.includes(needle));
+    let hit: (typeof messages)[number] | undefined;
+    for (const m of messages) {
+      if (m.content.includes(needle) && (await isResultAuthor(life, m.author))) {
+        hit = m;
+        break;
+      }
+    }
     if (hit)
       return {
         content: hit.content,
@@ -162,6 +168,15 @@ export async function findResultMessage(
       };
   }
   return null;
+}
+
+/**
+ * Only the fleet posts results: a message in `#results` counts when a fleet bot wrote it (where this bus knows the
+ * fleet: workers), else when a bot did (a person, a stranger included, cannot post as a bot). Anyone else's
+ * look-alike result is no result: it cannot end a wait, a gather or a cost roll-up.
+ */
+async function isResultAuthor(life: Life, author: { id: string; bot?: boolean }): Promise<boolean> {
+  return life.authorizer ? isFleet(life, author.id) : author.bot === true;
 }
 
 /** The outcome a posted result shows, or FAILED when it cannot be read. */
