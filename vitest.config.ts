@@ -1,11 +1,38 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * `npm test`: four tiers as vitest projects (see README, "Tests and benchmark"). The real OpenClaw CLI's tests
+ * (each cold turn costs 15–35 s of CPU) are `npm run test:openclaw` (vitest.openclaw.config.ts); CI runs both.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Two cores: integration tests spawn worker processes, so keep file-level parallelism modest.
+    // Two cores: integration and e2e tests spawn worker processes, so keep file-level parallelism modest.
     maxWorkers: 2,
+    // The CLI that integration and e2e tests spawn runs from dist/, transpiled once here.
+    globalSetup: ['test/setup/build-cli.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          // Unit tests touch no process, socket or global state of their own (their seams are injected), so they
+          // share threads and their module graph: a quarter of the CPU of a fresh fork per file.
+          pool: 'threads',
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        // The emulator and the buses run in the test's own process, each test on servers and folders of its own:
+        // shared threads as for unit tests (a third of the CPU of a fresh fork per file).
+        test: { name: 'contract', include: ['test/contract/**/*.test.ts'], pool: 'threads', isolate: false },
+      },
+      // Forks, one module graph per file: these change the process (environment, working directory, signals).
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+    ],
   },
 });

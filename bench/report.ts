@@ -2,6 +2,8 @@
 import type { ClaimBenchResult } from './claims.js';
 import type { EmulatorBenchResult } from './emulator.js';
 import type { BurstResult, FleetResult } from './fleet.js';
+import { formatChaos } from './chaos/report.js';
+import type { ChaosResult } from './chaos/run.js';
 
 /** Everything one `npm run bench` measured. */
 export interface BenchReport {
@@ -24,6 +26,8 @@ export interface BenchReport {
   targets: TargetCheck[];
   /** The 1-minute load average at the end (the machine may be shared). */
   loadAverageAtEnd: number;
+  /** The chaos runs (issue #8), one per `--chaos-runs`. */
+  chaos?: ChaosResult[];
   /** What limits throughput, with this run's numbers. */
   notes: string[];
   /** Broken guarantees (duplicates, missing results); non-empty means the run failed. */
@@ -180,6 +184,11 @@ export function problemsOf(claims: readonly ClaimBenchResult[]): string[] {
   return problems;
 }
 
+/** The chaos runs' broken invariants, each named by its run. */
+export function chaosProblems(runs: readonly ChaosResult[]): string[] {
+  return runs.flatMap((r, i) => r.problems.map((p) => `chaos run ${i + 1}: ${p}`));
+}
+
 /** Notes on what bounds throughput, filled with the measured numbers. */
 export function throughputNotes(claims: readonly ClaimBenchResult[]): string[] {
   const notes = [
@@ -254,7 +263,7 @@ export function formatReport(report: BenchReport): string {
 
   out.push(...formatFleet(report));
 
-  if (report.claims.length > 0) {
+  if (report.emulator.length > 0) {
     out.push('1. Emulator throughput (rate limits off, keep-alive clients, emulator in a child process)');
     out.push(
       table(
@@ -270,7 +279,8 @@ export function formatReport(report: BenchReport): string {
       ),
       '',
     );
-
+  }
+  if (report.claims.length > 0) {
     out.push(
       '2. Claim protocol (rate limits on, in-process keep-alive workers, POLL_INTERVAL 0.5 s, agent 20 ms)',
     );
@@ -333,14 +343,20 @@ export function formatReport(report: BenchReport): string {
       for (const w of c.warnings.samples) out.push(`  warning: ${w}`);
     }
     out.push('');
-  }
 
-  out.push('4. What limits throughput');
-  for (const n of report.notes) out.push(`- ${n}`);
-  out.push('');
+    out.push('3. What limits throughput');
+    for (const n of report.notes) out.push(`- ${n}`);
+    out.push('');
+  }
+  if (report.chaos?.length) {
+    out.push(
+      '4. Chaos (issue #8): 5xx after commit, latency, drops, one outage, SIGKILLed workers and manager; real processes',
+    );
+    report.chaos.forEach((r, i) => out.push(formatChaos(r, `run ${i + 1}`), ''));
+  }
   out.push(
     report.problems.length === 0
-      ? 'OK: no task ran twice, none is missing.'
+      ? `OK: no task ran twice, none is missing${report.chaos?.length ? ', every chaos invariant held' : ''}.`
       : `FAILED:\n${report.problems.map((p) => `- ${p}`).join('\n')}`,
   );
   return out.join('\n');

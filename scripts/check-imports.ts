@@ -15,6 +15,7 @@
  * | `cost`     | agent, task, config, lib                          | prices, ledger, budgets                           |
  * | `worker`   | bus, agent, cost, task, config, lib               | the loop                                          |
  * | `manager`  | worker, bus, agent, cost, task, config, lib       | the supervisor                                    |
+ * | `api`      | bus, cost, task, config, lib                      | the library API (submit, wait, gather, result)    |
  * | `cli`      | all of the above, and emulator                    | commands, printing, exit codes                    |
  * | `emulator` | lib                                               | Discord's API server (see below)                  |
  *
@@ -43,7 +44,8 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   cost: ['agent', 'task', 'config', 'lib'],
   worker: ['bus', 'agent', 'cost', 'task', 'config', 'lib'],
   manager: ['worker', 'bus', 'agent', 'cost', 'task', 'config', 'lib'],
-  cli: ['manager', 'worker', 'bus', 'agent', 'cost', 'task', 'config', 'lib', 'emulator'],
+  api: ['bus', 'cost', 'task', 'config', 'lib'],
+  cli: ['api', 'manager', 'worker', 'bus', 'agent', 'cost', 'task', 'config', 'lib', 'emulator'],
   emulator: ['lib'],
 };
 

@@ -103,6 +103,21 @@ export function dorchEnv(request: AgentRequest): Record<string, string> {
     DORCH_SESSION_ID: request.sessionId,
     DORCH_WORKER_ID: request.workerId,
     DORCH_TIMEOUT_MS: String(request.timeoutMs),
+    ...delegationEnv(request),
+  };
+}
+
+/**
+ * The delegation variables of one task (see `task/delegation.ts`): its depth, the fleet's limit, and the capability
+ * URL of the worker's endpoint when the task may delegate. Never a Discord token.
+ */
+export function delegationEnv(request: AgentRequest): Record<string, string> {
+  const d = request.delegation;
+  if (!d) return {};
+  return {
+    DORCH_TASK_DEPTH: String(d.depth),
+    DORCH_MAX_DEPTH: String(d.maxDepth),
+    ...(d.url ? { DORCH_DELEGATE_URL: d.url } : {}),
   };
 }
 

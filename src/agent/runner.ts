@@ -21,6 +21,11 @@ export interface AgentRequest {
   sessionId: string;
   /** Worker id, for runners that keep per-worker state (OpenClaw's state dir). */
   workerId: string;
+  /**
+   * How deep the task is (0: submitted by a person or a program) and where it may delegate from: the agent gets
+   * `DORCH_TASK_DEPTH`, `DORCH_MAX_DEPTH` and (when delegation is on and depth allows) `DORCH_DELEGATE_URL`.
+   */
+  delegation?: { depth: number; maxDepth: number; url?: string };
 }
 
 /** The outcome of one run, success or failure. Never thrown: a failed run is data. */

@@ -16,6 +16,17 @@ function positiveInt(value: string): number {
   return n;
 }
 
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function usd(value: string): number {
+  const n = Number(value.replace(/^\$/, ''));
+  if (!Number.isFinite(n) || n < 0)
+    throw new InvalidArgumentError(`expected an amount in USD >= 0, got "${value}"`);
+  return n;
+}
+
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535)
@@ -132,20 +143,90 @@ export function buildProgram(options: ProgramOptions = {}): Command {
 
   program
     .command('submit')
-    .description('Post a task to #task-queue; prints its task id')
-    .argument('<text>', 'the task; may contain [model:X] [thinking:Y]')
+    .description(
+      'Post a task to #task-queue; prints its task id. Several tasks (--task, --stdin) run in parallel; from inside a running task it goes through its worker',
+    )
+    .argument('[text]', 'the task; may contain [model:X] [thinking:Y]')
     .argument('[model]', 'model alias or provider/model id')
     .argument('[thinking]', 'thinking level: off, minimal, low, medium, high, xhigh')
     .option(
       '--wait',
-      'wait for the result, print it, exit 0 on SUCCESS, 1 on FAILED, 3 when none came in time',
+      'wait for the result(s), print them, exit 0 when all SUCCESS, 1 when one FAILED or was CANCELLED, 3 when one had none in time',
     )
-    .option('--timeout <seconds>', 'with --wait: give up after this long', positiveInt, 600)
+    .option(
+      '--timeout <seconds>',
+      'with --wait: give up after this long (for the whole batch)',
+      positiveInt,
+      600,
+    )
     .option('--file <path...>', 'attach files to the task')
-    .option('--json', 'print one JSON object (task id, and with --wait the outcome and result); errors too')
-    .action(async (text, model, thinking, opts) => {
+    .option('--task <prompt>', 'one more task (repeatable); may contain [model:X] [thinking:Y]', collect)
+    .option(
+      '--stdin',
+      'read tasks from stdin, one JSON object per line: {"prompt","model","thinking","files"}',
+    )
+    .option(
+      '--max-cost <usd>',
+      'with --wait: cancel the remaining tasks once the finished ones cost this much',
+      usd,
+    )
+    .option(
+      '--at-end',
+      'with --wait --json and several tasks: one object at the end instead of a line per result',
+    )
+    .option(
+      '--json',
+      'print JSON: one object per task (task id, and with --wait the outcome, text, model, tokens, cost, attachments); errors too',
+    )
+    .action(async function (this: Command, text, model, thinking, opts) {
+      // The text may be left out only for --task or --stdin: without them it is missing, a usage error as before.
+      if (text === undefined && !opts.task && !opts.stdin)
+        this.error("error: missing required argument 'text' (or give tasks with --task or --stdin)", {
+          code: 'commander.missingArgument',
+          // As commander's own usage errors: cli/index.ts maps every one to exit 2.
+          exitCode: 1,
+        });
       const { submit } = await import('./commands/submit/index.js');
       await submit({ ...program.opts(), ...opts, text, model, thinking });
+    });
+
+  program
+    .command('wait')
+    .description(
+      'Wait for tasks submitted earlier and print their results as they finish (exit codes as submit --wait)',
+    )
+    .argument('<task-id...>', 'task ids, as submit printed them')
+    .option('--timeout <seconds>', 'give up after this long', positiveInt, 600)
+    .option('--max-cost <usd>', 'cancel the remaining tasks once the finished ones cost this much', usd)
+    .option('--json', 'one JSON object per result, as it comes')
+    .option('--at-end', 'with --json: one object at the end instead')
+    .action(async (ids, opts) => {
+      const { waitCommand } = await import('./commands/wait/index.js');
+      await waitCommand({ ...program.opts(), ...opts, ids });
+    });
+
+  program
+    .command('result')
+    .description("Print a task's result now: exit 0 SUCCESS, 1 FAILED/CANCELLED/refused, 3 no result yet")
+    .argument('<task-id>', 'the task id, as submit printed it')
+    .option('--json', 'print one JSON object (the result, or {"outcome":null} while there is none)')
+    .action(async (taskId, opts) => {
+      const { resultCommand } = await import('./commands/result/index.js');
+      await resultCommand({ ...program.opts(), ...opts, taskId });
+    });
+
+  const skill = program
+    .command('skill')
+    .description('The OpenClaw skill that teaches an agent to delegate through the fleet');
+  skill
+    .command('install')
+    .description(
+      "Write the dorch-delegate skill (SKILL.md and its command wrapper) into OpenClaw's shared skills folder",
+    )
+    .option('--dir <path>', 'the skills folder (default: $OPENCLAW_STATE_DIR/skills or ~/.openclaw/skills)')
+    .action(async (opts) => {
+      const { skillInstall } = await import('./commands/skill/index.js');
+      await skillInstall({ ...program.opts(), ...opts });
     });
 
   program

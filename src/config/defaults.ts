@@ -45,6 +45,12 @@ export const DEFAULT_LEASE_TIMEOUT_SEC = 90;
 /** How many times a task may run before it is reported FAILED. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
 
+/**
+ * How deep tasks may delegate: a task people or programs submit is at depth 0, its children at 1, theirs at 2; a
+ * task at this depth may not delegate further.
+ */
+export const DEFAULT_MAX_TASK_DEPTH = 2;
+
 /** The agent runner used when `AGENT_RUNNER` is not set. */
 export const DEFAULT_AGENT_RUNNER = 'openclaw';
 

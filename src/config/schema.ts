@@ -16,6 +16,7 @@ import {
   DEFAULT_AGENT_RUNNER,
   DEFAULT_DISCORD_API_URL,
   DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_TASK_DEPTH,
   DEFAULT_HEARTBEAT_INTERVAL_SEC,
   DEFAULT_LEASE_TIMEOUT_SEC,
   DEFAULT_MAX_IDLE_TIME_SEC,
@@ -79,6 +80,8 @@ export interface Config {
     runtimeDir: string;
     /** `MAX_ATTEMPTS`. */
     maxAttempts: number;
+    /** `MAX_TASK_DEPTH`: how deep tasks may delegate (0: running tasks may not submit at all). */
+    maxTaskDepth: number;
     /** `HEARTBEAT_INTERVAL` in seconds: how often a running task's progress message is edited. */
     heartbeatIntervalSec: number;
     /** `LEASE_TIMEOUT` in seconds (at least two heartbeats): a claim without a heartbeat for this long is abandoned. */
@@ -135,6 +138,8 @@ export const CONFIG_KEYS = {
   WORK_DIR: 'folder for worker workspaces',
   RUNTIME_DIR: 'folder for runtime state (fallback queue, outboxes)',
   MAX_ATTEMPTS: 'runs per task before it is reported FAILED',
+  MAX_TASK_DEPTH:
+    'how deep tasks may delegate: a running task at this depth may not submit more (0 = agents may not delegate)',
   HEARTBEAT_INTERVAL: "seconds between heartbeats (edits of a running task's progress message)",
   LEASE_TIMEOUT:
     'seconds without a heartbeat before a claimed task counts as abandoned and is requeued (at least two heartbeats)',
@@ -407,6 +412,7 @@ export const configSchema = z
     WORK_DIR: field(text, DEFAULT_WORK_DIR),
     RUNTIME_DIR: field(text, DEFAULT_RUNTIME_DIR),
     MAX_ATTEMPTS: field(wholeNumber(1), DEFAULT_MAX_ATTEMPTS),
+    MAX_TASK_DEPTH: field(wholeNumber(0), DEFAULT_MAX_TASK_DEPTH),
     HEARTBEAT_INTERVAL: field(number(0, true), DEFAULT_HEARTBEAT_INTERVAL_SEC),
     LEASE_TIMEOUT: field(number(0, true), DEFAULT_LEASE_TIMEOUT_SEC),
     AGENT_RUNNER: field(runner, DEFAULT_AGENT_RUNNER as AgentRunnerName),
@@ -513,6 +519,7 @@ export const configSchema = z
         workDir: f.WORK_DIR,
         runtimeDir: f.RUNTIME_DIR,
         maxAttempts: f.MAX_ATTEMPTS,
+        maxTaskDepth: f.MAX_TASK_DEPTH,
         heartbeatIntervalSec: f.HEARTBEAT_INTERVAL,
         leaseTimeoutSec: f.LEASE_TIMEOUT,
       },

@@ -12,7 +12,10 @@ export type AppErrorCode =
   | 'BUS_UNAVAILABLE'
   | 'AGENT_START'
   | 'LEASE_LOST'
-  | 'TASK_INVALID';
+  | 'TASK_INVALID'
+  | 'DELEGATION_REFUSED'
+  | 'WAIT_TIMEOUT'
+  | 'ABORTED';
 
 /** Base class: a literal `code` plus an optional `cause`. */
 export class AppError extends Error {

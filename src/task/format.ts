@@ -66,12 +66,26 @@ export interface ReportInput {
   machine?: string;
   /** Files the agent made, to attach. */
   files?: ReportFile[];
+  /** The task that delegated this one (`[parent:]`): shown with a link to its thread. */
+  parent?: string;
+  /** What the tasks this one delegated cost (their own cost plus their children's), when it delegated any. */
+  children?: ChildrenCost;
   /**
    * Applied to every piece of text (prompt, result, error, notes, model, file names, RESULT.txt) before layout, so
    * the length limit holds after redaction. Control characters are stripped after it.
    * @defaultValue identity
    */
   redact?: (text: string) => string;
+}
+
+/** The tasks a task delegated, as its report shows them (`Children: 2 tasks, $0.000300 in total`). */
+export interface ChildrenCost {
+  /** Tasks it submitted. */
+  count: number;
+  /** Their cost in USD, their own children included, as far as their results were in. */
+  costUsd: number;
+  /** How many had no result yet when this task reported (their cost is not in `costUsd`). */
+  unfinished: number;
 }
 
 /** The header fields of a result message, as read back by {@link parseReportHeader}. */
@@ -125,6 +139,7 @@ export function formatReport(input: ReportInput): TaskReport {
       skipped,
       workspace: clean(input.workspace),
       machine: input.machine === undefined ? undefined : clean(input.machine),
+      family: familyLines(input),
     });
 
   const fixed = layout({ text: '', truncated: false }, { text: '', truncated: false }).length;
@@ -174,6 +189,47 @@ interface Layout {
   skipped: string[];
   workspace: string;
   machine: string | undefined;
+  /** The Parent/Children lines. */
+  family: string[];
+}
+
+// A thread started from a message has the message's id, so the parent's claim thread is `<#id>` (a link in Discord).
+function familyLines(input: Pick<ReportInput, 'parent' | 'children'>): string[] {
+  const lines: string[] = [];
+  const parent = input.parent && /^(discord|local)-(\d{1,20})$/.exec(input.parent);
+  if (parent)
+    lines.push(`Parent: ${input.parent}${parent[1] === 'discord' ? ` (its thread: <#${parent[2]}>)` : ''}`);
+  const c = input.children;
+  if (c && c.count > 0) {
+    const cost = Number.isFinite(c.costUsd) && c.costUsd > 0 ? c.costUsd : 0;
+    lines.push(
+      `Children: ${c.count} task${c.count === 1 ? '' : 's'}, $${cost.toFixed(6)} in total` +
+        (c.unfinished > 0 ? `; ${c.unfinished} unfinished` : ''),
+    );
+  }
+  return lines;
+}
+
+/** The family lines of a result message, as read by {@link readFamily}. */
+export interface Family {
+  parent?: string;
+  children?: ChildrenCost;
+}
+
+const PARENT_LINE = /^Parent: ((?:discord|local)-\d{1,20})(?: \(its thread: <#\d+>\))?$/m;
+const CHILDREN_LINE = /^Children: (\d+) tasks?, \$(\d+(?:\.\d+)?) in total(?:; (\d+) unfinished)?$/m;
+
+/** Read the Parent/Children lines of a result message (outside its fenced blocks). */
+export function readFamily(content: string): Family {
+  // Only the part before the result block: the agent's own text could hold such a line.
+  const head = content.split('\nResult:\n')[0] ?? '';
+  const outside = head.replace(/```[\s\S]*?```/g, '');
+  const family: Family = {};
+  const p = PARENT_LINE.exec(outside);
+  if (p) family.parent = p[1]!;
+  const c = CHILDREN_LINE.exec(outside);
+  if (c) family.children = { count: Number(c[1]), costUsd: Number(c[2]), unfinished: Number(c[3] ?? 0) };
+  return family;
 }
 
 function render(l: Layout): string {
@@ -182,7 +238,8 @@ function render(l: Layout): string {
   lines.push('');
   if (l.error !== undefined) lines.push(`Error: ${l.error}`);
   for (const note of l.notes) lines.push(`Note: ${note}`);
-  if (l.error !== undefined || l.notes.length > 0) lines.push('');
+  lines.push(...l.family);
+  if (l.error !== undefined || l.notes.length > 0 || l.family.length > 0) lines.push('');
   lines.push('Result:', '```', l.result.text, '```');
   if (l.result.truncated) lines.push(RESULT_TRUNCATED);
   lines.push('');

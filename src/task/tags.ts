@@ -1,12 +1,13 @@
 /**
- * Inline task tags: `[model:X]`, `[thinking:Y]`, `[retry:N]`, `[origin:<task id>]` and `[author:<user id>]`,
- * anywhere in the task text, in any order, case-insensitive names, whitespace tolerated (`[ Model : coder ]`).
+ * Inline task tags: `[model:X]`, `[thinking:Y]`, `[retry:N]`, `[origin:<task id>]`, `[author:<user id>]`,
+ * `[parent:<task id>]` and `[depth:N]`, anywhere in the task text, in any order, case-insensitive names, whitespace tolerated (`[ Model : coder ]`).
  * Recognised tags are stripped from the prompt; any other bracketed text (`[foo:bar]`, `arr[0]`) stays exactly as
  * written.
  *
- * `[retry]`, `[origin]` and `[author]` describe a copy the fleet made of someone's task. They are honoured only in
- * messages a fleet bot wrote (`trusted`); in anyone else's message they are stripped and ignored, so a person can
- * never claim to be a retry of, or to speak for, someone else.
+ * `[retry]`, `[origin]` and `[author]` describe a copy the fleet made of someone's task; `[parent]` and `[depth]` a
+ * task a running task delegated (posted by its worker). They are honoured only in messages a fleet bot wrote
+ * (`trusted`); in anyone else's message they are stripped and ignored, so a person can never claim to be a retry of,
+ * a child of, or to speak for, someone else.
  */
 import { DEFAULT_MODEL_ALIASES, isModelId } from './models.js';
 import { isSafeTaskId, THINKING_LEVELS } from './task.js';
@@ -25,6 +26,10 @@ export interface ParsedTaskText {
   origin?: string;
   /** `[author:<user id>]`, the user who posted the first attempt (whose right to run the task counts). */
   author?: string;
+  /** `[parent:<task id>]`, the running task that delegated this one. */
+  parent?: string;
+  /** `[depth:N]`, how many delegations deep this task is (absent: 0, submitted by a person or a program). */
+  depth?: number;
   /** One sentence per malformed tag; a non-empty list means the task should be reported FAILED. */
   errors: string[];
 }
@@ -37,6 +42,8 @@ export interface TaskTextParts {
   retry?: number;
   origin?: string;
   author?: string;
+  parent?: string;
+  depth?: number;
 }
 
 /** Options of {@link parseTaskText}. */
@@ -52,17 +59,17 @@ export interface ParseTaskTextOptions {
 /** The error for a task without a prompt (callers that say it in their own words filter it out). */
 export const EMPTY_PROMPT_ERROR = 'The task has no prompt: it is empty or holds only tags.';
 
-type TagName = 'model' | 'thinking' | 'retry' | 'origin' | 'author';
+type TagName = 'model' | 'thinking' | 'retry' | 'origin' | 'author' | 'parent' | 'depth';
 
 /** Tags only a fleet bot's message may carry. */
-const FLEET_TAGS: ReadonlySet<TagName> = new Set(['retry', 'origin', 'author']);
+const FLEET_TAGS: ReadonlySet<TagName> = new Set(['retry', 'origin', 'author', 'parent', 'depth']);
 
 // A tag never spans lines and its value never contains `]` or `[` (so `[model:a [thinking:b]` is an unclosed model
 // tag followed by a thinking tag, not a model named "a [thinking:b").
-const TAG = /\[[ \t]*(model|thinking|retry|origin|author)[ \t]*:([^\][\n]*)\]/gi;
+const TAG = /\[[ \t]*(model|thinking|retry|origin|author|parent|depth)[ \t]*:([^\][\n]*)\]/gi;
 
 // A known tag opened and never closed on its line: `[model:coder fix this`.
-const UNCLOSED = /\[[ \t]*(model|thinking|retry|origin|author)[ \t]*:(?![^\][\n]*\])/gi;
+const UNCLOSED = /\[[ \t]*(model|thinking|retry|origin|author|parent|depth)[ \t]*:(?![^\][\n]*\])/gi;
 
 // Any `[name:value]`, to spot misspelt tags (`[modle:coder]`).
 const NAMED = /\[[ \t]*([A-Za-z][A-Za-z_-]{0,19})[ \t]*:([^\][\n]*)\]/g;
@@ -76,6 +83,8 @@ const EXAMPLES: Record<TagName, string> = {
   retry: '[retry:1]',
   origin: '[origin:discord-1471241464699945010]',
   author: '[author:1471241464699945010]',
+  parent: '[parent:discord-1471241464699945010]',
+  depth: '[depth:1]',
 };
 
 /** Read the tags out of a task message and return the prompt without them. Never throws. */
@@ -154,6 +163,17 @@ export function parseTaskText(text: string, options: ParseTaskTextOptions = {}):
     else
       errors.push(`The [author:] tag needs a user id like ${EXAMPLES.author}; got "${clip(values.author)}".`);
   }
+  let parent: string | undefined;
+  if (values.parent !== undefined) {
+    if (isSafeTaskId(values.parent)) parent = values.parent;
+    else
+      errors.push(`The [parent:] tag needs a task id like ${EXAMPLES.parent}; got "${clip(values.parent)}".`);
+  }
+  let depth: number | undefined;
+  if (values.depth !== undefined) {
+    if (/^\d{1,2}$/.test(values.depth)) depth = Number(values.depth);
+    else errors.push(`The [depth:] tag needs a whole number, like [depth:1]; got "${clip(values.depth)}".`);
+  }
   const prompt = kept.join('\n').trim();
   if (prompt === '') errors.push(EMPTY_PROMPT_ERROR);
 
@@ -162,6 +182,8 @@ export function parseTaskText(text: string, options: ParseTaskTextOptions = {}):
   if (values.thinking !== undefined) result.thinking = values.thinking;
   if (origin !== undefined) result.origin = origin;
   if (author !== undefined) result.author = author;
+  if (parent !== undefined) result.parent = parent;
+  if (depth !== undefined) result.depth = depth;
   return result;
 }
 
@@ -254,6 +276,12 @@ export function buildTaskText(parts: TaskTextParts): string {
   }
   add('origin', parts.origin);
   add('author', parts.author);
+  add('parent', parts.parent);
+  if (parts.depth !== undefined && parts.depth !== 0) {
+    if (!Number.isInteger(parts.depth) || parts.depth < 0 || parts.depth > 99)
+      throw new TypeError(`Expected \`depth\` to be a whole number 0-99, got \`${parts.depth}\``);
+    add('depth', String(parts.depth));
+  }
   const prompt = parts.prompt.trim();
   if (tags.length === 0) return prompt;
   return `${prompt}${prompt.includes('\n') ? '\n\n' : ' '}${tags.join(' ')}`;

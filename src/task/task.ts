@@ -32,6 +32,10 @@ export interface Task {
   retry: number;
   /** `[origin:<task id>]`: the first attempt's task id, when this is a retry. */
   origin?: string;
+  /** `[parent:<task id>]`: the running task that delegated this one (a fleet tag, see `tags.ts`). */
+  parent?: string;
+  /** `[depth:n]`: delegations above this task (0 for a task a person or program submitted). */
+  depth?: number;
   /** Author's user id. */
   authorId: string;
   /** ISO time the task was queued. */

@@ -102,6 +102,7 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
     leaseMs: config.worker.leaseTimeoutSec * 1000,
     machine: machineName(config),
     redact: options.redact,
+    delegation: { maxDepth: config.worker.maxTaskDepth, discord: buses.discord },
     ...options.overrides,
   });
   const close = async () => {

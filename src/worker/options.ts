@@ -16,6 +16,7 @@ import {
 } from '../config/defaults.js';
 import type { CostSeam } from '../cost/accounting.js';
 import type { ModelSettings } from '../task/models.js';
+import type { DelegationBrokerOptions } from './delegation/broker.js';
 
 /** Options for {@link Worker}. */
 export interface WorkerOptions {
@@ -85,6 +86,15 @@ export interface WorkerOptions {
   fetch?: typeof fetch;
   /** Applied to every text of a report (secret values → `[redacted]`). @defaultValue identity */
   redact?: (text: string) => string;
+  /**
+   * Let a running task's agent submit tasks of its own, through an endpoint this worker serves for the length of the
+   * task (see `delegation/broker.ts`): the children record their parent, the depth is bounded by `maxDepth`. The
+   * worker's Discord bus follows and cancels children (null: the bus only). @defaultValue off
+   */
+  delegation?: {
+    maxDepth: number;
+    discord: DelegationBrokerOptions['discord'];
+  };
   /**
    * Words for an error in a warning: the CLI names the config key and the fix for Discord errors a config change
    * fixes (a wrong channel id, a missing permission). @defaultValue the error's message

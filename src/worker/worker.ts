@@ -14,7 +14,9 @@ import type { Claim, ClaimHold, CompleteOptions, HandBack, SweptTask } from '../
 import type { TaskReport, WorkerStatus } from '../task/report.js';
 import { AppError, DiscordApiError, errorMessage } from '../lib/errors.js';
 import { jitter, sleep } from '../lib/sleep.js';
-import { formatReport } from '../task/format.js';
+import { formatReport, type ChildrenCost } from '../task/format.js';
+import { DELEGATE_FILE_NAME } from '../task/delegation.js';
+import { DelegationBroker } from './delegation/broker.js';
 import { resolveModel, resolveThinking } from '../task/models.js';
 import type { Task, ThinkingLevel } from '../task/task.js';
 import {
@@ -67,6 +69,8 @@ export interface TaskRun {
   thinking: ThinkingLevel;
   result: AgentResult;
   ws: Workspace | null;
+  /** What the tasks it delegated cost, when it delegated any. */
+  children?: ChildrenCost;
 }
 
 /** What {@link Worker}'s execution of a claim came to. */
@@ -440,19 +444,51 @@ export class Worker extends EventEmitter<WorkerEvents> {
         `could not prepare workspace: ${errorMessage(error)}`,
       );
     }
-    const result = await o.runner.run(
-      {
-        taskId: task.id,
-        prompt,
-        model: model.model,
-        thinking: level,
-        workspace: ws.dir,
-        timeoutMs: o.taskTimeoutMs,
-        sessionId: `${o.workerId}-${task.id}`,
-        workerId: o.workerId,
-      },
-      signal,
-    );
+    const broker = o.delegation
+      ? new DelegationBroker({
+          parent: task,
+          maxDepth: o.delegation.maxDepth,
+          models: o.models,
+          bus: o.bus,
+          discord: o.delegation.discord,
+          workerId: o.workerId,
+        })
+      : null;
+    let result: AgentResult;
+    let children: ChildrenCost | undefined;
+    try {
+      const url = await broker?.start();
+      const delegation = o.delegation
+        ? { depth: task.depth ?? 0, maxDepth: o.delegation.maxDepth, ...(url ? { url } : {}) }
+        : undefined;
+      // Also as a file: an agent whose tools do not get the task's environment (OpenClaw's Gateway) finds it there.
+      if (delegation)
+        await writeFile(
+          join(ws.dir, DELEGATE_FILE_NAME),
+          JSON.stringify({ taskId: task.id, ...delegation }),
+          { mode: 0o600 },
+        );
+      result = await o.runner.run(
+        {
+          taskId: task.id,
+          prompt,
+          model: model.model,
+          thinking: level,
+          workspace: ws.dir,
+          timeoutMs: o.taskTimeoutMs,
+          sessionId: `${o.workerId}-${task.id}`,
+          workerId: o.workerId,
+          ...(delegation ? { delegation } : {}),
+        },
+        signal,
+      );
+      children = await broker?.childrenCost().catch((error: unknown) => {
+        this.emit('warning', `could not read ${task.id}'s children's results: ${errorMessage(error)}`);
+        return undefined;
+      });
+    } finally {
+      await broker?.close();
+    }
     if (lease.lost) return { kind: 'lease-lost', reason: errorMessage(lease.signal.reason) };
     if (signal.aborted && this.#stopController.signal.aborted)
       return { kind: 'hand-back', reason: 'worker stopped before the task finished' };
@@ -462,7 +498,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     );
     return {
       kind: 'report',
-      run: { task, prompt, requestedModel: model.model, thinking: level, result, ws },
+      run: {
+        task,
+        prompt,
+        requestedModel: model.model,
+        thinking: level,
+        result,
+        ws,
+        ...(children ? { children } : {}),
+      },
     };
   }
 
@@ -510,6 +554,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       ...(o.machine ? { machine: o.machine } : {}),
       files,
       redact: o.redact,
+      ...(run.task.parent ? { parent: run.task.parent } : {}),
+      ...(run.children ? { children: run.children } : {}),
     });
     await o.cost
       .record({

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { useEmulator } from '../helpers/emulator.js';
 import {
+  ROOT,
   agentRuns,
   collect,
   emulatorEnv,
@@ -236,6 +237,42 @@ describe('the manager is killed', () => {
       manager.kill('SIGKILL');
       await bus.close();
     }
+  }, 60_000);
+});
+
+describe('the manager is killed while its worker starts', () => {
+  const emu = useEmulator({ workers: 1 });
+
+  it('a worker whose manager was gone before it listened for that exits instead of running on unmanaged', async () => {
+    const dir = await home();
+    const env = fixtureEnv(emu.world, { agent: 'ok', agentLog: join(dir, 'agent.log'), workers: 1 });
+    // Started as the manager starts it (with an IPC channel), and the channel closes at once: the manager was
+    // SIGKILLed right after it spawned this worker (found by the chaos run: a keep-alive worker ran on for good).
+    const worker = spawn(
+      process.execPath,
+      [
+        '--import',
+        import.meta.resolve('tsx'),
+        join(ROOT, 'src/cli/index.ts'),
+        'worker',
+        '--id',
+        'worker-1',
+        '--keep-alive',
+      ],
+      {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '', HOME: dir, ...env },
+        stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      },
+    );
+    worker.disconnect();
+    const run = collect(worker);
+    const exited = await Promise.race([
+      run.exited,
+      new Promise((r) => setTimeout(() => r('still running'), 30_000)),
+    ]);
+    expect(exited, run.output()).toBe(0);
+    expect(run.output()).toContain('the manager is gone; finishing the current task, then exiting');
   }, 60_000);
 });
 

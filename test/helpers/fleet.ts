@@ -33,21 +33,20 @@ export function emulatorEnv(world: EmulatorWorld, workers?: number): Record<stri
   return worldConfig(world, { workers });
 }
 
-/** Spawn the CLI from the TypeScript sources. */
+/** The CLI as `node` runs it: `dist/`, transpiled from the sources by the global setup (test/setup/build-cli.ts). */
+export const CLI_ENTRY = join(ROOT, 'dist/cli/index.js');
+
+/** Spawn the CLI (from `dist/`, see {@link CLI_ENTRY}). */
 export function spawnCli(
   args: string[],
   options: { cwd: string; env: Record<string, string> },
 ): ChildProcess {
-  return spawn(
-    process.execPath,
-    ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/cli/index.ts'), ...args],
-    {
-      cwd: options.cwd,
-      // A clean environment: nothing from the developer's shell (a real DISCORD token!) leaks into tests.
-      env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  return spawn(process.execPath, [CLI_ENTRY, ...args], {
+    cwd: options.cwd,
+    // A clean environment: nothing from the developer's shell (a real DISCORD token!) leaks into tests.
+    env: { PATH: process.env.PATH ?? '', HOME: options.cwd, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Collect a child's output and wait for its exit. */

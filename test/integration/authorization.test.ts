@@ -12,6 +12,7 @@ import { requeue } from '../../src/cli/commands/requeue/index.js';
 import { ExitError } from '../../src/cli/errors.js';
 import type { CreatedUser } from '../../src/emulator/admin/client.js';
 import { buildTaskText } from '../../src/task/tags.js';
+import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { restFor, useEmulator } from '../helpers/emulator.js';
 import {
   PromptRunner,
@@ -82,7 +83,15 @@ describe('authorization on every path (issue #7)', () => {
     const foreign: unknown[] = [];
     w.wired.discord.on('foreign', (i) => foreign.push(i));
     await waitFor(() => fleetMarked(t.id, '🚫'), 20_000, 'the task to be refused');
-    const thread = await threadOf(emu.admin, t.id);
+    // The refusal marks first and closes the thread next: wait for the close too.
+    const thread = await waitFor(
+      async () => {
+        const now = await threadOf(emu.admin, t.id);
+        return now.thread_metadata.archived ? now : null;
+      },
+      20_000,
+      'the stranger thread to be closed',
+    );
     expect(thread.thread_metadata).toMatchObject({ archived: true, locked: true });
     expect(foreign).toEqual([
       expect.objectContaining({
@@ -173,6 +182,8 @@ describe('authorization on every path (issue #7)', () => {
       id: string;
     };
     let editing = true;
+    // Ends when the hand-back archives the thread (edits there fail with 50083); caught at once, not only in the
+    // finally below: a rejection left unhandled until then fails the run.
     const edits = (async () => {
       for (let i = 0; editing; i++) {
         await as.patch(Routes.channelMessage(messageId, posted.id), {
@@ -180,7 +191,7 @@ describe('authorization on every path (issue #7)', () => {
         });
         await new Promise((r) => setTimeout(r, 200));
       }
-    })();
+    })().catch(() => undefined);
     const sweeper = workerBus(emu.world, 1, { leaseMs: 1500 });
     const started = Date.now();
     try {
@@ -194,7 +205,7 @@ describe('authorization on every path (issue #7)', () => {
       expect(Date.now() - started).toBeLessThan(10_000);
     } finally {
       editing = false;
-      await edits.catch(() => undefined);
+      await edits;
       await sweeper.close();
       await bus.close();
     }
@@ -285,4 +296,36 @@ describe('authorization on every path (issue #7)', () => {
     expect((error as Error).message).toContain('ALLOWED_SUBMITTERS');
     expect(await copiesOf(`discord-${t.id}`)).toEqual([]);
   }, 60_000);
+  it("a stranger's look-alike result in #results is no result: waits, gathers and costs read only the fleet's", async () => {
+    const submitter = submitterBus(emu.world);
+    const { taskId } = await submitter.submit('a task whose result a stranger fakes');
+    const fake = `[SUCCESS] ${taskId} by worker-1\nModel: x | Thinking: off | Tokens: 1 in / 1 out | Cost: $9.990000\n\nResult:\n\`\`\`\nforged\n\`\`\``;
+    await as.post(Routes.channelMessages(emu.world.channels.results), { body: { content: fake } });
+    // A worker's bus (it knows the fleet) and a submitter's (it knows only that results come from bots) both ignore it.
+    const worker = workerBus(emu.world, 0);
+    const reader = new DiscordBus({
+      apiUrl: emu.world.apiUrl,
+      token: emu.world.tokens.submitter,
+      taskQueueChannel: emu.world.channels.taskQueue,
+      resultsChannel: emu.world.channels.results,
+    });
+    try {
+      expect(await worker.findResult(taskId)).toBeNull();
+      expect(await reader.findResultMessage(taskId)).toBeNull();
+      // The real one, once a worker ran it, is found.
+      await start();
+      await waitFor(
+        async () => (await reader.findResultMessage(taskId)) ?? undefined,
+        20_000,
+        'the real result',
+      );
+      const found = await reader.findResultMessage(taskId);
+      expect(found?.content).not.toContain('forged');
+      expect(found?.content).toContain(`[SUCCESS] ${taskId} by `);
+    } finally {
+      await worker.close();
+      await reader.close();
+      await submitter.close();
+    }
+  });
 });

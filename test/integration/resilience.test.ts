@@ -202,7 +202,8 @@ describe('resilience', () => {
       'result',
     );
     const run = runner.runs.find((x) => x.request.taskId === taskId)!;
-    expect(run.files).toEqual(['AGENTS.md', 'TASK.txt', 'input.txt']);
+    // Plus the task's delegation file (dot-named: never attached).
+    expect(run.files).toEqual(['.dorch-delegate.json', 'AGENTS.md', 'TASK.txt', 'input.txt']);
     expect(r.content).toContain('input.txt says: hello from the attachment');
     expect(r.content).toMatch(/over the per-task limit MAX_TASK_COST_USD=\$0\.50/);
     await bus.close();

@@ -160,6 +160,118 @@ describe('task life: transitions', () => {
     await submitter.close();
   });
 
+  it('a hand-back that died after posting its copy: the copy stays unmarked while the claim is open, and the sweep names it', async () => {
+    // Found by the chaos run: the manager, handing back its dead worker's task as that worker's bot, was killed
+    // right after Discord committed the copy. A lease later a poll marked the copy ♻️ ("its hand-back did not
+    // finish"), then the sweep (the same bot) handed the task back: Discord's nonce answered with that same copy,
+    // the thread named it as the live one, and nobody ever ran the task.
+    const submitter = submitterBus(emu.world);
+    const t = await submitter.submit('the hand-back party died');
+    const holder = workerBus(emu.world, 0);
+    const task = (await holder.poll()).find((x) => x.id === t.taskId)!;
+    expect(await holder.claim(task, 'worker-1')).not.toBeNull();
+    // The dead hand-back's copy, posted as the hand-back posts it (nonce q<T>), by worker-2's bot.
+    const rest = restFor(emu.world, emu.world.tokens.workers[1]!);
+    const dead = (await rest.post(Routes.channelMessages(queue()), {
+      body: {
+        content: buildTaskText({
+          prompt: 'the hand-back party died',
+          retry: 1,
+          origin: t.taskId,
+          author: emu.world.users.submitter,
+        }),
+        nonce: `q${t.messageId}`,
+        enforce_nonce: true,
+        message_reference: { message_id: t.messageId, fail_if_not_exists: false },
+      },
+    })) as { id: string };
+    // A lease later (the clock moved on), another worker polls: the claim is still open, so the copy may yet be named.
+    const later = () => Date.now() + 60_000;
+    const poller = workerBus(emu.world, 0, { leaseMs: 1000, now: later });
+    await poller.poll();
+    expect(await marks(dead.id)).not.toContain('♻️');
+    // The sweep, as worker-2's bot: its copy is the one already posted (same bot, same nonce), and it is live.
+    const sweeper = workerBus(emu.world, 1, { leaseMs: 1000, now: later });
+    const swept = (await sweeper.sweep()).filter((s) => s.taskId === t.taskId);
+    expect(swept).toEqual([
+      expect.objectContaining({ result: { action: 'requeued', taskId: `discord-${dead.id}` } }),
+    ]);
+    expect((await poller.poll()).map((x) => x.id)).toContain(`discord-${dead.id}`);
+    expect(await marks(dead.id)).not.toContain('♻️');
+    for (const b of [poller, sweeper, holder, submitter]) await b.close();
+  });
+
+  it('dorch requeue of a failed task: a poll between its copy and its rename does not mark the copy ♻️', async () => {
+    const submitter = submitterBus(emu.world);
+    const t = await submitter.submit('failed once, requeued');
+    const holder = workerBus(emu.world, 0);
+    const task = (await holder.poll()).find((x) => x.id === t.taskId)!;
+    const claim = (await holder.claim(task, 'worker-1'))!;
+    const failed = `${REPORT_SEPARATOR}\n[FAILED] ${t.taskId} by worker-1\nModel: x/y | Thinking: off | Tokens: 1 in / 1 out | Cost: $0.000000`;
+    await holder.complete(claim, { outcome: 'FAILED', content: failed, summary: 'failed', files: [] });
+    expect(await marks(t.messageId)).toContain('❌');
+    // The requeue's rename of the (archived) thread waits 3 s, so a poll lands between the copy and the rename.
+    await emu.admin.addFaultRule({
+      match: { route: 'PATCH /channels/:id', channelId: t.messageId, user: 'worker-2' },
+      latencyMs: 3000,
+      count: 1,
+    });
+    const { lastSeq } = await emu.admin.events({ limit: 1, after: Number.MAX_SAFE_INTEGER });
+    const requeuer = workerBus(emu.world, 1);
+    const requeued = requeuer.requeue(t.taskId);
+    const posted = await emu.admin.waitForEvent(
+      (e) =>
+        e.route === 'POST /channels/{channel_id}/messages' &&
+        e.channelId === queue() &&
+        e.authorName === 'worker-2',
+      { after: lastSeq, timeoutMs: 10_000 },
+    );
+    const poller = workerBus(emu.world, 0);
+    await poller.poll();
+    const { copyId } = await requeued;
+    expect(copyId).toBe(`discord-${posted.messageId}`);
+    expect(await marks(posted.messageId!)).not.toContain('♻️');
+    const settled = workerBus(emu.world, 0, { retrySettleMs: 0 });
+    expect((await settled.poll()).map((x) => x.id)).toContain(copyId);
+    for (const b of [settled, poller, requeuer, holder, submitter]) await b.close();
+  });
+
+  it("a stranger's own archived thread: a poll between the hand-back's copy and its rename does not mark it ♻️", async () => {
+    const submitter = submitterBus(emu.world);
+    const t = await submitter.submit('a stranger opened and archived a thread on it');
+    const stranger = await emu.admin.createUser({ name: 'passer-by' });
+    const as = restFor(emu.world, stranger.token);
+    await as.post(Routes.threads(queue(), t.messageId), { body: { name: 'mine' } });
+    await as.patch(Routes.channel(t.messageId), { body: { archived: true } });
+    // worker-1 hands the foreign thread back, its rename 3 s late; worker-2 polls in between and tries too, slower.
+    for (const [user, latencyMs] of [
+      ['worker-1', 3000],
+      ['worker-2', 6000],
+    ] as const)
+      await emu.admin.addFaultRule({
+        match: { route: 'PATCH /channels/:id', channelId: t.messageId, user },
+        latencyMs,
+        count: 1,
+      });
+    const { lastSeq } = await emu.admin.events({ limit: 1, after: Number.MAX_SAFE_INTEGER });
+    const first = workerBus(emu.world, 0);
+    const polled = first.poll();
+    const posted = await emu.admin.waitForEvent(
+      (e) =>
+        e.route === 'POST /channels/{channel_id}/messages' &&
+        e.channelId === queue() &&
+        e.authorName === 'worker-1',
+      { after: lastSeq, timeoutMs: 10_000 },
+    );
+    const second = workerBus(emu.world, 1);
+    await Promise.all([second.poll(), polled]);
+    expect((await threadOf(emu.admin, t.messageId)).name).toBe(
+      `↩️ ${t.taskId} → discord-${posted.messageId}`,
+    );
+    expect(await marks(posted.messageId!)).not.toContain('♻️');
+    for (const b of [second, first, submitter]) await b.close();
+  });
+
   it('a fleet 🛑 (cancelled, issue #11) is honoured: the task is not offered', async () => {
     const submitter = submitterBus(emu.world);
     const t = await submitter.submit('cancelled before anyone took it');

@@ -17,6 +17,7 @@ import type { ProcessTable } from '../../lib/processes/process-table.js';
 import { runProcess, type ProcessOptions, type ProcessOutcome } from '../process.js';
 import { failureResult } from '../result.js';
 import type { AgentRequest, AgentResult, AgentRunner } from '../runner.js';
+import { delegationEnv } from '../agent-env.js';
 import {
   buildAgentArgs,
   buildAgentEnv,
@@ -478,11 +479,16 @@ export class OpenClawRunner implements AgentRunner {
           turnTimeoutSec,
         }),
         cwd: request.workspace,
-        env: this.#childEnv(
-          childPathValue(launch, this.#env.PATH),
-          overlayPath,
-          openClawKeyFilter(config, request.model),
-        ),
+        // The task's id and delegation variables reach OpenClaw's tools (its `exec` runs `dorch submit`).
+        env: {
+          ...this.#childEnv(
+            childPathValue(launch, this.#env.PATH),
+            overlayPath,
+            openClawKeyFilter(config, request.model),
+          ),
+          DORCH_TASK_ID: request.taskId,
+          ...delegationEnv(request),
+        },
         timeoutMs: request.timeoutMs,
         ...(signal ? { signal } : {}),
       },

@@ -15,13 +15,13 @@ import type { AgentResult } from '../runner.js';
 import { parseEnvelope } from './envelope.js';
 import { stripAnsi } from './version.js';
 
-/** What the mapping needs besides the outcome. */
+/** What the mapping needs besides the outcome (of a `--local` process or a Gateway turn). */
 export interface OutcomeContext {
   /** The model asked for, reported when OpenClaw does not say which one ran. */
   requestedModel: string;
-  /** Our kill deadline, for the sentence. */
+  /** Our deadline (the process kill, or the Gateway abort), for the sentence. */
   timeoutMs: number;
-  /** OpenClaw's own `--timeout`, for the sentence. */
+  /** OpenClaw's own turn deadline (`--timeout`), for the sentence. */
   turnTimeoutSec: number;
   /** Notes gathered before the run (e.g. a thinking downgrade). */
   notes: readonly string[];
@@ -31,7 +31,8 @@ export interface OutcomeContext {
 
 const MAX_DETAIL_CHARS = 300;
 
-function clip(text: string): string {
+/** A detail for a result sentence, cut to {@link MAX_DETAIL_CHARS} characters. */
+export function clip(text: string): string {
   return text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS - 1)}…` : text;
 }
 

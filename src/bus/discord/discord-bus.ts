@@ -32,9 +32,11 @@ import type { TaskLifeEvents } from './task-life/context.js';
 import { TaskLife } from './task-life/task-life.js';
 import type { CancelOutcome, Canceller } from './task-life/cancel.js';
 import type { Followed, QueueSurvey } from './task-life/state.js';
+import type { FoundResult } from './task-life/completion.js';
 import type { APIMessage } from 'discord-api-types/v10';
 
 export { Marks, claimThreadName, compareSnowflakes } from './task-life/names.js';
+export type { FoundResult } from './task-life/completion.js';
 
 /** Events a DiscordBus emits instead of logging (the protocol's, see `task-life/context.ts`). */
 export type DiscordBusEvents = TaskLifeEvents;
@@ -247,6 +249,11 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
 
   findResult(taskId: string): Promise<string | null> {
     return this.#life.findResult(taskId);
+  }
+
+  /** The result message for a task id with its attachments and post time, or null while there is none. */
+  findResultMessage(taskId: string): Promise<FoundResult | null> {
+    return this.#life.findResultMessage(taskId);
   }
 
   /**

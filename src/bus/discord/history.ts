@@ -19,6 +19,7 @@ export async function* readResultsHistory(
   }
   const rest = createRest({ apiUrl: d.apiUrl, token });
   for await (const page of channelPages(rest, d.resultsChannel)) {
-    for (const m of page) yield { content: m.content, timestamp: m.timestamp };
+    // Results are posted by the fleet's bots: a person's look-alike result counts for nothing.
+    for (const m of page) if (m.author.bot === true) yield { content: m.content, timestamp: m.timestamp };
   }
 }

@@ -208,6 +208,8 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements FallbackQu
     if (parsed.model !== undefined) task.model = parsed.model;
     if (parsed.thinking !== undefined) task.thinking = parsed.thinking;
     if (parsed.origin !== undefined) task.origin = parsed.origin;
+    if (parsed.parent !== undefined) task.parent = parsed.parent;
+    if (parsed.depth) task.depth = parsed.depth;
     await this.store.writeJson(this.store.pendingPath(id), {
       ...this.#taskRecord(task),
       ...(options.nonce ? { nonce: options.nonce } : {}),
@@ -783,6 +785,8 @@ export class LocalBus extends EventEmitter<LocalBusEvents> implements FallbackQu
           thinking: task.thinking,
           retry: retryNumber,
           origin: task.origin ?? task.id,
+          parent: task.parent,
+          depth: task.depth,
         }),
         retry: retryNumber,
         origin: task.origin ?? task.id,

@@ -18,6 +18,8 @@ const taskSchema = z.object({
   thinking: z.string().optional(),
   retry: z.number().int().min(0),
   origin: z.string().optional(),
+  parent: z.string().optional(),
+  depth: z.number().int().min(0).optional(),
   authorId: z.string(),
   submittedAt: z.string(),
   attachments: z.array(z.object({ filename: z.string(), url: z.string(), size: z.number().int().min(0) })),

@@ -7,17 +7,14 @@ import { describe, expect, it, vi } from 'vitest';
 import { emulator } from '../../../src/cli/commands/emulator/index.js';
 import { ExitError } from '../../../src/cli/errors.js';
 import type { EmulatorWorld } from '../../../src/emulator/index.js';
+import { CLI_ENTRY } from '../../helpers/fleet.js';
 
 describe('dorch emulator', () => {
   it('prints the world as the first stdout line, serves it, and exits 0 on SIGTERM', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/index.ts', 'emulator', '--port', '0', '--workers', '2'],
-      {
-        cwd: process.cwd(),
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [CLI_ENTRY, 'emulator', '--port', '0', '--workers', '2'], {
+      cwd: process.cwd(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
       const lines = createInterface({ input: child.stdout });

@@ -20,6 +20,9 @@ const { spies, loaded } = vi.hoisted(() => {
     'service',
     'cancel',
     'status',
+    'waitCommand',
+    'resultCommand',
+    'skillInstall',
   ];
   return {
     spies: Object.fromEntries(names.map((n) => [n, vi.fn(async (_options: unknown) => undefined)])),
@@ -55,6 +58,18 @@ vi.mock(
 
 vi.mock('../../../src/cli/commands/cancel/index.js', () => (loaded.add('cancel'), { cancel: spies.cancel }));
 vi.mock('../../../src/cli/commands/status/index.js', () => (loaded.add('status'), { status: spies.status }));
+vi.mock(
+  '../../../src/cli/commands/wait/index.js',
+  () => (loaded.add('waitCommand'), { waitCommand: spies.waitCommand }),
+);
+vi.mock(
+  '../../../src/cli/commands/result/index.js',
+  () => (loaded.add('resultCommand'), { resultCommand: spies.resultCommand }),
+);
+vi.mock(
+  '../../../src/cli/commands/skill/index.js',
+  () => (loaded.add('skillInstall'), { skillInstall: spies.skillInstall }),
+);
 
 const CONFIG = 'discord-config.env';
 
@@ -262,6 +277,50 @@ describe('dorch command table', () => {
       command: 'service',
       options: { config: CONFIG, name: 'dorch', action: 'uninstall' },
     },
+    {
+      argv: [
+        'submit',
+        '--task',
+        'a [model:cheap]',
+        '--task',
+        'b',
+        '--wait',
+        '--json',
+        '--max-cost',
+        '0.5',
+        '--at-end',
+      ],
+      command: 'submit',
+      options: {
+        config: CONFIG,
+        task: ['a [model:cheap]', 'b'],
+        wait: true,
+        json: true,
+        maxCost: 0.5,
+        atEnd: true,
+        timeout: 600,
+      },
+    },
+    {
+      argv: ['submit', '--stdin', '--wait'],
+      command: 'submit',
+      options: { config: CONFIG, stdin: true, wait: true, timeout: 600 },
+    },
+    {
+      argv: ['wait', 'discord-1', 'discord-2', '--json', '--timeout', '30'],
+      command: 'waitCommand',
+      options: { config: CONFIG, ids: ['discord-1', 'discord-2'], json: true, timeout: 30 },
+    },
+    {
+      argv: ['result', 'discord-1', '--json'],
+      command: 'resultCommand',
+      options: { config: CONFIG, taskId: 'discord-1', json: true },
+    },
+    {
+      argv: ['skill', 'install', '--dir', '/tmp/skills'],
+      command: 'skillInstall',
+      options: { config: CONFIG, dir: '/tmp/skills' },
+    },
   ];
 
   it.each(table)('$argv → $command($options)', async ({ argv, command, options }) => {
@@ -288,6 +347,8 @@ describe('dorch command table', () => {
     { argv: ['emulator', '--port', '70000'], code: 'commander.invalidArgument', message: /port 0-65535/ },
     { argv: ['submit', 'x', '--timeout', '-5'], code: 'commander.invalidArgument', message: /got "-5"/ },
     { argv: ['submit'], code: 'commander.missingArgument', message: /missing required argument 'text'/ },
+    { argv: ['wait'], code: 'commander.missingArgument', message: /missing required argument 'task-id'/ },
+    { argv: ['submit', 'x', '--max-cost', 'lots'], code: 'commander.invalidArgument', message: /USD >= 0/ },
     { argv: ['requeue'], code: 'commander.missingArgument', message: /missing required argument 'task-id'/ },
     { argv: ['worker', '--bogus'], code: 'commander.unknownOption', message: /unknown option '--bogus'/ },
     { argv: ['nope'], code: 'commander.unknownCommand', message: /unknown command 'nope'/ },
@@ -337,7 +398,7 @@ describe('dorch command table', () => {
 
   it('quietErrors (--json) leaves usage errors unprinted for cli/index.ts to print as JSON', async () => {
     const error = await buildProgram({ quietErrors: true })
-      .parseAsync(['submit'], { from: 'user' })
+      .parseAsync(['requeue'], { from: 'user' })
       .then(
         () => null,
         (e: unknown) => e,

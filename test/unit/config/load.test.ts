@@ -57,6 +57,7 @@ describe('loadConfig defaults', () => {
         workDir: 'workers',
         runtimeDir: '.runtime',
         maxAttempts: 3,
+        maxTaskDepth: 2,
         heartbeatIntervalSec: 15,
         leaseTimeoutSec: 90,
       },

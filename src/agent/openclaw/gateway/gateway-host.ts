@@ -1,6 +1,6 @@
 /**
  * A worker's own warm OpenClaw Gateway, and one task run through it. Each step was measured with openclaw 2026.9.6
- * (README, "Cold or warm"; bench/openclaw.ts; test/integration/openclaw-gateway.test.ts).
+ * (README, "Cold or warm"; bench/openclaw.ts; test/openclaw/runner-gateway.test.ts).
  *
  * Start (`start()`): a fresh state dir (`<stateDir>/gateway`, emptied first, so a Gateway never "recovers" the
  * interrupted turn of a task that was already reported: OpenClaw resumes interrupted turns after a restart), a

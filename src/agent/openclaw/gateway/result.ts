@@ -14,26 +14,10 @@ import { failureResult, formatDuration, successResult, type ResultInit } from '.
 import type { AgentResult } from '../../runner.js';
 import { isObject, readEnvelope, type OpenClawEnvelope } from '../envelope.js';
 import type { GatewayTaskOutcome } from './gateway-host.js';
+import { clip, type OutcomeContext } from '../outcome.js';
 
-/** What the mapping needs besides the outcome. */
-export interface GatewayResultContext {
-  /** The model asked for, reported when OpenClaw does not say which one ran. */
-  requestedModel: string;
-  /** Our deadline, for the sentence. */
-  timeoutMs: number;
-  /** OpenClaw's own turn deadline, for the sentence. */
-  turnTimeoutSec: number;
-  /** Notes gathered before the run (e.g. a thinking downgrade). */
-  notes: readonly string[];
-  /** Removes secrets from text that leaves the runner. @defaultValue identity */
-  redact?: (text: string) => string;
-}
-
-const MAX_DETAIL_CHARS = 300;
-
-function clip(text: string): string {
-  return text.length > MAX_DETAIL_CHARS ? `${text.slice(0, MAX_DETAIL_CHARS - 1)}…` : text;
-}
+/** What the mapping needs besides the outcome: the same as for a `--local` process. */
+export type GatewayResultContext = OutcomeContext;
 
 function firstSentence(text: string): string {
   const end = text.search(/\.(\s|$)/);

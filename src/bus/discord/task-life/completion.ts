@@ -152,14 +152,51 @@ export async function findResult(
   taskId: string,
   maxPages = RESULT_PAGES,
 ): Promise<string | null> {
+  return (await findResultMessage(life, taskId, maxPages))?.content ?? null;
+}
+
+/** A result message as found in the results channel: its text, attachments and when it was posted. */
+export interface FoundResult {
+  content: string;
+  attachments: { name: string; url: string; size: number }[];
+  /** ISO time of the post. */
+  postedAt: string;
+}
+
+/** The result message for a task id, with its attachments, or null while there is none. */
+export async function findResultMessage(
+  life: Life,
+  taskId: string,
+  maxPages = RESULT_PAGES,
+): Promise<FoundResult | null> {
   const channel = life.settings.resultsChannel;
   if (!channel) return null;
   const needle = `] ${taskId} by `;
   for await (const messages of life.channel.pages(channel, maxPages)) {
-    const hit = messages.find((m) => m.content.includes(needle));
-    if (hit) return hit.content;
+    let hit: (typeof messages)[number] | undefined;
+    for (const m of messages) {
+      if (m.content.includes(needle) && (await isResultAuthor(life, m.author))) {
+        hit = m;
+        break;
+      }
+    }
+    if (hit)
+      return {
+        content: hit.content,
+        attachments: hit.attachments.map((a) => ({ name: a.filename, url: a.url, size: a.size })),
+        postedAt: hit.timestamp,
+      };
   }
   return null;
+}
+
+/**
+ * Only the fleet posts results: a message in `#results` counts when a fleet bot wrote it (where this bus knows the
+ * fleet: workers), else when a bot did (a person, a stranger included, cannot post as a bot). Anyone else's
+ * look-alike result is no result: it cannot end a wait, a gather or a cost roll-up.
+ */
+async function isResultAuthor(life: Life, author: { id: string; bot?: boolean }): Promise<boolean> {
+  return life.authorizer ? isFleet(life, author.id) : author.bot === true;
 }
 
 /** The outcome a posted result shows, or FAILED when it cannot be read. */

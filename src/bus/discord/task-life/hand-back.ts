@@ -73,6 +73,8 @@ export async function handBack(life: Life, input: HandBackInput): Promise<HandBa
     retry,
     origin: task.origin ?? task.id,
     author: task.authorId,
+    parent: task.parent,
+    depth: task.depth,
   });
   const files = [];
   for (const a of task.attachments)

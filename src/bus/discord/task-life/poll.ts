@@ -112,9 +112,9 @@ export async function poll(life: Life): Promise<PollReading> {
   }
   waiting.sort((a, b) => compareSnowflakes(a.message.id, b.message.id));
   const tasks: Task[] = [];
-  const names = new Map<string, string | null>();
+  const threads = new Map<string, OriginThread>();
   for (const view of waiting) {
-    if (!view.copyOf || (await liveCopy(life, view, views, names))) tasks.push(view.task);
+    if (!view.copyOf || (await liveCopy(life, view, views, threads))) tasks.push(view.task);
   }
   return { tasks, inFlight, views };
 }
@@ -154,36 +154,72 @@ async function handBackForeign(life: Life, view: TaskView): Promise<void> {
   life.emit('foreign', { taskId: view.task.id, ownerId: thread.ownerId, result });
 }
 
+/** What a poll knows of an original's thread: none, or its name and whether it ended (archived, locked). */
+export type OriginThread = { name: string | null; archived: boolean; locked: boolean } | null;
+
+/**
+ * The thread of a copy's original (`view.copyOf`), from the messages read so far or else one request, cached in
+ * `threads` for the rest of the poll (poll's live-copy rule and purge's read it the same way).
+ */
+export async function originThread(
+  life: Life,
+  view: TaskView,
+  views: Map<string, TaskView>,
+  threads: Map<string, OriginThread>,
+): Promise<OriginThread> {
+  const origin = view.copyOf!;
+  if (!threads.has(origin)) {
+    const seen = views.get(origin);
+    if (seen)
+      threads.set(
+        origin,
+        seen.thread
+          ? { name: seen.thread.name, archived: seen.thread.archived, locked: seen.thread.locked }
+          : null,
+      );
+    else {
+      const channel = await life.channel.channel(origin);
+      threads.set(
+        origin,
+        channel && 'name' in channel
+          ? {
+              name: channel.name ?? null,
+              archived: ('thread_metadata' in channel && channel.thread_metadata?.archived) || false,
+              locked: ('thread_metadata' in channel && channel.thread_metadata?.locked) || false,
+            }
+          : null,
+      );
+    }
+  }
+  return threads.get(origin) ?? null;
+}
+
 /**
  * The live-copy rule at poll time: a retry copy R of T is offered only while T's thread names it and R has settled
- * (is at least `retrySettleMs` old). R is marked ♻️ once it cannot become live: T names another copy, T's thread
- * ended without naming it, or R is older than the lease while T still does not name it (its hand-back died).
+ * (is at least `retrySettleMs` old). R is marked ♻️ once it can never become live: T names another copy; T's thread
+ * was closed by the fleet (archived and locked) without naming it; or R is older than the lease while T has no thread
+ * or a closed one not naming it. Two hand-backs rename a closed thread (`dorch requeue` of a finished task, and a
+ * stranger's thread the stranger archived), so their copies get the lease before "closed without naming it" counts.
+ * While T's claim is still open, R waits unmarked however old it is: a hand-back that died after posting R leaves it
+ * so, and the next hand-back of T by the same bot gets R back from Discord's nonce check and names it.
  */
 export async function liveCopy(
   life: Life,
   view: TaskView,
   views: Map<string, TaskView>,
-  names: Map<string, string | null>,
+  threads: Map<string, OriginThread>,
 ): Promise<boolean> {
   const origin = view.copyOf!;
-  if (!names.has(origin)) {
-    const seen = views.get(origin);
-    if (seen) names.set(origin, seen.thread?.name ?? null);
-    else {
-      const channel = await life.channel.channel(origin);
-      names.set(origin, channel && 'name' in channel ? (channel.name ?? null) : null);
-    }
-  }
-  const name = names.get(origin) ?? null;
-  const named = namedCopy(name);
+  const thread = await originThread(life, view, views, threads);
+  const named = namedCopy(thread?.name);
   const age = life.settings.now() - Date.parse(view.message.timestamp);
   if (named === view.message.id) return age >= life.settings.retrySettleMs;
-  const originView = views.get(origin);
+  const old = age > life.settings.leaseMs;
   let why: string | null = null;
   if (named) why = `discord-${origin} names discord-${named} as its live copy`;
-  else if (originView?.thread?.archived) why = `discord-${origin} ended without naming it`;
-  else if (age > life.settings.leaseMs)
-    why = `discord-${origin} never named it (its hand-back did not finish)`;
+  else if (thread?.archived && ((thread.locked && view.task.retry > 0) || old))
+    why = `discord-${origin} ended without naming it`;
+  else if (!thread && old) why = `discord-${origin} never named it (its hand-back did not finish)`;
   if (why) {
     await life.channel.react(life.settings.taskQueueChannel, view.message.id, Marks.duplicate);
     life.marks.note(view.message.id, Marks.duplicate);

@@ -13,7 +13,7 @@
 import type { APIMessage } from 'discord-api-types/v10';
 import { isFleet, type Life } from './context.js';
 import { namedCopy } from './names.js';
-import { pollState } from './poll.js';
+import { originThread, pollState, type OriginThread } from './poll.js';
 import { isTaskMessageType, readMessage, type TaskView } from './reading.js';
 
 /** Bulk delete only takes messages younger than 14 days (a minute of margin for the request's own time). */
@@ -24,7 +24,7 @@ export async function purge(life: Life, options: { all?: boolean } = {}): Promis
   if (!options.all && !life.authorizer) throw new TypeError('DiscordBus.purge needs an `authorizer` option');
   const queue = life.settings.taskQueueChannel;
   const fleet = (id: string) => isFleet(life, id);
-  const names = new Map<string, string | null>();
+  const threads = new Map<string, OriginThread>();
   const purged: string[] = [];
   // Deleting as we go does not disturb the cursor: each page is read from before the last one's oldest id.
   for await (const page of life.channel.pages(queue, Infinity)) {
@@ -39,7 +39,7 @@ export async function purge(life: Life, options: { all?: boolean } = {}): Promis
       const view = await readMessage(message, queue, fleet);
       views.set(message.id, view);
       if ((await pollState(life, view)) !== 'waiting') continue;
-      if (view.copyOf && !(await isLive(life, view, views, names))) continue;
+      if (view.copyOf && !(await isLive(life, view, views, threads))) continue;
       doomed.push(message);
     }
     await deleteAll(life, queue, doomed);
@@ -53,18 +53,9 @@ async function isLive(
   life: Life,
   view: TaskView,
   views: Map<string, TaskView>,
-  names: Map<string, string | null>,
+  threads: Map<string, OriginThread>,
 ): Promise<boolean> {
-  const origin = view.copyOf!;
-  if (!names.has(origin)) {
-    const seen = views.get(origin);
-    if (seen) names.set(origin, seen.thread?.name ?? null);
-    else {
-      const channel = await life.channel.channel(origin);
-      names.set(origin, channel && 'name' in channel ? (channel.name ?? null) : null);
-    }
-  }
-  return namedCopy(names.get(origin)) === view.message.id;
+  return namedCopy((await originThread(life, view, views, threads))?.name) === view.message.id;
 }
 
 // Bulk delete (one request per page) for messages young enough, one by one for the rest.

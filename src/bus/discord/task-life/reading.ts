@@ -59,6 +59,8 @@ export function readTask(message: APIMessage, fleetAuthored: boolean): Task {
     thinking: parsed.thinking,
     retry: parsed.retry,
     origin: parsed.origin,
+    ...(parsed.parent ? { parent: parsed.parent } : {}),
+    ...(parsed.depth ? { depth: parsed.depth } : {}),
     authorId: (fleetAuthored && parsed.author) || message.author.id,
     submittedAt: message.timestamp,
     attachments: message.attachments.map((a) => ({ filename: a.filename, url: a.url, size: a.size })),

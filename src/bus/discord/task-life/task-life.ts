@@ -1,6 +1,7 @@
 /**
  * The life of a task on Discord, in one place: its states, the transitions between them, and who may make each.
- * `DiscordBus` is a thin adapter over this; the lead's design notes (`task-life-protocol.md`) hold the long form.
+ * `DiscordBus` is a thin adapter over this; README's "How it stays correct" says it for users, and
+ * test/integration/task-life.test.ts with the Bus contract (test/contract/) exercise each transition.
  *
  * Words. T is a task message in `#task-queue`. R is a retry copy of T: a new message a fleet bot posts with
  * `[retry:n] [origin:<first attempt>] [author:<origin author>]`, replying to T. A fleet bot is a user id of one of
@@ -49,11 +50,11 @@
  *    holder's next heartbeat fails and it stops; a handed-back T's live copy is cancelled in its place. Then 🛑,
  *    the CANCELLED result (nonce `r<id>`), the thread closed. The holder's result counts instead when it fenced
  *    first. A sweep finishes a cancel whose canceller stopped half-way, never hands it back.
+ * 9. purge (the operator, `dorch clear`; `purge.ts`): delete the waiting T (by poll's rule, without its side
+ *    effects); `all` deletes every message.
  *
  * Reading states without changing them (`state.ts`): `dorch status` surveys the queue, `submit --wait` follows a
  * task from copy to copy to its live one.
- * 9. purge (the operator, `dorch clear`; `purge.ts`): delete the waiting T (by poll's rule, without its side
- *    effects); `all` deletes every message.
  *
  * Margins. A sweeper hands back only after `leaseMs` of silence by Discord's own timestamps, so a holder that won
  * its claim or last renewed it (a heartbeat edit that succeeded) less than `leaseMs / 3` ago by its own monotonic
@@ -78,7 +79,7 @@ import type { Task } from '../../../task/task.js';
 import type { Authorizer } from '../authorization.js';
 import { TaskChannel } from './channel.js';
 import { claim, heartbeat } from './claim.js';
-import { complete, findResult } from './completion.js';
+import { complete, findResult, findResultMessage, type FoundResult } from './completion.js';
 import type { Life, TaskLifeEvents, TaskLifeSettings } from './context.js';
 import { isFleet } from './context.js';
 import { handBack } from './hand-back.js';
@@ -232,5 +233,9 @@ export class TaskLife extends EventEmitter<TaskLifeEvents> implements Life {
   /** The result message text for a task id, or null. */
   findResult(taskId: string): Promise<string | null> {
     return findResult(this, taskId);
+  }
+
+  findResultMessage(taskId: string): Promise<FoundResult | null> {
+    return findResultMessage(this, taskId);
   }
 }

@@ -1,31 +1,45 @@
 /**
  * `dorch submit "text" [model] [thinking]`: post a task, print its id, optionally wait for the result.
  */
+import { DiscordFleet } from '../../../api/fleet.js';
+import { delegateUrl } from '../../../api/index.js';
+import { resultFromMessage, type TaskResult } from '../../../api/result.js';
+import { explainDiscordError, formatConfigProblem } from '../../../bus/discord/explain-error.js';
+import { SUBMITTER_NEEDS } from '../../../bus/discord/permissions.js';
+import { DEFAULT_CONFIG_FILE } from '../../../config/defaults.js';
+import { requireDiscordKeys } from '../../../config/require-discord.js';
+import { BusUnavailableError, ConfigError } from '../../../lib/errors.js';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import type { Submitted } from '../../../bus/bus.js';
 import { postMessage } from '../../../bus/discord/post-message.js';
-import { DEFAULT_CONFIG_FILE } from '../../../config/defaults.js';
-import { loadConfig } from '../../../config/load.js';
-import { machineName } from '../../../config/machine.js';
-import { requireDiscordKeys } from '../../../config/require-discord.js';
 import type { Config } from '../../../config/schema.js';
-import { BusUnavailableError, ConfigError, errorMessage } from '../../../lib/errors.js';
-import { processRedactor } from '../../../lib/redact.js';
 import type { ReportFile } from '../../../task/report.js';
-import { resolveModel, resolveThinking } from '../../../task/models.js';
-import { EMPTY_PROMPT_ERROR, parseTaskText } from '../../../task/tags.js';
+import { machineName } from '../../../config/machine.js';
+import { prepareTask, type TaskSpec } from '../../../task/spec.js';
 import { ExitError } from '../../errors.js';
-import type { Interrupts, WaitEnd } from './wait.js';
-
-// A submit is one POST: this module loads only what that needs. The REST client, the bus (for --wait), the local
-// queue (for an outage), the prompts and the error explanations are imported when they are needed, not before.
+import { loadRuntime } from '../../runtime.js';
+import { describe as describeCancel } from '../cancel/index.js';
+import { clackPrompter, SetupCancelled } from '../setup/prompter.js';
+import { readFiles, readStdinSpecs, runBatch } from './batch.js';
+import { waitForResult, type Interrupts, type WaitEnd } from './wait.js';
 
 /** Options of `dorch submit`. */
 export interface SubmitCommandOptions {
   config?: string;
-  text: string;
+  /** The task (the seed's `submit "text" [model] [thinking]`); optional with `task` or `stdin`. */
+  text?: string;
+  /** More tasks, each a prompt that may carry tags (`--task`, repeatable). */
+  task?: string[];
+  /** Read tasks from stdin, one JSON object per line (`{"prompt","model","thinking","files"}`). */
+  stdin?: boolean;
+  /** The text stdin held (tests); default: read process.stdin. */
+  stdinText?: string;
+  /** Several tasks with `--wait --json`: one object at the end instead of JSON lines. @defaultValue false */
+  atEnd?: boolean;
+  /** With `wait`: cancel the remaining tasks once the finished ones cost this many USD. */
+  maxCost?: number;
+  /** The environment (delegation from inside a task: `DORCH_DELEGATE_URL`). @defaultValue process.env */
+  env?: NodeJS.ProcessEnv;
   model?: string;
   thinking?: string;
   wait?: boolean;
@@ -54,8 +68,11 @@ export interface SubmitCommandOptions {
   by?: string;
 }
 
-/** What `--json` prints. */
-export interface SubmitReport {
+/**
+ * What `--json` prints for one task: without `--wait` the posting; with it, also every field of the task's
+ * {@link TaskResult} (the library API's shape).
+ */
+export interface SubmitReport extends Partial<Omit<TaskResult, 'ok' | 'taskId' | 'outcome'>> {
   /** Posted (and, with `--wait`, finished with SUCCESS). */
   ok: boolean;
   taskId: string;
@@ -63,20 +80,67 @@ export interface SubmitReport {
   via: string;
   warnings: string[];
   /** With `--wait`: the result's outcome, `null` when none came in time (or the wait was interrupted). */
-  outcome?: 'SUCCESS' | 'FAILED' | 'CANCELLED' | null;
+  outcome?: TaskResult['outcome'];
   /** With `--wait`: the id the result was reported under, when the task was requeued (a retry copy's). */
   resultTaskId?: string;
-  /** With `--wait`: the result message. */
+  /** With `--wait`: the result message (the same as `message`). */
   result?: string;
   error?: string;
 }
 
-/** Discord's message limit; longer tasks travel as a TASK.txt attachment. */
-const MESSAGE_LIMIT = 2000;
-const PREVIEW_CHARS = 1500;
-
-/** Submit one task; resolves to its id. With `wait`, exits 0 on SUCCESS, 1 on FAILED, 3 on no result in time. */
+/**
+ * Submit one task, or several (`task`, `stdin`: see `batch.ts`); resolves to the (first) task id. With `wait`, exits
+ * 0 on SUCCESS, 1 on FAILED, 3 on no result in time.
+ */
 export async function submit(options: SubmitCommandOptions): Promise<string> {
+  const env = options.env ?? process.env;
+  const specs: TaskSpec[] = [];
+  if (options.text !== undefined)
+    specs.push({
+      prompt: options.text,
+      ...(options.model ? { model: options.model } : {}),
+      ...(options.thinking ? { thinking: options.thinking } : {}),
+      ...(options.file?.length ? { files: await readFiles(options.file) } : {}),
+    });
+  else if (options.model || options.thinking)
+    throw new ExitError(2, 'error: give the task text before the model and thinking level');
+  for (const prompt of options.task ?? []) specs.push({ prompt });
+  if (options.stdin)
+    specs.push(...(await readStdinSpecs(options.stdinText ?? (await readAll(process.stdin)))));
+  if (specs.length === 0)
+    throw new ExitError(
+      2,
+      'error: the task is empty: give the task text, e.g. dorch submit "Summarise the attached log" --file server.log',
+    );
+  if (options.file?.length && options.text === undefined)
+    throw new ExitError(2, 'error: --file goes with a task text; in --stdin, give "files" per task');
+  // Several tasks, or a task submitted from inside a running task (through its worker): the batch path.
+  if (specs.length > 1 || options.task?.length || options.stdin || delegateUrl(env)) {
+    const ids: string[] = [];
+    await runBatch({
+      config: options.config,
+      specs,
+      wait: options.wait,
+      json: options.json,
+      atEnd: options.atEnd,
+      timeout: options.timeout,
+      maxCost: options.maxCost,
+      pollMs: options.pollMs,
+      env,
+      print: (line) => {
+        const id =
+          /"taskId":"([^"]+)"/.exec(line)?.[1] ?? (/^discord-|^local-/.test(line) ? line : undefined);
+        if (id) ids.push(id);
+        (options.print ?? ((l: string) => console.log(l)))(line);
+      },
+      ...(options.warn ? { warn: options.warn } : {}),
+    });
+    return ids[0] ?? '';
+  }
+  return submitOne(options, specs[0]!);
+}
+
+async function submitOne(options: SubmitCommandOptions, spec: TaskSpec): Promise<string> {
   const print = options.print ?? ((line: string) => console.log(line));
   const warnings: string[] = [];
   const warn = (w: string) => {
@@ -84,70 +148,61 @@ export async function submit(options: SubmitCommandOptions): Promise<string> {
     if (!options.json) (options.warn ?? ((line: string) => console.error(line)))(`warning: ${w}`);
   };
   const file = options.config ?? DEFAULT_CONFIG_FILE;
-  const { config, warnings: loaded, secrets } = await loadConfig({ file: options.config });
-  for (const secret of secrets) processRedactor.add(secret);
+  const { config, warnings: loaded } = await loadRuntime({ config: options.config, name: 'submit' });
   for (const w of [...loaded, ...requireDiscordKeys(config, 'submit', { file })]) warn(w);
-
-  const text = withTags(options.text, options.model, options.thinking);
-  const parsed = parseTaskText(text);
-  const empty = parsed.prompt === '';
-  const problems = empty
-    ? [
-        'the task is empty: give the task text, e.g. dorch submit "Summarise the attached log" --file server.log',
-        ...parsed.errors.filter((e) => e !== EMPTY_PROMPT_ERROR),
-      ]
-    : [...parsed.errors];
-  const model = resolveModel(parsed.model, config.models);
-  if (!model.ok) problems.push(model.error);
-  const thinking = resolveThinking(parsed.thinking, config.models.defaultThinking);
-  if (!thinking.ok) problems.push(thinking.error);
-  if (problems.length) throw new ExitError(2, `error: ${problems.join('\n')}`);
-  const files = await readFiles(options.file ?? []);
-
-  let content = text;
-  if (text.length > MESSAGE_LIMIT) {
-    // Too long for one message: the whole prompt goes as TASK.txt, the message keeps the tags and a preview.
-    files.push({ name: 'TASK.txt', data: Buffer.from(parsed.prompt) });
-    const tags = text.match(/\[(model|thinking)\s*:[^\]]*\]/gi)?.join(' ') ?? '';
-    content = `${tags} ${parsed.prompt.slice(0, PREVIEW_CHARS)}… (full task in TASK.txt)`.trim();
-  }
+  const prepared = prepareTask(spec, config.models);
+  if (!prepared.ok) throw new ExitError(2, `error: ${prepared.errors.join('\n')}`);
 
   const tokenKey = config.discord.submitterToken ? 'SUBMITTER_TOKEN' : 'BOT_TOKEN';
-  const explain = async (error: unknown, channelKey: 'TASK_QUEUE_CHANNEL' | 'RESULTS_CHANNEL') => {
-    const [{ explainDiscordError, formatConfigProblem }, { SUBMITTER_NEEDS }] = await Promise.all([
-      import('../../../bus/discord/explain-error.js'),
-      import('../../../bus/discord/permissions.js'),
-    ]);
-    const channelId =
-      channelKey === 'TASK_QUEUE_CHANNEL' ? config.discord.taskQueueChannel : config.discord.resultsChannel;
-    const needs = SUBMITTER_NEEDS[channelKey];
+  const explain = (
+    error: unknown,
+    channelKey: string,
+    channelId: string | undefined,
+    needs: readonly bigint[],
+  ) => {
     const problem = explainDiscordError(error, { tokenKey, channelKey, channelId, needs, file });
     return problem ? new ConfigError([formatConfigProblem(problem)], { cause: error }) : error;
   };
-  const token = config.discord.submitterToken ?? config.discord.botToken!;
-  const submitted = await post(config, token, content, files).catch(async (error: unknown) => {
-    throw await explain(error, 'TASK_QUEUE_CHANNEL');
-  });
-  const report: SubmitReport = { ok: true, taskId: submitted.taskId, via: submitted.via, warnings };
-  if (submitted.via !== 'discord')
-    warn(
-      `Discord is unreachable; the task was queued locally in ${config.worker.runtimeDir}/queue and will be ` +
-        'posted to #task-queue by a worker on this machine when Discord is back (workers here run it meanwhile)',
-    );
-  if (!options.json) print(submitted.taskId);
-  await options.onSubmitted?.(submitted.taskId);
   if (!options.wait) {
+    // A submit without --wait is one POST (nonce enforced; the local queue when Discord is down): no bus, no look-up
+    // of the fleet's identities.
+    const token = config.discord.submitterToken ?? config.discord.botToken!;
+    const submitted = await post(config, token, prepared.task.content, prepared.task.files).catch(
+      (error: unknown) => {
+        throw explain(
+          error,
+          'TASK_QUEUE_CHANNEL',
+          config.discord.taskQueueChannel,
+          SUBMITTER_NEEDS.TASK_QUEUE_CHANNEL,
+        );
+      },
+    );
+    const report: SubmitReport = { ok: true, taskId: submitted.taskId, via: submitted.via, warnings };
+    if (submitted.via !== 'discord') warn(queuedLocally(config));
     if (options.json) print(JSON.stringify(report));
+    else print(submitted.taskId);
+    await options.onSubmitted?.(submitted.taskId);
     return submitted.taskId;
   }
-  const [{ createResilientBus }, { waitForResult }, { describe: describeCancel }] = await Promise.all([
-    import('../../../bus/create-bus.js'),
-    import('./wait.js'),
-    import('../cancel/index.js'),
-  ]);
-  // Waiting follows the task from copy to copy, trusting only the fleet's threads: that needs to know the fleet.
-  const { bus, discord } = await createResilientBus(config, { token, role: 'worker', actor: 'operator' });
+  const fleet = await DiscordFleet.open(config, { by: options.by ?? 'operator' });
+  const { bus, discord } = fleet.buses;
   try {
+    const submitted = await fleet.submit(spec).catch((error: unknown) => {
+      throw explain(
+        error,
+        'TASK_QUEUE_CHANNEL',
+        config.discord.taskQueueChannel,
+        SUBMITTER_NEEDS.TASK_QUEUE_CHANNEL,
+      );
+    });
+    const report: SubmitReport = { ok: true, taskId: submitted.taskId, via: submitted.via, warnings };
+    if (submitted.via !== 'discord') warn(queuedLocally(config));
+    if (!options.json) print(submitted.taskId);
+    await options.onSubmitted?.(submitted.taskId);
+    if (!options.wait) {
+      if (options.json) print(JSON.stringify(report));
+      return submitted.taskId;
+    }
     const interactive = !options.json && (options.terminal ?? Boolean(process.stderr.isTTY));
     const line = interactive ? (options.progress ?? progressLine(process.stderr)) : undefined;
     const interrupts = options.interrupts ?? sigintPresses();
@@ -173,25 +228,22 @@ export async function submit(options: SubmitCommandOptions): Promise<string> {
           if (!options.json)
             (options.warn ?? ((l: string) => console.error(l)))(describeCancel(submitted.taskId, outcome));
         },
-      }).catch(async (error: unknown) => {
-        throw await explain(error, 'RESULTS_CHANNEL');
+      }).catch((error: unknown) => {
+        const mapped = explain(
+          error,
+          'RESULTS_CHANNEL',
+          config.discord.resultsChannel,
+          SUBMITTER_NEEDS.RESULTS_CHANNEL,
+        );
+        throw mapped;
       });
     } finally {
       line?.clear();
       interrupts.close?.();
     }
     if (end.kind === 'result') {
-      const extra = end.taskId === submitted.taskId ? {} : { resultTaskId: end.taskId };
-      if (options.json)
-        print(
-          JSON.stringify({
-            ...report,
-            ...extra,
-            ok: end.outcome === 'SUCCESS',
-            outcome: end.outcome,
-            result: end.content,
-          }),
-        );
+      const result = resultFromMessage(submitted.taskId, end.taskId, end.found);
+      if (options.json) print(JSON.stringify({ ...report, ...result, result: end.content }));
       else print(end.content);
       if (end.outcome !== 'SUCCESS') throw new ExitError(1);
       return submitted.taskId;
@@ -214,7 +266,39 @@ export async function submit(options: SubmitCommandOptions): Promise<string> {
     }
     throw new ExitError(3, end.kind === 'left' ? why : `error: ${why}`);
   } finally {
-    await bus.close();
+    await fleet.close();
+  }
+}
+
+function queuedLocally(config: Config): string {
+  return (
+    `Discord is unreachable; the task was queued locally in ${config.worker.runtimeDir}/queue and will be ` +
+    'posted to #task-queue by a worker on this machine when Discord is back (workers here run it meanwhile)'
+  );
+}
+
+// One POST to #task-queue with a fresh nonce; the local queue when Discord is unreachable.
+async function post(config: Config, token: string, content: string, files: ReportFile[]): Promise<Submitted> {
+  const nonce = `x${randomBytes(12).toString('hex')}`;
+  try {
+    const message = await postMessage({
+      apiUrl: config.discord.apiUrl,
+      token,
+      channelId: config.discord.taskQueueChannel!,
+      content,
+      nonce,
+      files,
+    });
+    return { taskId: `discord-${message.id}`, messageId: message.id, via: 'discord' };
+  } catch (error) {
+    if (!(error instanceof BusUnavailableError)) throw error;
+    const { createLocalBus } = await import('../../../bus/create-bus.js');
+    const local = createLocalBus(config);
+    try {
+      return await local.submit(content, { nonce, files });
+    } finally {
+      await local.close();
+    }
   }
 }
 
@@ -234,7 +318,6 @@ function sigintPresses(): Interrupts & { close(): void } {
 }
 
 async function askCancel(taskId: string): Promise<boolean> {
-  const { clackPrompter, SetupCancelled } = await import('../setup/prompter.js');
   const prompter = await clackPrompter({ output: process.stderr });
   try {
     return await prompter.confirm({
@@ -262,60 +345,8 @@ function progressLine(stream: NodeJS.WriteStream): { show: (line: string) => voi
   };
 }
 
-/**
- * Post the task to `#task-queue`; when Discord is unreachable, queue it locally under the same nonce (a post Discord
- * took while its answer was lost is then recognised when the local copy is drained to Discord).
- */
-async function post(config: Config, token: string, content: string, files: ReportFile[]): Promise<Submitted> {
-  const nonce = `x${randomBytes(12).toString('hex')}`;
-  try {
-    const message = await postMessage({
-      apiUrl: config.discord.apiUrl,
-      token,
-      channelId: config.discord.taskQueueChannel!,
-      content,
-      nonce,
-      files,
-    });
-    return { taskId: `discord-${message.id}`, messageId: message.id, via: 'discord' };
-  } catch (error) {
-    if (!(error instanceof BusUnavailableError)) throw error;
-    const { createLocalBus } = await import('../../../bus/create-bus.js');
-    const local = createLocalBus(config);
-    try {
-      return await local.submit(content, { nonce, files });
-    } finally {
-      await local.close();
-    }
-  }
-}
-
-/** Read the `--file` attachments, or fail naming the one that cannot be read. */
-async function readFiles(paths: readonly string[]): Promise<ReportFile[]> {
-  const files: ReportFile[] = [];
-  for (const path of paths) {
-    try {
-      files.push({ name: basename(path), data: await readFile(path) });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why =
-        code === 'ENOENT'
-          ? 'no such file'
-          : code === 'EISDIR'
-            ? 'is a folder; attach files one by one (or zip the folder)'
-            : code === 'EACCES'
-              ? 'not readable (permission denied)'
-              : `cannot be read (${code ?? errorMessage(error)})`;
-      throw new ExitError(2, `error: --file ${path}: ${why}; nothing was posted`);
-    }
-  }
-  return files;
-}
-
-/** Append positional model/thinking as tags (the seed's `submit "Task" model thinking`). */
-function withTags(text: string, model?: string, thinking?: string): string {
-  let out = text;
-  if (model) out += ` [model:${model}]`;
-  if (thinking) out += ` [thinking:${thinking}]`;
-  return out;
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = '';
+  for await (const chunk of stream) text += chunk.toString();
+  return text;
 }

@@ -5,7 +5,7 @@
  * asks whether to cancel the task or leave it queued.
  */
 import type { Bus } from '../../../bus/bus.js';
-import type { DiscordBus } from '../../../bus/discord/discord-bus.js';
+import type { DiscordBus, FoundResult } from '../../../bus/discord/discord-bus.js';
 import type { CancelOutcome } from '../../../bus/discord/task-life/cancel.js';
 import { isFinal, type Followed, type TaskState } from '../../../bus/discord/task-life/state.js';
 import { BusUnavailableError, RateLimitedError } from '../../../lib/errors.js';
@@ -14,7 +14,14 @@ import { formatDuration, readResultLine } from '../../../task/format.js';
 /** How a wait ended. */
 export type WaitEnd =
   /** The result is in: `taskId` is the id it was reported under (the live copy's). */
-  | { kind: 'result'; taskId: string; content: string; outcome: 'SUCCESS' | 'FAILED' | 'CANCELLED' }
+  | {
+      kind: 'result';
+      taskId: string;
+      content: string;
+      outcome: 'SUCCESS' | 'FAILED' | 'CANCELLED';
+      /** The result message with its attachments. */
+      found: FoundResult;
+    }
   /** The task was refused (its author may not submit): it never runs. */
   | { kind: 'refused'; taskId: string }
   /** No result within the timeout. */
@@ -26,7 +33,7 @@ export type WaitEnd =
 export interface WaitOptions {
   taskId: string;
   /** The Discord bus to follow the task on, or null when the task waits in the local queue. */
-  discord: Pick<DiscordBus, 'follow' | 'findResult' | 'cancel'> | null;
+  discord: Pick<DiscordBus, 'follow' | 'findResultMessage' | 'cancel'> | null;
   /** The bus the task was submitted to (for a local task's result). */
   bus: Pick<Bus, 'findResult'>;
   timeoutMs: number;
@@ -93,7 +100,9 @@ async function look(
   try {
     if (!options.discord) {
       const content = await options.bus.findResult(options.taskId);
-      return content ? resultEnd(options.taskId, content) : null;
+      return content
+        ? resultEnd(options.taskId, { content, attachments: [], postedAt: new Date().toISOString() })
+        : null;
     }
     const followed = await options.discord.follow(options.taskId);
     seen(followed.live);
@@ -101,8 +110,8 @@ async function look(
     const live = followed.live;
     if (live.state === 'refused') return { kind: 'refused', taskId: live.task.id };
     if (!isFinal(live.state)) return null;
-    const content = await options.discord.findResult(live.task.id);
-    return content ? resultEnd(live.task.id, content) : null;
+    const found = await options.discord.findResultMessage(live.task.id);
+    return found ? resultEnd(live.task.id, found) : null;
   } catch (error) {
     // Discord briefly unreachable or throttled: look again next time.
     if (error instanceof BusUnavailableError || error instanceof RateLimitedError) return null;
@@ -110,8 +119,9 @@ async function look(
   }
 }
 
-function resultEnd(taskId: string, content: string): WaitEnd {
-  return { kind: 'result', taskId, content, outcome: readResultLine(content)?.outcome ?? 'FAILED' };
+function resultEnd(taskId: string, found: FoundResult): WaitEnd {
+  const content = found.content;
+  return { kind: 'result', taskId, content, found, outcome: readResultLine(content)?.outcome ?? 'FAILED' };
 }
 
 /** One line for where a followed task is: `running on box-2 for 12.0 s (attempt 2, as discord-…)`. */

@@ -232,6 +232,8 @@ async function run(options: WorkerCommandOptions, explainWith: (describe: (e: un
   process.on('SIGINT', onTerm);
   process.on('SIGUSR2', onEmergency);
   process.on('disconnect', onOrphaned);
+  // A manager killed while this process was starting closed the channel before anyone listened: the same case.
+  if (process.send && !process.connected) onOrphaned();
   try {
     const reason = await w.run();
     await new Promise<void>((resolve) =>

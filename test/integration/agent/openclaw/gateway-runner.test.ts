@@ -1,7 +1,7 @@
 /**
  * The Gateway mode of OpenClawRunner against a fake Gateway (fixtures/fake-openclaw-gateway.mjs): a real process
  * speaking the WebSocket protocol over a real socket, with openclaw 2026.9.6's answer shapes. The real Gateway is
- * covered by test/integration/openclaw-gateway.test.ts.
+ * covered by test/openclaw/runner-gateway.test.ts.
  */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { WARM_UP_MODEL } from '../../../../src/agent/openclaw/gateway/gateway-ho
 import type { AgentRequest } from '../../../../src/agent/runner.js';
 import { processesUsingStateDir } from '../../../helpers/openclaw.js';
 
-const fixtures = fileURLToPath(new URL('./fixtures', import.meta.url));
+const fixtures = fileURLToPath(new URL('../../../unit/agent/openclaw/fixtures', import.meta.url));
 const FAKE_GATEWAY = join(fixtures, 'fake-openclaw-gateway.mjs');
 
 interface LogEntry {
