@@ -38,6 +38,9 @@ import { closeMeaning, describeFatalClose } from './close-codes.js';
 import { toBusError } from './errors.js';
 import { GatewayShards } from './gateway-strategy.js';
 
+/** How long close() waits for the gateway client's own destroy (see `#destroy`). */
+const DESTROY_WAIT_MS = 3_000;
+
 /** The intents push mode needs: thread events, message events, and the message text. */
 export const GATEWAY_INTENTS =
   GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.MessageContent;
@@ -202,9 +205,22 @@ export class TaskGateway extends EventEmitter<TaskGatewayEvents> {
   // lands in the middle of the handshake or before the shard was spawned.
   async #destroy(manager: WebSocketManager): Promise<void> {
     this.#shards?.end();
-    await Promise.resolve()
-      .then(() => manager.destroy())
-      .catch((error: unknown) => this.#debug(`destroy failed: ${errorMessage(error)}`));
+    // A destroy that lands while a shard is still starting (waiting to identify) can wait for good in
+    // @discordjs/ws 2.0.4: found as a manager stopped a moment after its start that never exited. The shards are
+    // ended above (nothing connects or reconnects any more), so stop waiting after a few seconds.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'gave-up'>((resolve) => {
+      timer = setTimeout(() => resolve('gave-up'), DESTROY_WAIT_MS);
+      timer.unref();
+    });
+    const ended = await Promise.race([
+      Promise.resolve()
+        .then(() => manager.destroy())
+        .catch((error: unknown) => this.#debug(`destroy failed: ${errorMessage(error)}`)),
+      gaveUp,
+    ]);
+    clearTimeout(timer);
+    if (ended === 'gave-up') this.#debug(`destroy did not finish in ${DESTROY_WAIT_MS} ms; going on`);
   }
 
   #createManager(): WebSocketManager {
