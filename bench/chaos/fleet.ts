@@ -41,7 +41,7 @@ export class Fleet {
   /** Start a manager. */
   start(): void {
     const args = ['manager', '--workers', String(this.#o.workers)];
-    if (this.#o.keepAlive) args.push('--keep-alive');
+    if (!this.#o.keepAlive) args.push('--restart-per-task');
     this.#managers.push(
       startCli(this.#o.source, args, { cwd: this.#o.dir, home: this.#o.dir, env: this.#o.env }),
     );

@@ -43,9 +43,10 @@ export interface SubmitOptions {
 /** Options for {@link Bus.complete}. */
 export interface CompleteOptions {
   /**
-   * The claim was won or last renewed (a heartbeat that succeeded) less than `leaseMs / 3` ago by this process's
-   * monotonic clock, so no sweeper can have handed it back yet (see the margins in `discord/task-life/`). The bus
-   * may then skip its fence. @defaultValue false
+   * The holder's word on its lease: true when the claim was won or last renewed (a heartbeat that succeeded) less
+   * than `leaseMs / 3` ago by its monotonic clock, so no sweeper can have handed it back yet (see the margins in
+   * `discord/task-life/`): the bus may then skip its fence; false when it may not. @defaultValue the bus's own record
+   * of when this process won or renewed the claim (never for a replay)
    */
   fresh?: boolean;
   /**
@@ -95,6 +96,37 @@ export interface ClaimHold {
   until?: number;
 }
 
+/**
+ * A task a backend announced the moment it was posted (Discord's gateway), before any poll saw it. Opaque to the
+ * worker: it hands it to {@link Bus.offer}, which checks it like a poll would. Serialisable (the manager relays it
+ * to a worker process over IPC).
+ */
+export interface PushedTask {
+  taskId: string;
+  /** The backend's own record of the task (on Discord: the MESSAGE_CREATE payload, with the author's roles). */
+  payload: unknown;
+}
+
+/**
+ * Where a worker hears about new tasks without polling: the gateway in this process, or the manager relaying its
+ * gateway. Pushes only wake workers; claiming stays the bus's atomic decision, and polling stays the fallback.
+ */
+export interface PushSource {
+  /** True while pushes arrive: the worker then polls only now and then (safety polls). */
+  readonly live: boolean;
+  /**
+   * Changes whenever pushes may have been missed (a new session after a gap that could not be resumed): a worker
+   * polls once when it sees a new value.
+   */
+  readonly epoch: number;
+  /** The oldest pushed task nobody took yet (and, as far as this source knows, nobody claimed), or null. */
+  take(): PushedTask | null;
+  /** Call `listener` on every change (a task pushed, `live` changed). Returns the unsubscribe function. */
+  onChange(listener: () => void): () => void;
+  /** The worker is idle and waiting for work (a relay passes this on, so it is handed the next task). */
+  waiting?(): void;
+}
+
 /** Options for {@link Bus.purge}. */
 export interface PurgeOptions {
   /** Remove every task, claimed and finished ones too (on Discord: every message of the queue). @defaultValue false */
@@ -123,9 +155,18 @@ export interface Bus {
   submit(text: string, options?: SubmitOptions): Promise<Submitted>;
   /** Tasks that look claimable now, oldest first. Claiming may still lose the race. */
   poll(): Promise<Task[]>;
+  /**
+   * A pushed task, checked as a poll checks it (not claimed yet, its author allowed, readable; a retry copy only
+   * while live): the task to claim, or null. Optional: only buses with a push source have it.
+   */
+  offer?(pushed: PushedTask): Promise<Task | null>;
   /** Try to claim a task. Exactly one concurrent caller among all workers gets a Claim; the others get null. */
   claim(task: Task, workerId: string): Promise<Claim | null>;
-  /** Show progress and renew the lease. Throws `LeaseLostError` when the claim was handed back (or cancelled). */
+  /**
+   * Show progress and renew the lease. Throws `LeaseLostError` when the claim was handed back (or cancelled). A bus
+   * may create its progress record on the first call and set `claim.handle` then (Discord posts the progress
+   * message only once a task outlives its first heartbeat).
+   */
   heartbeat(claim: Claim, progress: string): Promise<void>;
   /**
    * Report the finished task and end the claim. Safe to call again after a failure (an outbox replay). If the claim

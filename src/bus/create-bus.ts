@@ -18,6 +18,7 @@ import {
   type ChannelNeed,
 } from './discord/permissions.js';
 import { createRest } from './discord/rest.js';
+import { fileStatusStore } from './discord/status-board.js';
 import { FallbackBus } from './fallback-bus.js';
 import { giveUpReporter } from './give-up.js';
 import { LocalBus } from './local/local-bus.js';
@@ -70,6 +71,7 @@ export async function createDiscordBus(
     leaseMs: config.worker.leaseTimeoutSec * 1000,
     actor: options.actor,
     giveUp: giveUpReporter(config.models),
+    statusStore: fileStatusStore(join(config.worker.runtimeDir, 'status')),
   });
 }
 

@@ -31,6 +31,7 @@ import type {
   CompleteOptions,
   Completion,
   HandBack,
+  PushedTask,
   PurgeOptions,
   Requeued,
   SubmitOptions,
@@ -283,12 +284,34 @@ export class FallbackBus extends EventEmitter<FallbackBusEvents> implements Bus 
     return [...primary, ...local];
   }
 
-  /** Status to the primary, or to the local log while it is down. */
-  status(workerId: string, status: WorkerStatus, detail: string): Promise<void> {
-    return this.#either(
-      () => this.primary.status(workerId, status, detail),
-      () => this.fallback.status(workerId, status, detail),
-    );
+  /**
+   * Status to the primary, or to the local log while it is down. A status is no probe: the primary's status may be
+   * written in the background (Discord's status message is), so its success says nothing about the primary.
+   */
+  async status(workerId: string, status: WorkerStatus, detail: string): Promise<void> {
+    if (this.#down) return this.fallback.status(workerId, status, detail);
+    try {
+      await this.primary.status(workerId, status, detail);
+    } catch (error) {
+      if (!isBusUnavailable(error)) throw error;
+      this.#markDown(error);
+      await this.fallback.status(workerId, status, detail);
+    }
+  }
+
+  /** A pushed task, checked by the primary (pushes come from it); null while the primary is down. */
+  async offer(pushed: PushedTask): Promise<Task | null> {
+    const offer = this.primary.offer?.bind(this.primary);
+    if (!offer || this.#down) return null;
+    try {
+      const task = await offer(pushed);
+      this.#markUp();
+      return task;
+    } catch (error) {
+      if (!isBusUnavailable(error)) throw error;
+      this.#markDown(error);
+      return null;
+    }
   }
 
   /**

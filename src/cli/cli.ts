@@ -3,7 +3,7 @@
  * stays fast and every command is a plain async function that tests can call without the CLI.
  */
 import { createRequire } from 'node:module';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 
 // package.json sits two folders up from both src/cli/cli.ts and dist/cli/cli.js.
@@ -109,7 +109,15 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .command('manager')
     .description('Start N local workers and keep them alive (q, Ctrl-C or SIGTERM stops gracefully)')
     .option('-w, --workers <n>', 'number of workers', positiveInt, 3)
-    .option('--keep-alive', 'workers stay up between tasks instead of restarting after each one')
+    .option(
+      '--restart-per-task',
+      "restart each worker's process after every task (the seed's design); workers stay up by default",
+    )
+    .option('--keep-alive', 'workers stay up between tasks (the default; kept for old scripts)')
+    .option(
+      '--no-push',
+      'poll only: no gateway session (push mode wakes workers the moment a task is posted)',
+    )
     .option('--json', 'print one JSON object per event instead of the live view or plain lines')
     .action(async (opts) => {
       const { manager } = await import('./commands/manager/index.js');
@@ -120,8 +128,14 @@ export function buildProgram(options: ProgramOptions = {}): Command {
     .command('worker')
     .description('Run one worker: poll #task-queue, claim a task, run the agent, report')
     .option('--id <worker-id>', 'worker id (default: WORKER_ID or worker-<pid>)')
-    .option('--keep-alive', 'stay up after a task instead of exiting for a fresh restart')
+    .option('--restart-per-task', "exit after every task for a fresh process (the seed's design)")
+    .option('--keep-alive', 'stay up between tasks (the default; kept for old scripts)')
     .option('--once', 'exit after one task or when the queue is empty')
+    .option(
+      '--no-push',
+      'poll only: no gateway session (a keep-alive worker hears new tasks at once by default)',
+    )
+    .addOption(new Option('--push-from <source>', 'set by the manager').choices(['manager']).hideHelp())
     .action(async (opts) => {
       const { worker } = await import('./commands/worker/index.js');
       await worker({ ...program.opts(), ...opts });

@@ -15,11 +15,18 @@ function wantsJson(args: readonly string[]): boolean {
   return (end < 0 ? args : args.slice(0, end)).includes('--json');
 }
 
+/** The command that ran (set before its action starts). */
+let ran: string | undefined;
+
 async function main(argv: string[]): Promise<number> {
   const json = wantsJson(argv.slice(2));
   guardPipes();
   try {
-    await buildProgram({ quietErrors: json }).parseAsync(argv);
+    const program = buildProgram({ quietErrors: json });
+    program.hook('preAction', (_program, action) => {
+      ran = action.name();
+    });
+    await program.parseAsync(argv);
     return EXIT.ok;
   } catch (error) {
     return report(error, json);
@@ -98,4 +105,17 @@ function report(error: unknown, json: boolean): number {
   return EXIT.failed;
 }
 
-process.exitCode = await main(process.argv);
+/**
+ * Commands that are done when their function returns: the process exits then, instead of waiting for idle
+ * keep-alive sockets and timers of the HTTP client to wind down (`dorch submit` would linger for a while after
+ * printing its task id). Long-running commands end on their own; their log streams must drain first.
+ */
+const QUICK_EXIT = new Set(['submit']);
+
+const code = await main(process.argv);
+if (ran !== undefined && QUICK_EXIT.has(ran)) {
+  // Whatever is still buffered on stdout/stderr (a pipe on macOS is asynchronous) goes out first.
+  await Promise.all([process.stdout, process.stderr].map((s) => new Promise((r) => s.write('', r))));
+  process.exit(code);
+}
+process.exitCode = code;

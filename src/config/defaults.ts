@@ -15,6 +15,12 @@ export const DEFAULT_DISCORD_API_URL = 'https://discord.com/api';
 /** Seconds between queue polls (each wait is jittered around it). */
 export const DEFAULT_POLL_INTERVAL_SEC = 5;
 
+/**
+ * Seconds between safety polls while push mode's gateway delivers tasks (a poll still catches what a push missed;
+ * while the gateway is down, workers poll every `POLL_INTERVAL`).
+ */
+export const DEFAULT_PUSH_POLL_INTERVAL_SEC = 30;
+
 /** Seconds without a task before a worker posts IDLE and exits (0 = never). */
 export const DEFAULT_MAX_IDLE_TIME_SEC = 300;
 

@@ -27,6 +27,8 @@ export type WorkerMessage =
     }
   | { type: 'released'; taskId: string; reason: string }
   | { type: 'warning'; message: string }
+  /** Idle and waiting for work: the manager may hand it a pushed task (see `push-relay.ts`). */
+  | { type: 'waiting' }
   /**
    * Why the worker is about to exit with an error, in words that name the config key and the fix. `permanent`: a
    * restart cannot fix it (a rejected token, a bad config, a missing permission, no agent CLI), so the slot stops.

@@ -4,6 +4,7 @@
  */
 import { createRunner, discordSecretEnvNames } from '../agent/create-runner.js';
 import type { AgentRunner } from '../agent/runner.js';
+import type { PushSource } from '../bus/bus.js';
 import { checkWorkerPermissions, createResilientBus, type ResilientBus } from '../bus/create-bus.js';
 import { BusUnavailableError, ConfigError, errorMessage } from '../lib/errors.js';
 import type { Config } from '../config/schema.js';
@@ -21,6 +22,8 @@ export interface CreateWorkerOptions {
   token: string;
   keepAlive?: boolean;
   once?: boolean;
+  /** Where new tasks are pushed from (the gateway, or the manager's relay). @defaultValue none (polling only) */
+  push?: PushSource;
   redact?: (text: string) => string;
   /** Use this runner instead of the configured one (tests). */
   runner?: AgentRunner;
@@ -94,6 +97,7 @@ export async function createWorker(config: Config, options: CreateWorkerOptions)
     heartbeatMs: config.worker.heartbeatIntervalSec * 1000,
     keepAlive: options.keepAlive,
     once: options.once,
+    push: options.push,
     maxAttempts: config.worker.maxAttempts,
     leaseMs: config.worker.leaseTimeoutSec * 1000,
     machine: machineName(config),

@@ -76,20 +76,34 @@ export class LeaseManager extends EventEmitter<LeaseManagerEvents> {
     return !this.lost && this.#o.monotonic() - this.#renewedAt < this.#o.leaseMs / 3;
   }
 
-  /** Start the heartbeat timer (unref'd). */
+  /**
+   * Start the heartbeat timer (unref'd). The first heartbeat comes after `intervalMs` or `leaseMs / 6`, whichever is
+   * sooner: on Discord it posts the claim's progress message, which needs no check only while the claim is younger
+   * than `leaseMs / 3`.
+   */
   start(): void {
     if (this.#timer || this.#stopped) return;
-    this.#timer = setInterval(() => {
+    const beat = () => {
       this.emit('tick');
       void this.renew();
-    }, this.#o.intervalMs);
+    };
+    const first = Math.min(this.#o.intervalMs, this.#o.leaseMs / 6);
+    this.#timer = setTimeout(() => {
+      if (this.#stopped) return;
+      beat();
+      this.#timer = setInterval(beat, this.#o.intervalMs);
+      this.#timer.unref();
+    }, first);
     this.#timer.unref();
   }
 
   /** Stop the timer and wait for a heartbeat in flight. Idempotent. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer) clearInterval(this.#timer);
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      clearInterval(this.#timer);
+    }
     this.#timer = null;
     await this.#inFlight;
   }

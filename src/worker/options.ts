@@ -2,13 +2,14 @@
  * Worker options: one documented interface, one defaults constant, validation in the constructor.
  */
 import type { AgentRunner } from '../agent/runner.js';
-import type { Bus } from '../bus/bus.js';
+import type { Bus, PushSource } from '../bus/bus.js';
 import {
   DEFAULT_HEARTBEAT_INTERVAL_SEC,
   DEFAULT_LEASE_TIMEOUT_SEC,
   DEFAULT_MAX_ATTEMPTS,
   DEFAULT_MAX_IDLE_TIME_SEC,
   DEFAULT_POLL_INTERVAL_SEC,
+  DEFAULT_PUSH_POLL_INTERVAL_SEC,
   DEFAULT_RUNTIME_DIR,
   DEFAULT_TASK_TIMEOUT_SEC,
   DEFAULT_WORK_DIR,
@@ -29,8 +30,19 @@ export interface WorkerOptions {
   workDir?: string;
   /** Where the outbox and ledger go. @defaultValue '.runtime' */
   runtimeDir?: string;
-  /** Base poll interval; each wait is drawn between 0.6× and 1.6× of it. @defaultValue 5000 */
+  /**
+   * Base poll interval while no push source is live; each wait is drawn between 0.6× and 1.6× of it.
+   * @defaultValue 5000
+   */
   pollIntervalMs?: number;
+  /**
+   * New tasks as they are posted (the gateway, or the manager relaying it). While it is live the worker claims
+   * pushed tasks at once and polls only every `pushPollIntervalMs` (a safety net); while it is down, every
+   * `pollIntervalMs`. @defaultValue none (polling only)
+   */
+  push?: PushSource;
+  /** Base interval of safety polls while `push` is live (jittered like `pollIntervalMs`). @defaultValue 30000 */
+  pushPollIntervalMs?: number;
   /** Exit after this long without work; 0 = never. @defaultValue 300000 */
   maxIdleMs?: number;
   /** Kill the agent after this long. @defaultValue 120000 */
@@ -98,6 +110,7 @@ export const DEFAULT_WORKER_OPTIONS = {
   workDir: DEFAULT_WORK_DIR,
   runtimeDir: DEFAULT_RUNTIME_DIR,
   pollIntervalMs: DEFAULT_POLL_INTERVAL_SEC * 1000,
+  pushPollIntervalMs: DEFAULT_PUSH_POLL_INTERVAL_SEC * 1000,
   maxIdleMs: DEFAULT_MAX_IDLE_TIME_SEC * 1000,
   taskTimeoutMs: DEFAULT_TASK_TIMEOUT_SEC * 1000,
   heartbeatMs: DEFAULT_HEARTBEAT_INTERVAL_SEC * 1000,
@@ -144,6 +157,7 @@ export function resolveWorkerOptions(options: WorkerOptions): ResolvedWorkerOpti
     throw new TypeError(`Expected \`workerId\` to match [A-Za-z0-9_-]{1,32}, got \`${merged.workerId}\``);
   for (const key of [
     'pollIntervalMs',
+    'pushPollIntervalMs',
     'taskTimeoutMs',
     'heartbeatMs',
     'maxBackoffMs',

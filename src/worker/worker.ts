@@ -32,6 +32,9 @@ import { SweepSchedule } from './sweep-schedule.js';
 import { attachableFiles, prepareWorkspace, type Workspace } from './workspace.js';
 import { cleanResult } from './clean-result.js';
 
+/** The READY line's detail; the same text every time, so a status message that shows it needs no edit. */
+const READY_DETAIL = 'Online and waiting';
+
 /** Why {@link Worker.run} returned. */
 export type WorkerExit = 'restart' | 'idle' | 'stopped' | 'once';
 
@@ -98,6 +101,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
   /** Why this worker stopped claiming for good (a report Discord refuses), or null. */
   #blocked: string | null = null;
   #shownHold: string | null = null;
+  #lastPollAt = Number.NEGATIVE_INFINITY;
+  #pollJitter = 1;
+  #seenEpoch = 0;
+  #sawLive = false;
+  /** The last poll offered more tasks than the one claimed. */
+  #backlog = false;
 
   constructor(options: WorkerOptions) {
     super();
@@ -149,7 +158,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const o = this.#o;
     const stop = this.#stopController.signal;
     await this.#flushOutbox();
-    await this.#status('READY', 'Online and waiting');
+    await this.#status('READY', READY_DETAIL);
     let lastWork = o.now();
     let failures = 0;
     let noted: string | null = null;
@@ -170,6 +179,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
           failures = 0;
         } catch (error) {
           failures++;
+          // The next try polls again (after the backoff), whatever the interval says.
+          this.#lastPollAt = Number.NEGATIVE_INFINITY;
           const wait = Math.min(o.maxBackoffMs, o.pollIntervalMs * 2 ** Math.min(failures, 6));
           this.emit(
             'warning',
@@ -195,6 +206,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
             await this.#status('RESTARTING', 'Task done; restarting for a clean context');
             return 'restart';
           }
+          await this.#status('READY', READY_DETAIL);
           continue;
         }
         await this.#sweepIfDue();
@@ -204,7 +216,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         await this.#status('IDLE', `No task for ${Math.round(o.maxIdleMs / 1000)} s; exiting`);
         return 'idle';
       }
-      await sleep(jitter(o.pollIntervalMs, 0.6, 1.6, o.random), stop).catch(() => undefined);
+      await this.#waitForWork(stop, o.maxIdleMs > 0 ? lastWork + o.maxIdleMs : Infinity);
     }
     await this.#status('STOPPING', 'Stopped');
     return 'stopped';
@@ -251,17 +263,79 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return this.#sweeping;
   }
 
-  // The claim won, and when its request was sent (monotonic): the claim is at most that old.
+  // The claim won, and when its request was sent (monotonic): the claim is at most that old. Pushed tasks first
+  // (claiming them needs no poll), then a poll when one is due.
   async #claimNext(): Promise<{ claim: Claim; sentAt: number } | null> {
-    const tasks = spreadHead(await this.#o.bus.poll(), CLAIM_SPREAD, this.#o.random);
-    for (const task of tasks) {
+    const { bus, push } = this.#o;
+    if (push && bus.offer) {
+      for (let pushed = push.take(); pushed; pushed = push.take()) {
+        if (this.#stopController.signal.aborted || bus.claimHold?.()) return null;
+        const task = await bus.offer(pushed);
+        if (!task) continue;
+        const sentAt = this.#o.monotonic();
+        const claim = await bus.claim(task, this.#o.workerId);
+        if (claim) return { claim, sentAt };
+      }
+    }
+    if (!this.#pollDue()) return null;
+    this.#lastPollAt = this.#o.now();
+    // Each wait is drawn between 0.6× and 1.6× of the interval, as in the seed, so workers do not synchronise.
+    this.#pollJitter = 0.6 + this.#o.random();
+    this.#seenEpoch = push?.epoch ?? 0;
+    this.#sawLive = push?.live ?? false;
+    const tasks = spreadHead(await bus.poll(), CLAIM_SPREAD, this.#o.random);
+    this.#backlog = false;
+    for (const [i, task] of tasks.entries()) {
       if (this.#stopController.signal.aborted) return null;
       if (this.#o.bus.claimHold?.()) break;
       const sentAt = this.#o.monotonic();
       const claim = await this.#o.bus.claim(task, this.#o.workerId);
-      if (claim) return { claim, sentAt };
+      // More were waiting: poll again as soon as this one is done (a backlog is never pushed again).
+      if (claim) {
+        this.#backlog = i < tasks.length - 1;
+        return { claim, sentAt };
+      }
     }
     return null;
+  }
+
+  // A poll is due: always for `once`, at start, and while the last poll left a backlog; when the push source came
+  // (back) up or may have missed pushes (a new session); else once the current interval (slow while pushes arrive,
+  // POLL_INTERVAL otherwise) has passed.
+  #pollDue(): boolean {
+    const push = this.#o.push;
+    if (this.#o.once || this.#backlog || this.#lastPollAt === Number.NEGATIVE_INFINITY) return true;
+    if (push?.live && (!this.#sawLive || push.epoch !== this.#seenEpoch)) return true;
+    return this.#o.now() - this.#lastPollAt >= this.#pollWaitMs();
+  }
+
+  #pollWaitMs(): number {
+    const o = this.#o;
+    return this.#pollJitter * (o.push?.live ? o.pushPollIntervalMs : o.pollIntervalMs);
+  }
+
+  // Sleep until the next poll is due, a push arrives (or the source goes up or down), the worker stops, or `until`.
+  async #waitForWork(stop: AbortSignal, until: number): Promise<void> {
+    const o = this.#o;
+    const wait = Math.max(0, Math.min(this.#lastPollAt + this.#pollWaitMs(), until) - o.now());
+    const push = o.push;
+    if (!push) {
+      await sleep(wait, stop).catch(() => undefined);
+      return;
+    }
+    push.waiting?.();
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        stop.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, wait);
+      const off = push.onChange(done);
+      stop.addEventListener('abort', done, { once: true });
+      if (stop.aborted) done();
+    });
   }
 
   // Say in the status line when the bus pauses claims (a long rate limit, the thread cap), and when that ends.

@@ -28,6 +28,9 @@ runBusContract('DiscordBus (emulator)', async () => {
       leaseMs: CONTRACT_LEASE_MS,
       maxAttempts: CONTRACT_MAX_ATTEMPTS,
       now: clock.now,
+      monotonic: clock.monotonic,
+      // Status lines are written in the background; the contract reads them right away.
+      statusDebounceMs: 0,
       // The contract polls a retry right after a hand-back; settling is tested in test/integration/sweeper.test.ts.
       retrySettleMs: 0,
     });

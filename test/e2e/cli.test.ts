@@ -39,7 +39,7 @@ describe('dorch CLI', () => {
   it('submit --wait prints the result and exits 0 on SUCCESS; a worker with a bad token fails clearly', async () => {
     const dir = await scratch();
     const env = { ...emulatorEnv(emu.world, 1), AGENT_RUNNER: 'demo', POLL_INTERVAL: '0.3' };
-    const worker = spawnCli(['worker', '--id', 'worker-1'], { cwd: dir, env });
+    const worker = spawnCli(['worker', '--id', 'worker-1', '--restart-per-task'], { cwd: dir, env });
     const workerRun = collect(worker);
     const submitted = await cli(['submit', 'What is 2+2?', '--wait', '--timeout', '60'], { cwd: dir, env });
     expect(submitted.output).toMatch(/^discord-\d+\n/);

@@ -238,6 +238,8 @@ describe('task life: cancel', () => {
     const holder = track(workerBus(emu.world, 0));
     const task = (await holder.poll()).find((x) => x.id === t.taskId)!;
     const claim = (await holder.claim(task, 'worker-1'))!;
+    // It ran past its first heartbeat (which posts the progress message the fence edits).
+    await holder.heartbeat(claim, '⏳ working');
     // The holder's result post is slow to land: its fence (the edit) is done, the post is on its way.
     await emu.admin.addFaultRule({
       match: { route: 'POST /channels/:id/messages', channelId: emu.world.channels.results },
@@ -269,7 +271,11 @@ describe('task life: cancel', () => {
       const worker = track(workerBus(emu.world, 0));
       const task = (await worker.poll()).find((x) => x.id === t.taskId)!;
       const [claim, outcome] = await Promise.all([
-        worker.claim(task, 'worker-1'),
+        // A winner heartbeats at once, as a worker's lease does at its start (the cancel waits for that message).
+        worker.claim(task, 'worker-1').then(async (c) => {
+          if (c) await worker.heartbeat(c, '⏳ working').catch(() => undefined);
+          return c;
+        }),
         operatorBus().cancel(t.taskId, cli),
       ]);
       if (claim) {

@@ -75,7 +75,7 @@ describe('a hostile agent run by a real worker', () => {
       TASK_TIMEOUT: '60',
     });
     // Provider keys in the worker's environment, as a user running OpenClaw or the openai runner has them.
-    const worker = spawnCli(['worker', '--id', 'worker-1'], {
+    const worker = spawnCli(['worker', '--id', 'worker-1', '--restart-per-task'], {
       cwd: dir,
       env: { OPENAI_API_KEY: openaiKey, OPENROUTER_API_KEY: openrouterKey },
     });
@@ -88,7 +88,7 @@ describe('a hostile agent run by a real worker', () => {
       90_000,
       `the result of ${taskId}`,
     );
-    // Without keep-alive the worker exits after one task: its log is complete.
+    // With --restart-per-task the worker exits after one task: its log is complete.
     expect(await run.exited).toBe(0);
     workerOutput = run.output();
 

@@ -83,6 +83,15 @@ describe('operator commands', () => {
     await runner.started(2);
     const waiting = [await submitter.submit('third, waits'), await submitter.submit('fourth, waits')];
     await submitter.close();
+    // The worker's status message is edited in the background, a moment after the claim: wait until it says so.
+    await waitFor(
+      async () =>
+        (await emu.admin.messages(emu.world.channels.workerPool)).some((m) =>
+          m.content.includes(`[CLAIMED] Working on ${running.taskId}`),
+        ),
+      15_000,
+      'the CLAIMED status',
+    );
 
     const lines: string[] = [];
     // The first run learns the fleet's bot ids (cached on this machine after that).

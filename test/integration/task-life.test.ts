@@ -9,6 +9,7 @@ import type { Task } from '../../src/task/task.js';
 import { buildTaskText } from '../../src/task/tags.js';
 import { REPORT_SEPARATOR } from '../../src/task/format.js';
 import { readTask } from '../../src/bus/discord/task-life/reading.js';
+import { LeaseLostError } from '../../src/lib/errors.js';
 import { restFor, useEmulator } from '../helpers/emulator.js';
 import { submitterBus, threadOf, workerBus } from '../helpers/fleet.js';
 
@@ -107,7 +108,7 @@ describe('task life: transitions', () => {
     await submitter.close();
   });
 
-  it('a claim whose progress message cannot be posted is handed back at once', async () => {
+  it('a claim whose progress message cannot be posted (first heartbeat) is handed back at once', async () => {
     const submitter = submitterBus(emu.world);
     const t = await submitter.submit('no talking in threads');
     await emu.admin.denyPermission(
@@ -117,7 +118,10 @@ describe('task life: transitions', () => {
     );
     const bus = workerBus(emu.world, 0);
     const task = (await bus.poll()).find((x) => x.id === t.taskId)!;
-    expect(await bus.claim(task, 'worker-1')).toBeNull();
+    // Winning needs no post in the thread; the first heartbeat does, and its refusal hands the claim back.
+    const claim = await bus.claim(task, 'worker-1');
+    expect(claim).not.toBeNull();
+    await expect(bus.heartbeat(claim!, 'running')).rejects.toBeInstanceOf(LeaseLostError);
     const thread = await threadOf(emu.admin, t.messageId);
     expect(thread.name).toMatch(new RegExp(`^↩️ ${t.taskId} → discord-\\d+$`));
     expect(thread.thread_metadata).toMatchObject({ archived: true, locked: true });

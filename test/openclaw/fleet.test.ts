@@ -37,7 +37,7 @@ describe.skipIf(skipRealOpenClaw())('worker with the real OpenClaw CLI', () => {
     const dir = await scratch();
     const submitter = submitterBus(emu.world);
     const { taskId } = await submitter.submit('Say hello to the fleet [thinking:off]');
-    const worker = spawnCli(['worker', '--id', 'worker-1'], {
+    const worker = spawnCli(['worker', '--id', 'worker-1', '--restart-per-task'], {
       cwd: dir,
       env: {
         ...emulatorEnv(emu.world),
@@ -52,7 +52,7 @@ describe.skipIf(skipRealOpenClaw())('worker with the real OpenClaw CLI', () => {
       },
     });
     const run = collect(worker);
-    // Without --keep-alive the worker exits after its task (the seed's clean restart).
+    // With --restart-per-task the worker exits after its task (the seed's clean restart).
     expect(await run.exited, run.output()).toBe(0);
 
     const posted = (await results(emu.running)).find((r) => r.header?.taskId === taskId);

@@ -56,11 +56,15 @@ export class Authorizer {
     return (await this.fleet()).has(userId);
   }
 
-  /** True when the author may submit. */
-  async isAllowed(authorId: string): Promise<boolean> {
+  /**
+   * True when the author may submit. `memberRoles`, when given, are the author's role ids as Discord sent them with
+   * the message (a gateway MESSAGE_CREATE carries `member.roles`): then no member look-up is needed.
+   */
+  async isAllowed(authorId: string, memberRoles?: readonly string[]): Promise<boolean> {
     if ((await this.#allowedIds()).has(authorId)) return true;
     const { allowedRoles, guildId } = this.#options;
     if (allowedRoles.length === 0 || !guildId) return false;
+    if (memberRoles) return memberRoles.some((r) => allowedRoles.includes(r));
     const cached = this.#roleCache.get(authorId);
     if (cached !== undefined) return cached;
     let allowed = false;

@@ -12,6 +12,7 @@ import type {
   CompleteOptions,
   Completion,
   HandBack,
+  PushedTask,
   PurgeOptions,
   Requeued,
   SubmitOptions,
@@ -25,6 +26,7 @@ import { DEFAULT_LEASE_TIMEOUT_SEC, DEFAULT_MAX_ATTEMPTS } from '../../config/de
 import { DEFAULT_GIVE_UP_REPORT, type GiveUpReport } from '../give-up.js';
 import type { Authorizer } from './authorization.js';
 import { createRest } from './rest.js';
+import { MEMORY_STATUS_STORE, StatusBoard, type StatusStore } from './status-board.js';
 import { TaskChannel } from './task-life/channel.js';
 import type { TaskLifeEvents } from './task-life/context.js';
 import { TaskLife } from './task-life/task-life.js';
@@ -89,6 +91,13 @@ export interface DiscordBusOptions {
   rest?: REST;
   /** Separate client for thread creation, without internal retries, so a 160004 always means another worker. */
   claimRest?: REST;
+  /**
+   * Where each worker's status message id is kept between processes. @defaultValue in memory (each process posts
+   * its own status message)
+   */
+  statusStore?: StatusStore;
+  /** Debounce of status writes (see `status-board.ts`). @defaultValue 1500 */
+  statusDebounceMs?: number;
 }
 
 /** The Discord implementation of {@link Bus}. */
@@ -97,6 +106,8 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
   readonly #options: DiscordBusOptions;
   readonly #channel: TaskChannel;
   readonly #life: TaskLife;
+  readonly #boards = new Map<string, StatusBoard>();
+  readonly #statusStore: StatusStore;
   #closed = false;
 
   constructor(options: DiscordBusOptions) {
@@ -112,6 +123,7 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
     if (!Number.isFinite(leaseMs) || leaseMs <= 0)
       throw new TypeError(`Expected \`leaseMs\` to be a finite number > 0, got \`${leaseMs}\``);
     this.#options = options;
+    this.#statusStore = options.statusStore ?? MEMORY_STATUS_STORE();
     const rest = options.rest ?? createRest({ apiUrl: options.apiUrl, token: options.token });
     const claimRest =
       options.claimRest ?? createRest({ apiUrl: options.apiUrl, token: options.token, retries: 0 });
@@ -167,6 +179,10 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
     return this.#life.poll();
   }
 
+  offer(pushed: PushedTask): Promise<Task | null> {
+    return this.#life.offer(pushed.payload);
+  }
+
   claim(task: Task, workerId: string): Promise<Claim | null> {
     return this.#life.claim(task, workerId);
   }
@@ -206,11 +222,29 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
     await this.#channel.post(this.#options.resultsChannel, { content: report.content, nonce }, report.files);
   }
 
+  /**
+   * Show a worker's status in its own `#worker-pool` message, edited in place: coalesced, debounced and written in
+   * the background (see `status-board.ts`), so it never waits for Discord and never delays a task's requests.
+   * RESTARTING is transient: the next process's READY replaces it, so it is written only if it lasts.
+   */
   async status(workerId: string, status: WorkerStatus, detail: string): Promise<void> {
-    if (!this.#options.workerPoolChannel) return;
-    await this.#channel.post(this.#options.workerPoolChannel, {
-      content: formatStatus(workerId, status, detail),
-    });
+    const channelId = this.#options.workerPoolChannel;
+    if (!channelId || this.#closed) return;
+    let board = this.#boards.get(workerId);
+    if (!board) {
+      board = new StatusBoard({
+        channel: this.#channel,
+        channelId,
+        workerId,
+        store: this.#statusStore,
+        ...(this.#options.statusDebounceMs !== undefined
+          ? { debounceMs: this.#options.statusDebounceMs }
+          : {}),
+      });
+      board.on('warning', (message) => this.emit('debug', `[status] ${workerId}: ${message}`));
+      this.#boards.set(workerId, board);
+    }
+    board.set(formatStatus(workerId, status, detail), status === 'RESTARTING');
   }
 
   findResult(taskId: string): Promise<string | null> {
@@ -247,6 +281,8 @@ export class DiscordBus extends EventEmitter<DiscordBusEvents> implements Bus {
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    // The last status of each worker is written before the client goes (a transient RESTARTING is not).
+    await Promise.all([...this.#boards.values()].map((b) => b.flush()));
     this.#closed = true;
     this.#life.removeAllListeners();
     this.removeAllListeners();

@@ -81,6 +81,12 @@ export class GatewayServer implements ConnectionHost {
       return true;
     }
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      // An upgrade that began before close() ends here after it: drop it, or it would hold the server open (an
+      // upgraded socket is no longer the HTTP server's to close).
+      if (this.#closed) {
+        ws.terminate();
+        return;
+      }
       this.#stats.upgrade(true);
       const version = Number(url.searchParams.get('v'));
       const connection = new GatewayConnection(ws, version, this);

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ClaimBenchResult } from '../../../bench/claims.js';
-import { formatReport, problemsOf, table, throughputNotes, type BenchReport } from '../../../bench/report.js';
+import type { FleetResult } from '../../../bench/fleet.js';
+import {
+  checkTargets,
+  fleetProblems,
+  formatReport,
+  problemsOf,
+  table,
+  throughputNotes,
+  type BenchReport,
+} from '../../../bench/report.js';
 
 function claim(overrides: Partial<ClaimBenchResult> = {}): ClaimBenchResult {
   return {
@@ -44,12 +53,79 @@ function report(claims: ClaimBenchResult[]): BenchReport {
       },
     ],
     claims,
+    fleet: [],
+    burst: null,
+    nodeFloor: { wallMs: 40, cpuMs: 40 },
+    targets: [],
+    loadAverageAtEnd: 0.5,
     notes: throughputNotes(claims),
     problems: problemsOf(claims),
   };
 }
 
+function fleet(overrides: Partial<FleetResult> = {}): FleetResult {
+  return {
+    config: 'best',
+    push: true,
+    restartPerTask: false,
+    pollIntervalSec: 5,
+    workers: 3,
+    tasks: 12,
+    pickupMs: { p50: 20, p95: 40, n: 12 },
+    overheadMs: { p50: 100, p95: 140, n: 12 },
+    endToEndMs: { p50: 110, p95: 150, n: 12 },
+    idleRequestsPerSecond: 0.1,
+    requestsPerTask: 5,
+    byRoutePerTask: { 'POST /channels/{channel_id}/messages': 2 },
+    rateLimited: 0,
+    cpuMsPerTask: 60,
+    idleRssMb: [70, 72, 71],
+    peakRssMb: [90, 91, 92],
+    duplicates: 0,
+    missing: 0,
+    ...overrides,
+  };
+}
+
 describe('bench report', () => {
+  it("checks issue #10's targets against the seed: each one can fail", () => {
+    const seed = fleet({ config: 'seed', pickupMs: { p50: 2100, p95: 4000, n: 12 } });
+    const burst = {
+      config: 'best',
+      workers: 10,
+      tasks: 200,
+      wallSeconds: 40,
+      tasksPerSecond: 5,
+      rateLimited: { route: 0, global: 0, shared: 0 },
+      requestsPerTask: 5,
+      duplicates: 0,
+      missing: 0,
+    };
+    expect(checkTargets(seed, fleet(), burst).every((t) => t.met)).toBe(true);
+    const slow = checkTargets(seed, fleet({ pickupMs: { p50: 120, p95: 200, n: 12 } }), burst);
+    expect(slow.find((t) => t.name === 'pickup p50')).toMatchObject({ met: false });
+    const heavy = checkTargets(seed, fleet({ idleRssMb: [70, 81] }), {
+      ...burst,
+      rateLimited: { route: 1, global: 0, shared: 0 },
+    });
+    expect(heavy.filter((t) => !t.met).map((t) => t.name)).toEqual([
+      'idle RSS per worker',
+      '429s, 10 workers, 200 tasks',
+    ]);
+    expect(fleetProblems([fleet({ duplicates: 1 })], null)).toEqual([
+      'fleet best: 1 task(s) ran or were reported twice',
+    ]);
+  });
+
+  it('prints the fleet side by side with the targets and the load average', () => {
+    const seed = fleet({ config: 'seed', push: false, restartPerTask: true });
+    const r = { ...report([]), fleet: [seed, fleet()], targets: checkTargets(seed, fleet(), null) };
+    const text = formatReport(r);
+    expect(text).toMatch(/pickup p50 \/ p95 ms\s+20 \/ 40\s+20 \/ 40/);
+    expect(text).toContain('Load average: 0.50 at start, 0.50 at end');
+    expect(text).not.toContain('2. Claim protocol');
+  });
+
   it('passes a clean run', () => {
     expect(problemsOf([claim()])).toEqual([]);
     expect(formatReport(report([claim()]))).toContain('OK: no task ran twice, none is missing.');

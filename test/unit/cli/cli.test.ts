@@ -119,15 +119,34 @@ describe('dorch command table', () => {
     {
       argv: ['manager', '-w', '5', '--keep-alive'],
       command: 'manager',
-      options: { config: CONFIG, workers: 5, keepAlive: true },
+      options: { config: CONFIG, workers: 5, keepAlive: true, push: true },
     },
-    { argv: ['manager'], command: 'manager', options: { config: CONFIG, workers: 3 } },
+    { argv: ['manager'], command: 'manager', options: { config: CONFIG, workers: 3, push: true } },
+    {
+      argv: ['manager', '--restart-per-task', '--no-push'],
+      command: 'manager',
+      options: { config: CONFIG, workers: 3, restartPerTask: true, push: false },
+    },
     {
       argv: ['worker', '--id', 'w1', '--once'],
       command: 'worker',
-      options: { config: CONFIG, id: 'w1', once: true },
+      options: { config: CONFIG, id: 'w1', once: true, push: true },
     },
-    { argv: ['worker', '--keep-alive'], command: 'worker', options: { config: CONFIG, keepAlive: true } },
+    {
+      argv: ['worker', '--keep-alive'],
+      command: 'worker',
+      options: { config: CONFIG, keepAlive: true, push: true },
+    },
+    {
+      argv: ['worker', '--restart-per-task', '--push-from', 'manager'],
+      command: 'worker',
+      options: { config: CONFIG, restartPerTask: true, push: true, pushFrom: 'manager' },
+    },
+    {
+      argv: ['worker', '--no-push'],
+      command: 'worker',
+      options: { config: CONFIG, push: false },
+    },
     {
       argv: ['emulator', '--port', '0', '--workers', '2', '--no-rate-limits'],
       command: 'emulator',

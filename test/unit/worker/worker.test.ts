@@ -122,7 +122,8 @@ describe('Worker: keep-alive and claim races', () => {
     const [a, b] = [makeTask({ prompt: 'first' }), makeTask({ prompt: 'second' })];
     r.bus.push(a, b);
     expect(await r.worker({ keepAlive: true, once: true }).run()).toBe('once');
-    expect(r.bus.statusNames).toEqual(['READY', 'CLAIMED', 'CLAIMED']);
+    // Back to READY after each task: a status message edited in place shows the worker is free again.
+    expect(r.bus.statusNames).toEqual(['READY', 'CLAIMED', 'READY', 'CLAIMED', 'READY']);
     expect(r.runner.requests.map((q) => q.sessionId)).toEqual([`w1-${a.id}`, `w1-${b.id}`]);
     expect(new Set(r.runner.requests.map((q) => q.workspace)).size).toBe(2);
     expect(r.bus.completes.map((c) => [c.claim.task.id, c.report.outcome])).toEqual([

@@ -8,8 +8,8 @@
  * - Waiting: 🛑 on T first (polls stop offering it), then T's thread is created by the canceller, named
  *   `🛑 <task> (cancelled by X)`: the same atomic step as a claim, so a worker claiming at that moment gets 160004
  *   and one of the two wins. Lost → T is claimed now: handle it as running.
- * - Running: wait until the holder's progress message exists (it posts one right after winning; a post into a
- *   closed thread would reopen it), then, unless that message already shows the finished run's short form (the
+ * - Running: wait until the holder's progress message exists (it posts one at its first heartbeat, `leaseMs / 6`
+ *   after winning at the latest; a post into a closed thread would reopen it), then, unless that message already shows the finished run's short form (the
  *   holder fenced: its result counts), rename and close T's thread in one `PATCH {name, archived, locked}`. From
  *   then on every heartbeat and fence of the holder fails (50083): it stops its agent within one heartbeat and its
  *   report is dropped (no copy is named). 50083 on our PATCH = someone closed it first: read it again (finished, or
@@ -228,7 +228,7 @@ async function finished(life: Life, taskId: string, finishing: boolean): Promise
 }
 
 /**
- * The holder's progress message, once it exists: a claim posts it right after winning, and nothing may be closed
+ * The holder's progress message, once it exists: a claim posts it at its first heartbeat, and nothing may be closed
  * under that post (it would reopen the thread). A claim older than the lease without one never posts it (its holder
  * is gone). `closed` when the thread was closed meanwhile (a hand-back, or the claim's own checks).
  */
@@ -239,7 +239,7 @@ async function settledProgress(life: Life, view: TaskView): Promise<APIMessage |
     if (message) return message;
     if (thread.createdAt === undefined || life.settings.now() - thread.createdAt > life.settings.leaseMs)
       return null;
-    // A claim posts within a second or two; one whose claimer died first is waited out more slowly.
+    // A claim posts at its first heartbeat (within `leaseMs / 6`); one whose claimer died first is waited out.
     await sleep(Math.min(SETTLE_POLL_MS * 2 ** look, 5000));
     const now = await life.channel.channel(view.task.messageId);
     if (!now || ('thread_metadata' in now && now.thread_metadata?.archived)) return 'closed';

@@ -1,21 +1,22 @@
 /**
- * Transition 1, claim (any worker; waiting → claimed), and 2, heartbeat (the holder only; edits, never posts).
+ * Transition 1, claim (any worker; waiting → claimed), and 2, heartbeat (the holder only; edits, and posts only its
+ * first progress message, inside the margin).
  */
 import type { Claim } from '../../bus.js';
 import type { Task } from '../../../task/task.js';
-import { LeaseLostError } from '../../../lib/errors.js';
+import { DiscordApiError, LeaseLostError } from '../../../lib/errors.js';
 import { complete, findResult } from './completion.js';
 import { isFleet, mayRun, type Life } from './context.js';
 import { handBack, refuse } from './hand-back.js';
 import { Marks, cancelledBy, claimThreadName, duplicateName, namedCopy } from './names.js';
-import { readMessage, type TaskView, type ThreadView } from './reading.js';
+import { memberRoles, readMessage, type TaskView, type ThreadView } from './reading.js';
 import { closeThread, isClosedUnderUs, winThread } from './thread-claim.js';
 
 /**
  * Claim a task for `workerId`: win its thread, then, for a retry copy, check again that it is the live copy and
  * that the original has no result yet, and that the origin author may still submit; a copy out of attempts is
- * reported FAILED instead of run. The winner marks ✅ and posts its progress message (the claim is seconds old:
- * nobody can have handed it back); a claim whose progress message cannot be posted is handed back at once.
+ * reported FAILED instead of run. Winning costs one request: ✅ and the progress message wait for the first
+ * heartbeat (see {@link heartbeat}).
  */
 export async function claim(life: Life, task: Task, workerId: string): Promise<Claim | null> {
   const won = await winThread(life, task, workerId);
@@ -24,7 +25,6 @@ export async function claim(life: Life, task: Task, workerId: string): Promise<C
     return null;
   }
   life.fenced(task.messageId, won.sentAt);
-  const queue = life.settings.taskQueueChannel;
   const view = await viewOf(life, task);
   const ownThread: ThreadView = {
     id: task.messageId,
@@ -35,7 +35,8 @@ export async function claim(life: Life, task: Task, workerId: string): Promise<C
     locked: false,
   };
   if (view?.copyOf && !(await isLive(life, view, ownThread))) return null;
-  if (!(await mayRun(life, task.authorId))) {
+  const roles = view && !view.fleetAuthored ? memberRoles(view.message) : undefined;
+  if (!(await mayRun(life, task.authorId, roles))) {
     await refuse(life, task, ownThread, `its author ${task.authorId} may not submit`);
     life.emit('lost', { taskId: task.id, reason: 'refused' });
     return null;
@@ -44,42 +45,96 @@ export async function claim(life: Life, task: Task, workerId: string): Promise<C
     await giveUpClaimed(life, task, workerId);
     return null;
   }
-  await life.channel
-    .react(queue, task.messageId, Marks.claimed)
-    .catch((e: unknown) => debug(life, 'claim mark', e));
-  let progressId: string;
-  try {
-    const progress = await life.channel.post(task.messageId, {
-      content: `⏳ Claimed by **${workerId}**; starting…`,
-      nonce: `p${task.messageId}`,
-    });
-    progressId = progress.id;
-  } catch (error) {
-    const reason = `could not post the progress message in the claim thread (${error instanceof Error ? error.message : String(error)})`;
-    await handBack(life, { task, thread: ownThread, reason, caller: 'holder', actor: workerId }).catch(
-      (e: unknown) => debug(life, 'hand-back after a failed progress post', e),
-    );
-    return null;
-  }
-  return { task, workerId, handle: progressId, claimedAt: life.settings.now() };
+  // No ✅ and no progress message yet: a task that ends before its first heartbeat needs neither (the thread is the
+  // claim; its final name and 🏁/❌ tell the outcome). The first heartbeat adds both.
+  return { task, workerId, handle: '', claimedAt: life.settings.now() };
 }
 
-/** 2. Edit the progress message; a thread closed under us (handed back, cancelled) is a lost lease. */
+/**
+ * 2. Renew the lease: edit the progress message; a thread closed under us (handed back, cancelled) is a lost lease.
+ * The first heartbeat of a claim posts the progress message (and ✅) instead, after reading the thread (a post, unlike
+ * an edit, would revive an archived thread): that is safe only while the claim is younger than `leaseMs / 3` (no
+ * sweeper can have handed it back; see the margins in `task-life.ts`), which the worker's first heartbeat is
+ * (`LeaseManager` fires it at `leaseMs / 6` at the latest). A process that stalled past that point posts nothing: the
+ * claim then runs unmarked, its lease runs out, and the arbiter decides at completion (3f).
+ */
 export async function heartbeat(life: Life, claim: Claim, progress: string): Promise<void> {
-  if (!claim.handle)
-    throw new TypeError(`Expected a claim with a progress message, got none for ${claim.task.id}`);
+  if (!claim.handle) return startProgress(life, claim, progress);
   const sentAt = life.settings.monotonic();
   try {
     await life.channel.edit(claim.task.messageId, claim.handle, progress);
   } catch (error) {
-    if (isClosedUnderUs(error))
+    if (isClosedUnderUs(error)) {
+      // Lost: a later `complete` must fence, not trust the margin.
+      life.fenced(claim.task.messageId, UNMARKED);
       throw new LeaseLostError(`${claim.task.id} ${await closedHow(life, claim.task.messageId)}`, {
         cause: error,
       });
+    }
     throw error;
   }
   life.fenced(claim.task.messageId, sentAt);
 }
+
+// The first heartbeat: ✅ on the task and the progress message in its thread (`claim.handle` from then on).
+async function startProgress(life: Life, claim: Claim, progress: string): Promise<void> {
+  const id = claim.task.messageId;
+  const since = life.fencedAt(id);
+  if (since === UNMARKED) return;
+  // A post into an archived thread would revive it (workers hold MANAGE_THREADS), so look first: a claim closed
+  // before its first heartbeat (cancelled, handed back) is lost. Only tasks that outlive a heartbeat pay this read.
+  const thread = await life.channel.channel(id);
+  if (!thread || !('thread_metadata' in thread) || thread.thread_metadata?.archived) {
+    life.fenced(id, UNMARKED);
+    throw new LeaseLostError(`${claim.task.id} ${await closedHow(life, id)} before its first heartbeat`);
+  }
+  const sentAt = life.settings.monotonic();
+  if (since === undefined || sentAt - since >= life.settings.leaseMs / 3) {
+    life.fenced(id, UNMARKED);
+    throw new Error(
+      `the claim on ${claim.task.id} could not be marked in time (this process stalled for ` +
+        `${Math.round((sentAt - (since ?? sentAt)) / 1000)} s); it runs without heartbeats, and its result counts only ` +
+        'if nobody handed it back meanwhile',
+    );
+  }
+  await life.channel
+    .react(life.settings.taskQueueChannel, id, Marks.claimed)
+    .catch((e: unknown) => debug(life, 'claim mark', e));
+  let message;
+  try {
+    message = await life.channel.post(id, { content: progress, nonce: `p${id}` });
+  } catch (error) {
+    life.fenced(id, UNMARKED);
+    if (isClosedUnderUs(error))
+      throw new LeaseLostError(`the claim on ${claim.task.id} was closed before its first heartbeat`, {
+        cause: error,
+      });
+    if (!(error instanceof DiscordApiError)) throw error;
+    // Refused (a missing permission): without a progress message the claim cannot be kept, so hand it back now
+    // rather than let it be swept a lease later.
+    const reason = `could not post the progress message in the claim thread (${error.message})`;
+    await handBack(life, {
+      task: claim.task,
+      thread: {
+        id,
+        name: claimThreadName(claim.workerId, claim.task.id),
+        ownerId: '',
+        fleetOwned: true,
+        archived: false,
+        locked: false,
+      },
+      reason,
+      caller: 'holder',
+      actor: claim.workerId,
+    }).catch((e: unknown) => debug(life, 'hand-back after a failed progress post', e));
+    throw new LeaseLostError(`the claim on ${claim.task.id} was handed back: ${reason}`, { cause: error });
+  }
+  claim.handle = message.id;
+  life.fenced(id, sentAt);
+}
+
+/** `fencedAt` of a claim whose first heartbeat came too late to post its progress message. */
+const UNMARKED = Number.NEGATIVE_INFINITY;
 
 /** How a claim thread was closed under its holder, read from its name: cancelled, handed back, or otherwise. */
 export async function closedHow(life: Life, threadId: string): Promise<string> {

@@ -7,7 +7,7 @@ import type { Claim, CompleteOptions, Completion } from '../../bus.js';
 import { readResultLine } from '../../../task/format.js';
 import { lateNote, retargetReport } from '../../retarget.js';
 import { isFleet, mayRun, type Life } from './context.js';
-import { Marks, cancelledBy, namedCopy } from './names.js';
+import { Marks, cancelledBy, finishedName, namedCopy } from './names.js';
 import { readMessage } from './reading.js';
 import { closeThread, isClosedUnderUs, winThread } from './thread-claim.js';
 
@@ -19,8 +19,10 @@ export const RESULT_PAGES = 5;
  * a. fence: edit the progress message with the short form (an edit fails with 50083 once the thread was archived,
  *    i.e. handed back or cancelled); without a progress message, only a fresh claim goes on unchecked;
  * b. post the result to `#results` (nonce `r<id>`; a replay first looks for an earlier post);
- * c. 🏁 or ❌ on the task; d. archive and lock the thread; e. the short form goes into the thread by the fence edit,
- *    or (no progress message, fresh claim) as a post before (d).
+ * c. 🏁 or ❌ on the task; d. archive and lock the thread, renaming it to the short form's first line (one PATCH,
+ *    so the outcome costs no extra request; Discord allows a thread two renames per 10 minutes, and a thread gets
+ *    at most this one); e. the full short form goes into the thread only with the fence edit (a task that ended
+ *    before its first heartbeat has no progress message, and needs none).
  * Closed under us at (a): {@link lateCompletion}.
  */
 export async function complete(
@@ -31,9 +33,13 @@ export async function complete(
 ): Promise<Completion> {
   const id = claim.task.messageId;
   const fencedAt = life.fencedAt(id);
+  // The holder's own word when it gives one (it keeps the lease); else this process's record of the claim, never
+  // for a replay (it may come long after).
   const fresh =
-    options.fresh === true ||
-    (fencedAt !== undefined && life.settings.monotonic() - fencedAt < life.settings.leaseMs / 3);
+    options.fresh ??
+    (!options.replay &&
+      fencedAt !== undefined &&
+      life.settings.monotonic() - fencedAt < life.settings.leaseMs / 3);
   if (claim.handle) {
     try {
       await life.channel.edit(id, claim.handle, report.summary);
@@ -47,8 +53,7 @@ export async function complete(
     if (archived) return lateCompletion(life, claim, report, options);
   }
   if (!(options.replay && (await findResult(life, claim.task.id)))) await postResult(life, id, report);
-  if (!claim.handle) await life.channel.post(id, { content: report.summary, nonce: `s${id}` });
-  await finish(life, id, report.outcome);
+  await finish(life, id, report.outcome, finishedName(report.outcome, claim.workerId, report.summary));
   return { outcome: 'reported', taskId: claim.task.id };
 }
 
@@ -66,7 +71,8 @@ export async function lateCompletion(
   const task = claim.task;
   const earlier = options.replay ? await findResult(life, task.id) : null;
   if (earlier) {
-    await finish(life, task.messageId, outcomeOf(earlier));
+    const outcome = outcomeOf(earlier);
+    await finish(life, task.messageId, outcome, endName(outcome, claim.workerId, report.summary));
     return { outcome: 'reported', taskId: task.id };
   }
   const thread = await life.channel.channel(task.messageId);
@@ -95,15 +101,16 @@ export async function lateCompletion(
     return { outcome: 'superseded', reason: `${copy.id}'s author may not submit any more` };
   }
   const note = lateNote(task.id);
-  await life.channel.post(copy.messageId, {
-    content: `${report.summary}\n(${note})`,
-    nonce: `s${copy.messageId}`,
-  });
   await postResult(life, copy.messageId, {
     ...report,
     content: retargetReport(report.content, task.id, copy.id, note),
   });
-  await finish(life, copy.messageId, report.outcome);
+  await finish(
+    life,
+    copy.messageId,
+    report.outcome,
+    finishedName(report.outcome, claim.workerId, report.summary),
+  );
   return { outcome: 'reported', taskId: copy.id, late: true };
 }
 
@@ -114,16 +121,29 @@ export async function postResult(life: Life, messageId: string, report: TaskRepo
   await life.channel.post(channel, { content: report.content, nonce: `r${messageId}` }, report.files);
 }
 
-/** The end of a report: 🏁, ❌ or 🛑 on the task, its thread archived and locked. */
+/**
+ * The end of a report: 🏁, ❌ or 🛑 on the task, its thread archived and locked (and renamed to `name`, if given:
+ * one PATCH either way).
+ */
 export async function finish(
   life: Life,
   messageId: string,
   outcome: TaskReport['outcome'] | 'CANCELLED',
+  name?: string,
 ): Promise<void> {
   const mark = outcome === 'SUCCESS' ? Marks.done : outcome === 'CANCELLED' ? Marks.cancelled : Marks.failed;
   await life.channel.react(life.settings.taskQueueChannel, messageId, mark);
   life.marks.note(messageId, mark);
-  await closeThread(life, messageId);
+  await closeThread(life, messageId, name ? { name } : {});
+}
+
+/** The finished thread's name for an outcome ({@link finishedName}); a cancelled thread keeps the canceller's name. */
+export function endName(
+  outcome: TaskReport['outcome'] | 'CANCELLED',
+  workerId: string,
+  summary: string,
+): string | undefined {
+  return outcome === 'CANCELLED' ? undefined : finishedName(outcome, workerId, summary);
 }
 
 /** The result message text for a task id, or null: the newest pages of `#results`. */

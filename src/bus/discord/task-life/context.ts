@@ -68,8 +68,10 @@ export interface Life {
   readonly settings: TaskLifeSettings;
   /** Emit a protocol event. */
   emit<E extends keyof TaskLifeEvents>(event: E, ...args: TaskLifeEvents[E]): void;
-  /** The last poll's reading of a message, if it saw it. */
+  /** The last poll's (or offer's) reading of a message, if it saw it. */
   view(messageId: string): TaskView | undefined;
+  /** Keep a reading of a message (an offered task) for the claim that follows. */
+  remember(view: TaskView): void;
   /** Remember when a claim this process holds was won or last fenced (monotonic ms), by task message id. */
   fenced(messageId: string, at: number): void;
   /** When a claim this process holds was won or last fenced, if known. */
@@ -85,9 +87,16 @@ export async function isFleet(life: Life, userId: string): Promise<boolean> {
   return life.authorizer ? life.authorizer.isFleetBot(userId) : false;
 }
 
-/** True when the origin author may submit (false without an authorizer). */
-export async function mayRun(life: Life, authorId: string): Promise<boolean> {
-  return life.authorizer ? life.authorizer.isAllowed(authorId) : false;
+/**
+ * True when the origin author may submit (false without an authorizer). `memberRoles`: the author's roles as Discord
+ * sent them with the message, when known (pushed messages), which saves a member look-up.
+ */
+export async function mayRun(
+  life: Life,
+  authorId: string,
+  memberRoles?: readonly string[],
+): Promise<boolean> {
+  return life.authorizer ? life.authorizer.isAllowed(authorId, memberRoles) : false;
 }
 
 /** Who cancels a task. */

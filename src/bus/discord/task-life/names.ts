@@ -42,6 +42,23 @@ export function handedBackName(taskId: string, copyTaskId: string): string {
   return `${Marks.handedBack} ${taskId} → ${copyTaskId}`;
 }
 
+/**
+ * The name of a finished task's thread: its outcome mark, the worker, and the first line of the short form
+ * (`🏁 worker-1 · SUCCESS in 1.2 s · 180 in / 61 out · $0.000218`), at most 100 characters.
+ */
+export function finishedName(outcome: 'SUCCESS' | 'FAILED', workerId: string, summary: string): string {
+  const first = (summary.split('\n', 1)[0] ?? '').replace(/^(?:✅|❌)\s*/u, '').trim();
+  const name = `${outcome === 'SUCCESS' ? Marks.done : Marks.failed} ${workerId} · ${first || outcome}`;
+  if (name.length <= THREAD_NAME_MAX) return name;
+  // Cut at a code point, so an emoji is never split in half.
+  let cut = '';
+  for (const ch of name) {
+    if (cut.length + ch.length > THREAD_NAME_MAX - 1) break;
+    cut += ch;
+  }
+  return `${cut}…`;
+}
+
 /** The name of a copy's thread when the copy turned out not to be the live one. */
 export function duplicateName(taskId: string): string {
   return `${Marks.duplicate} ${taskId} (not the live copy)`;

@@ -6,7 +6,7 @@
 import type { APIMessage } from 'discord-api-types/v10';
 import type { SweptTask } from '../../bus.js';
 import type { Task } from '../../../task/task.js';
-import { findResult, finish, outcomeOf } from './completion.js';
+import { endName, findResult, finish, outcomeOf } from './completion.js';
 import { isFleet, mayRun, type Life } from './context.js';
 import { handBack, refuse } from './hand-back.js';
 import { cancel, finishCancel, stopRequest } from './cancel.js';
@@ -203,7 +203,7 @@ export async function originThread(
  * While T's claim is still open, R waits unmarked however old it is: a hand-back that died after posting R leaves it
  * so, and the next hand-back of T by the same bot gets R back from Discord's nonce check and names it.
  */
-async function liveCopy(
+export async function liveCopy(
   life: Life,
   view: TaskView,
   views: Map<string, TaskView>,
@@ -260,7 +260,13 @@ export async function sweep(life: Life, inFlight: readonly TaskView[]): Promise<
     }
     const posted = await findResult(life, view.task.id);
     if (posted) {
-      await finish(life, view.task.messageId, outcomeOf(posted));
+      const outcome = outcomeOf(posted);
+      await finish(
+        life,
+        view.task.messageId,
+        outcome,
+        endName(outcome, from, `${outcome} (closed by ${life.settings.actor})`),
+      );
       swept.push({
         taskId: view.task.id,
         from,

@@ -68,6 +68,15 @@ export function readTask(message: APIMessage, fleetAuthored: boolean): Task {
   };
 }
 
+/**
+ * The author's role ids as Discord sent them with the message (a gateway MESSAGE_CREATE carries `member.roles`; a
+ * REST message does not), or undefined.
+ */
+export function memberRoles(message: APIMessage): string[] | undefined {
+  const roles = (message as { member?: { roles?: unknown } }).member?.roles;
+  return Array.isArray(roles) && roles.every((r) => typeof r === 'string') ? roles : undefined;
+}
+
 /** A thread channel object as a {@link ThreadView}. */
 export async function readThread(channel: APIChannel, isFleet: FleetCheck): Promise<ThreadView> {
   const meta = 'thread_metadata' in channel ? channel.thread_metadata : undefined;

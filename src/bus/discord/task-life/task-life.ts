@@ -83,6 +83,7 @@ import { complete, findResult, findResultMessage, type FoundResult } from './com
 import type { Life, TaskLifeEvents, TaskLifeSettings } from './context.js';
 import { isFleet } from './context.js';
 import { handBack } from './hand-back.js';
+import { offer } from './offer.js';
 import { poll, sweep } from './poll.js';
 import { purge } from './purge.js';
 import { MarkReader, type TaskView, type ThreadView } from './reading.js';
@@ -98,6 +99,7 @@ export class TaskLife extends EventEmitter<TaskLifeEvents> implements Life {
   readonly marks: MarkReader;
   readonly settings: TaskLifeSettings;
   #views = new Map<string, TaskView>();
+  readonly #offered = new Map<string, TaskView>();
   #inFlight: TaskView[] = [];
   #polledAt = Number.NEGATIVE_INFINITY;
   readonly #fences = new Map<string, number>();
@@ -112,7 +114,13 @@ export class TaskLife extends EventEmitter<TaskLifeEvents> implements Life {
   }
 
   view(messageId: string): TaskView | undefined {
-    return this.#views.get(messageId);
+    return this.#views.get(messageId) ?? this.#offered.get(messageId);
+  }
+
+  remember(view: TaskView): void {
+    this.#offered.set(view.message.id, view);
+    // Only the latest few matter: each is claimed (or dropped) right after it is offered.
+    while (this.#offered.size > 100) this.#offered.delete(this.#offered.keys().next().value!);
   }
 
   fenced(messageId: string, at: number): void {
@@ -144,6 +152,11 @@ export class TaskLife extends EventEmitter<TaskLifeEvents> implements Life {
     this.#inFlight = reading.inFlight;
     this.#polledAt = this.settings.now();
     return reading.tasks;
+  }
+
+  /** 5b. A pushed task message: the task if a poll would offer it, else null. */
+  offer(payload: unknown): Promise<Task | null> {
+    return offer(this, payload);
   }
 
   /** 1. */

@@ -8,7 +8,12 @@ import { explainDiscordError, formatConfigProblem } from '../../../bus/discord/e
 import { SUBMITTER_NEEDS } from '../../../bus/discord/permissions.js';
 import { DEFAULT_CONFIG_FILE } from '../../../config/defaults.js';
 import { requireDiscordKeys } from '../../../config/require-discord.js';
-import { ConfigError } from '../../../lib/errors.js';
+import { BusUnavailableError, ConfigError } from '../../../lib/errors.js';
+import { randomBytes } from 'node:crypto';
+import type { Submitted } from '../../../bus/bus.js';
+import { postMessage } from '../../../bus/discord/post-message.js';
+import type { Config } from '../../../config/schema.js';
+import type { ReportFile } from '../../../task/report.js';
 import { machineName } from '../../../config/machine.js';
 import { prepareTask, type TaskSpec } from '../../../task/spec.js';
 import { ExitError } from '../../errors.js';
@@ -158,6 +163,27 @@ async function submitOne(options: SubmitCommandOptions, spec: TaskSpec): Promise
     const problem = explainDiscordError(error, { tokenKey, channelKey, channelId, needs, file });
     return problem ? new ConfigError([formatConfigProblem(problem)], { cause: error }) : error;
   };
+  if (!options.wait) {
+    // A submit without --wait is one POST (nonce enforced; the local queue when Discord is down): no bus, no look-up
+    // of the fleet's identities.
+    const token = config.discord.submitterToken ?? config.discord.botToken!;
+    const submitted = await post(config, token, prepared.task.content, prepared.task.files).catch(
+      (error: unknown) => {
+        throw explain(
+          error,
+          'TASK_QUEUE_CHANNEL',
+          config.discord.taskQueueChannel,
+          SUBMITTER_NEEDS.TASK_QUEUE_CHANNEL,
+        );
+      },
+    );
+    const report: SubmitReport = { ok: true, taskId: submitted.taskId, via: submitted.via, warnings };
+    if (submitted.via !== 'discord') warn(queuedLocally(config));
+    if (options.json) print(JSON.stringify(report));
+    else print(submitted.taskId);
+    await options.onSubmitted?.(submitted.taskId);
+    return submitted.taskId;
+  }
   const fleet = await DiscordFleet.open(config, { by: options.by ?? 'operator' });
   const { bus, discord } = fleet.buses;
   try {
@@ -170,11 +196,7 @@ async function submitOne(options: SubmitCommandOptions, spec: TaskSpec): Promise
       );
     });
     const report: SubmitReport = { ok: true, taskId: submitted.taskId, via: submitted.via, warnings };
-    if (submitted.via !== 'discord')
-      warn(
-        `Discord is unreachable; the task was queued locally in ${config.worker.runtimeDir}/queue and will be ` +
-          'posted to #task-queue by a worker on this machine when Discord is back (workers here run it meanwhile)',
-      );
+    if (submitted.via !== 'discord') warn(queuedLocally(config));
     if (!options.json) print(submitted.taskId);
     await options.onSubmitted?.(submitted.taskId);
     if (!options.wait) {
@@ -245,6 +267,38 @@ async function submitOne(options: SubmitCommandOptions, spec: TaskSpec): Promise
     throw new ExitError(3, end.kind === 'left' ? why : `error: ${why}`);
   } finally {
     await fleet.close();
+  }
+}
+
+function queuedLocally(config: Config): string {
+  return (
+    `Discord is unreachable; the task was queued locally in ${config.worker.runtimeDir}/queue and will be ` +
+    'posted to #task-queue by a worker on this machine when Discord is back (workers here run it meanwhile)'
+  );
+}
+
+// One POST to #task-queue with a fresh nonce; the local queue when Discord is unreachable.
+async function post(config: Config, token: string, content: string, files: ReportFile[]): Promise<Submitted> {
+  const nonce = `x${randomBytes(12).toString('hex')}`;
+  try {
+    const message = await postMessage({
+      apiUrl: config.discord.apiUrl,
+      token,
+      channelId: config.discord.taskQueueChannel!,
+      content,
+      nonce,
+      files,
+    });
+    return { taskId: `discord-${message.id}`, messageId: message.id, via: 'discord' };
+  } catch (error) {
+    if (!(error instanceof BusUnavailableError)) throw error;
+    const { createLocalBus } = await import('../../../bus/create-bus.js');
+    const local = createLocalBus(config);
+    try {
+      return await local.submit(content, { nonce, files });
+    } finally {
+      await local.close();
+    }
   }
 }
 

@@ -13,13 +13,29 @@ import { createWorker } from '../../../worker/create-worker.js';
 import { DEFAULT_STOP_GRACE_MS } from '../../../worker/options.js';
 import { loadRuntime } from '../../runtime.js';
 import { ExitError } from '../../errors.js';
+import type { PushSource } from '../../../bus/bus.js';
+import { RelayedPush } from '../../../worker/relayed-push.js';
+import type { StandaloneGateway } from './gateway.js';
 
 /** Options of `dorch worker`. */
 export interface WorkerCommandOptions {
   config?: string;
   id?: string;
+  /** Accepted for compatibility: staying up between tasks is the default. */
   keepAlive?: boolean;
+  /**
+   * Exit after every task for a fresh process (the seed's design; the manager starts the next one). Such a worker
+   * never opens a gateway session. @defaultValue false
+   */
+  restartPerTask?: boolean;
   once?: boolean;
+  /**
+   * Push mode: hear new tasks over Discord's gateway instead of waiting for a poll. `false` polls only.
+   * @defaultValue true (for a keep-alive worker)
+   */
+  push?: boolean;
+  /** Set by the manager: pushes come from it over IPC (`manager`), not from a gateway session of this process. */
+  pushFrom?: 'manager';
 }
 
 /** One line for what a hand-back (or a sweep) did. */
@@ -98,6 +114,23 @@ async function run(options: WorkerCommandOptions, explainWith: (describe: (e: un
     }
   };
 
+  const keepAlive = !options.restartPerTask;
+  // One gateway session per machine: under the manager it relays its own; a standalone keep-alive worker holds one;
+  // a worker that restarts after each task never identifies (Discord allows 1000 a day and then resets the token).
+  let push: PushSource | undefined;
+  let gateway: StandaloneGateway | undefined;
+  if (options.push !== false && options.pushFrom === 'manager' && process.send) {
+    const relay = new RelayedPush((m) => send(m));
+    process.on('message', (m) => relay.receive(m));
+    push = relay;
+  } else if (options.push !== false && keepAlive && !options.once && !options.pushFrom) {
+    const tokenKey = config.discord.botToken ? 'BOT_TOKEN' : 'WORKER1_TOKEN';
+    // Loaded only here: a worker under the manager (or one that restarts per task) never pays for the gateway client.
+    const { standaloneGateway } = await import('./gateway.js');
+    gateway = standaloneGateway(config, token, tokenKey, logger);
+    push = gateway.feed;
+  }
+
   const {
     worker: w,
     bus,
@@ -107,12 +140,23 @@ async function run(options: WorkerCommandOptions, explainWith: (describe: (e: un
   } = await createWorker(config, {
     workerId,
     token,
-    keepAlive: options.keepAlive,
+    keepAlive,
     once: options.once,
+    push,
     redact: (text) => redactor.redact(text),
     overrides: { describeError: explain },
   });
   for (const w of wiringWarnings) logger.warn(w);
+  let fatal: Error | undefined;
+  gateway?.gateway.on('fatal', (error) => {
+    fatal = error;
+    logger.error(error.message);
+    // A bad token or a disallowed intent: nothing works until the operator fixes it, so stop (the task running, if
+    // any, finishes within the grace period).
+    if (error instanceof ConfigError) w.stop(DEFAULT_STOP_GRACE_MS);
+  });
+  // Connected only now: `createWorker` has checked the token and the bot's permissions.
+  await gateway?.start();
   bus.on('primary-down', ({ error }) =>
     logger.warn(`Discord unreachable (${error.message}); working from the local queue until it is back`),
   );
@@ -198,7 +242,9 @@ async function run(options: WorkerCommandOptions, explainWith: (describe: (e: un
         : resolve(),
     );
     logger.info({ reason }, 'worker exiting');
+    if (fatal instanceof ConfigError) throw fatal;
   } finally {
+    await gateway?.close();
     process.off('SIGTERM', onTerm);
     process.off('SIGINT', onTerm);
     process.off('SIGUSR2', onEmergency);
