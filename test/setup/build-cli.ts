@@ -5,8 +5,8 @@
  * `submit` without a config 1.5–2.0 s of CPU with tsx, 0.7–0.8 s from dist/), and the end-to-end tests spawn over
  * a hundred. Type checking is `npm run typecheck`'s job, and the `tsc` build is `npm start`'s (CI runs both).
  */
-import { readdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -19,7 +19,7 @@ async function sources(dir: string): Promise<string[]> {
 }
 
 export default async function setup(): Promise<void> {
-  await build({
+  const { outputFiles } = await build({
     entryPoints: await sources(join(ROOT, 'src')),
     outbase: join(ROOT, 'src'),
     outdir: join(ROOT, 'dist'),
@@ -27,5 +27,18 @@ export default async function setup(): Promise<void> {
     platform: 'node',
     target: 'node20',
     logLevel: 'warning',
+    write: false,
   });
+  // Only changed files are written, each atomically (a temporary file renamed over it): another test run, or a
+  // dorch started from dist/, never reads a half-written module.
+  await Promise.all(
+    outputFiles.map(async (file) => {
+      const current = await readFile(file.path).catch(() => null);
+      if (current && Buffer.compare(current, file.contents) === 0) return;
+      await mkdir(dirname(file.path), { recursive: true });
+      const temporary = `${file.path}.${process.pid}.tmp`;
+      await writeFile(temporary, file.contents);
+      await rename(temporary, file.path);
+    }),
+  );
 }
