@@ -14,6 +14,7 @@ import type { CreatedUser } from '../../src/emulator/admin/client.js';
 import { buildTaskText } from '../../src/task/tags.js';
 import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { restFor, useEmulator } from '../helpers/emulator.js';
+import { useEnv } from '../helpers/env.js';
 import {
   PromptRunner,
   emulatorEnv,
@@ -34,7 +35,7 @@ describe('authorization on every path (issue #7)', () => {
   let dir: string;
   let runner: PromptRunner;
   const workers: InProcessWorker[] = [];
-  const savedEnv = { ...process.env };
+  useEnv();
 
   beforeEach(async () => {
     await emu.admin.seed({ workers: 2 });
@@ -45,7 +46,6 @@ describe('authorization on every path (issue #7)', () => {
   });
   afterEach(async () => {
     for (const w of workers.splice(0)) await w.stop();
-    process.env = { ...savedEnv };
   });
 
   const queue = () => emu.world.channels.taskQueue;

@@ -9,6 +9,7 @@ import type { AgentRequest, AgentResult, AgentRunner } from '../../src/agent/run
 import { costs } from '../../src/cli/commands/costs/index.js';
 import type { CostSummary } from '../../src/cost/summary.js';
 import { useEmulator } from '../helpers/emulator.js';
+import { useEnv } from '../helpers/env.js';
 import { emulatorEnv, results, scratch, startWorker, waitFor, submitterBus } from '../helpers/fleet.js';
 
 /** Reports fixed usage and cost per task: 1200 prompt tokens (200 cached), 300 out, $0.0125. */
@@ -33,6 +34,7 @@ class PricedRunner implements AgentRunner {
 
 describe('dorch costs', () => {
   const emu = useEmulator({ workers: 2 });
+  useEnv();
 
   it('sums the local ledger and the fleet history to the same totals', async () => {
     const dir = await scratch();

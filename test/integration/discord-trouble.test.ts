@@ -11,6 +11,7 @@ import { submit } from '../../src/cli/commands/submit/index.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/lib/errors.js';
 import { restFor, useEmulator } from '../helpers/emulator.js';
+import { useEnv } from '../helpers/env.js';
 import {
   PromptRunner,
   emulatorEnv,
@@ -27,7 +28,7 @@ import {
 describe('Discord trouble', () => {
   const emu = useEmulator({ workers: 2 });
   const workers: InProcessWorker[] = [];
-  const savedEnv = { ...process.env };
+  useEnv();
 
   beforeEach(async () => {
     await emu.admin.seed({ workers: 2 });
@@ -37,7 +38,6 @@ describe('Discord trouble', () => {
     await emu.admin.liftThreadThrottle();
     await emu.admin.setActiveThreadLimit(1000);
     for (const w of workers.splice(0)) await w.stop();
-    process.env = { ...savedEnv };
   });
 
   const start = async (options: Parameters<typeof startWorker>[1]) => {

@@ -8,6 +8,7 @@ import type { AgentRequest, AgentResult, AgentRunner } from '../../src/agent/run
 import { submit } from '../../src/cli/commands/submit/index.js';
 import { Budget } from '../../src/cost/budget.js';
 import { useEmulator } from '../helpers/emulator.js';
+import { useEnv } from '../helpers/env.js';
 import {
   emulatorEnv,
   results,
@@ -52,6 +53,7 @@ class SteeredRunner implements AgentRunner {
 
 describe('resilience', () => {
   const emu = useEmulator({ workers: 2 });
+  useEnv();
   let worker: InProcessWorker | undefined;
   afterEach(async () => {
     vi.restoreAllMocks();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Routes } from 'discord-api-types/v10';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restFor, useEmulator } from '../helpers/emulator.js';
+import { useEnv } from '../helpers/env.js';
 import {
   agentRuns,
   fixtureAgent,
@@ -18,6 +19,7 @@ import {
 
 describe('malformed tags on the worker side', () => {
   const emu = useEmulator({ workers: 1 });
+  useEnv('all');
   let worker: InProcessWorker;
   let agentLog: string;
 

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiscordBus } from '../../src/bus/discord/discord-bus.js';
 import { submit } from '../../src/cli/commands/submit/index.js';
 import { useEmulator, restFor } from '../helpers/emulator.js';
+import { useEnv } from '../helpers/env.js';
 import {
   agentRuns,
   emulatorEnv,
@@ -24,6 +25,7 @@ import {
 
 describe('worker against the emulator', () => {
   const emu = useEmulator({ workers: 2 });
+  useEnv('all');
   let dir: string;
   let agentLog: string;
   let worker: InProcessWorker;
