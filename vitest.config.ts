@@ -8,8 +8,9 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Two cores: integration and e2e tests spawn worker processes, so keep file-level parallelism modest.
-    maxWorkers: 2,
+    // Four files at a time on two cores: most integration and e2e time is waiting (leases, heartbeats, spawned
+    // processes), not CPU. Measured on an idle 2-core machine: 225 s wall with 2, 170 s with 4.
+    maxWorkers: 4,
     // The CLI that integration and e2e tests spawn runs from dist/, transpiled once here.
     globalSetup: ['test/setup/build-cli.ts'],
     projects: [
