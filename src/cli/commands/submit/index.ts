@@ -163,18 +163,15 @@ async function submitOne(options: SubmitCommandOptions, spec: TaskSpec): Promise
     const problem = explainDiscordError(error, { tokenKey, channelKey, channelId, needs, file });
     return problem ? new ConfigError([formatConfigProblem(problem)], { cause: error }) : error;
   };
+  const explainPost = (error: unknown) =>
+    explain(error, 'TASK_QUEUE_CHANNEL', config.discord.taskQueueChannel, SUBMITTER_NEEDS.TASK_QUEUE_CHANNEL);
   if (!options.wait) {
     // A submit without --wait is one POST (nonce enforced; the local queue when Discord is down): no bus, no look-up
     // of the fleet's identities.
     const token = config.discord.submitterToken ?? config.discord.botToken!;
     const submitted = await post(config, token, prepared.task.content, prepared.task.files).catch(
       (error: unknown) => {
-        throw explain(
-          error,
-          'TASK_QUEUE_CHANNEL',
-          config.discord.taskQueueChannel,
-          SUBMITTER_NEEDS.TASK_QUEUE_CHANNEL,
-        );
+        throw explainPost(error);
       },
     );
     const report: SubmitReport = { ok: true, taskId: submitted.taskId, via: submitted.via, warnings };
@@ -188,12 +185,7 @@ async function submitOne(options: SubmitCommandOptions, spec: TaskSpec): Promise
   const { bus, discord } = fleet.buses;
   try {
     const submitted = await fleet.submit(spec).catch((error: unknown) => {
-      throw explain(
-        error,
-        'TASK_QUEUE_CHANNEL',
-        config.discord.taskQueueChannel,
-        SUBMITTER_NEEDS.TASK_QUEUE_CHANNEL,
-      );
+      throw explainPost(error);
     });
     const report: SubmitReport = { ok: true, taskId: submitted.taskId, via: submitted.via, warnings };
     if (submitted.via !== 'discord') warn(queuedLocally(config));
