@@ -146,34 +146,21 @@ export function parseTaskText(text: string, options: ParseTaskTextOptions = {}):
     }
   }
 
-  let retry = 0;
-  if (values.retry !== undefined) {
-    if (/^\d{1,4}$/.test(values.retry)) retry = Number(values.retry);
-    else errors.push(`The [retry:] tag needs a whole number, like [retry:1]; got "${clip(values.retry)}".`);
-  }
-  let origin: string | undefined;
-  if (values.origin !== undefined) {
-    if (isSafeTaskId(values.origin)) origin = values.origin;
-    else
-      errors.push(`The [origin:] tag needs a task id like ${EXAMPLES.origin}; got "${clip(values.origin)}".`);
-  }
-  let author: string | undefined;
-  if (values.author !== undefined) {
-    if (/^\d{1,20}$/.test(values.author)) author = values.author;
-    else
-      errors.push(`The [author:] tag needs a user id like ${EXAMPLES.author}; got "${clip(values.author)}".`);
-  }
-  let parent: string | undefined;
-  if (values.parent !== undefined) {
-    if (isSafeTaskId(values.parent)) parent = values.parent;
-    else
-      errors.push(`The [parent:] tag needs a task id like ${EXAMPLES.parent}; got "${clip(values.parent)}".`);
-  }
-  let depth: number | undefined;
-  if (values.depth !== undefined) {
-    if (/^\d{1,2}$/.test(values.depth)) depth = Number(values.depth);
-    else errors.push(`The [depth:] tag needs a whole number, like [depth:1]; got "${clip(values.depth)}".`);
-  }
+  // A fleet tag's value: valid, or an error naming what it needs (and the value is left out).
+  const checked = (name: TagName, valid: (v: string) => boolean, needs: string): string | undefined => {
+    const value = values[name];
+    if (value === undefined || valid(value)) return value;
+    errors.push(`The [${name}:] tag needs ${needs}; got "${clip(value)}".`);
+    return undefined;
+  };
+  const wholeNumber = (digits: number) => (v: string) => new RegExp(`^\\d{1,${digits}}$`).test(v);
+  const retryText = checked('retry', wholeNumber(4), 'a whole number, like [retry:1]');
+  const retry = retryText === undefined ? 0 : Number(retryText);
+  const origin = checked('origin', isSafeTaskId, `a task id like ${EXAMPLES.origin}`);
+  const author = checked('author', wholeNumber(20), `a user id like ${EXAMPLES.author}`);
+  const parent = checked('parent', isSafeTaskId, `a task id like ${EXAMPLES.parent}`);
+  const depthText = checked('depth', wholeNumber(2), 'a whole number, like [depth:1]');
+  const depth = depthText === undefined ? undefined : Number(depthText);
   const prompt = kept.join('\n').trim();
   if (prompt === '') errors.push(EMPTY_PROMPT_ERROR);
 
