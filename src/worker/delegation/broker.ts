@@ -5,7 +5,7 @@
  * the parent may submit, and strangers cannot forge the tags (they count only in fleet bots' messages). Beyond
  * `maxDepth` it refuses, saying so. It answers only about its own children, and stops with the task.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Bus } from '../../bus/bus.js';
@@ -122,13 +122,13 @@ export class DelegationBroker {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const prefix = `/${this.#secret}`;
-    if (url.pathname !== prefix && !url.pathname.startsWith(`${prefix}/`)) {
-      // A wrong secret learns nothing, not even that the route exists.
+    const [, given = '', ...rest] = url.pathname.split('/');
+    if (!sameSecret(given, this.#secret)) {
+      // A wrong secret learns nothing, not even that the route exists (compared in constant time).
       res.writeHead(404).end();
       return;
     }
-    const route = `${req.method} ${url.pathname.slice(prefix.length)}`;
+    const route = `${req.method} ${rest.length ? `/${rest.join('/')}` : ''}`;
     try {
       if (route === 'POST /submit')
         return send(res, 200, await this.#submit(await readJson(req, this.#max())));
@@ -262,4 +262,10 @@ async function readJson(req: IncomingMessage, max: number): Promise<unknown> {
   } catch {
     throw new Refusal(400, 'BAD_REQUEST', 'the request body is not JSON');
   }
+}
+
+function sameSecret(given: string, secret: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
 }
